@@ -1,0 +1,443 @@
+"""The questions users ask, answered from the store with the one scoring computation.
+
+`EngagementService` is what every edge (MCP tools, CLI, later REST) calls. Each answer is a model
+from `engagement.schemas`; views format it and never recompute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, func, or_, select
+
+from engagement import store
+from engagement.activities import validate_activity
+from engagement.db import session_scope
+from engagement.errors import EngagementError
+from engagement.metrics import score_frame
+from engagement.models import Activity, Customer, Stakeholder
+from engagement.periods import Period, previous_period, recent_periods, resolve_period
+from engagement.schemas import (
+    ActivityCounts,
+    ActivityPublic,
+    CategoryCount,
+    Components,
+    CustomerEngagement,
+    CustomerMatch,
+    CustomerSearch,
+    EngagementTrends,
+    LastContact,
+    LoggedActivity,
+    LowEngagementCustomers,
+    Page,
+    PeriodInfo,
+    PortfolioEngagement,
+    PortfolioRow,
+    PortfolioSummary,
+    Quality,
+    Score,
+    StakeholderCoverage,
+    TrendPoint,
+    UncontactedCustomers,
+    UncontactedRow,
+)
+from engagement.scoring import CATEGORIES, COMPONENTS, ScoringConfig, round1, round1_series, trend_of
+from engagement.settings import Settings
+
+LEVEL_RANK = {"executive": 3, "champion": 2, "user": 1}
+MAX_LIMIT = 500
+RECENT_ACTIVITIES = 10
+
+
+def _none(value: Any) -> Any:
+    """pandas' missing values (NaN, NaT, None) as None, for the answer models."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    return value
+
+
+def period_info(period: Period) -> PeriodInfo:
+    return PeriodInfo(label=period.label, start=period.start, end=period.end)
+
+
+def check_paging(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise EngagementError(f"limit {limit} is out of range; give 1 to {MAX_LIMIT}.")
+    if offset < 0:
+        raise EngagementError(f"offset {offset} is negative; give 0 or more.")
+
+
+def attention_reason(row: pd.Series) -> str | None:
+    """Why a customer needs attention (docs/rules.md): low or at-risk, declining, or silent 30+ days."""
+    days = _none(row["days_ago"])
+    declining = row["trend"] == "declining"
+    if row["category"] in ("high", "healthy") and not declining and (days is not None and days < 30):
+        return None
+    if days is None:
+        return "Never contacted"
+    if days >= 30:
+        return f"No contact for {int(days)} days"
+    if declining:
+        return f"Score down {abs(row['change']):.1f} vs previous period"
+    if row["responses_known"] > 0 and row["response_rate"] < 0.5:
+        return f"Response rate {round(row['response_rate'] * 100)}%"
+    if row["meetings_held"] == 0:
+        return "No meeting this period"
+    if row["executive_touchpoints"] == 0:
+        return "No executive touchpoint"
+    if row["stakeholders_engaged"] <= 1:
+        return "Single-threaded: one contact"
+    weakest = min(COMPONENTS, key=lambda name: row[name])
+    return f"Weakest part: {weakest.replace('_', ' ')} ({row[weakest]:.0f}/100)"
+
+
+class EngagementService:
+    """Answers engagement questions against one store, as of one date."""
+
+    def __init__(self, engine: Engine, settings: Settings, scoring: ScoringConfig) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.scoring = scoring
+
+    # -- the one computation -------------------------------------------------------------------
+    def _period_scores(self, session: Session, scope: store.Scope, index: pd.Index, period: Period) -> pd.DataFrame:
+        acts = store.activities_frame(session, scope, period.start_dt(), period.end_exclusive_dt())
+        last = store.last_contacts_frame(session, scope, period.end_exclusive_dt())
+        return score_frame(acts, last, index, period, self.scoring.weights)
+
+    def score_scope(self, session: Session, scope: store.Scope, period: Period) -> pd.DataFrame:
+        """Every scope customer's metrics and score for `period`, with the previous period's and the trend."""
+        customers = store.customers_frame(session, scope)
+        index = pd.Index(customers["customer_id"], name="customer_id")
+        frame = self._period_scores(session, scope, index, period)
+        previous = self._period_scores(session, scope, index, previous_period(period))
+        frame = frame.join(customers[["name", "segment", "csm_id", "status"]])
+        frame["previous_score"] = previous["engagement_score"]
+        frame["change"] = round1_series(frame["engagement_score"] - frame["previous_score"])
+        frame["trend"] = frame["change"].map(trend_of)
+        return frame
+
+    def as_of(self) -> dt.date:
+        return self.settings.today()
+
+    def period(self, token: str | None) -> Period:
+        return resolve_period(token, self.as_of())
+
+    # -- answers -------------------------------------------------------------------------------
+    @staticmethod
+    def _score(row: pd.Series) -> Score:
+        return Score(
+            engagement_score=row["engagement_score"],
+            category=row["category"],
+            trend=row["trend"],
+            change_from_last_period=row["change"],
+            previous_score=row["previous_score"],
+            components=Components(**{name: round(float(row[name]), 4) for name in COMPONENTS}),
+        )
+
+    def _metrics_fields(self, row: pd.Series, period: Period) -> dict[str, Any]:
+        last_date = _none(row["last_contact_date"])
+        return {
+            "customer_id": row.name,
+            "period": period.label,
+            "period_start": period.start,
+            "period_end": period.end,
+            "previous_period": period_info(previous_period(period)),
+            "activities": ActivityCounts(
+                **{name: int(row[name]) for name in ActivityCounts.model_fields if name != "meeting_minutes"},
+                meeting_minutes=float(row["meeting_minutes"]),
+            ),
+            "quality": Quality(
+                response_rate=round(float(row["response_rate"]), 4),
+                avg_response_time_hours=_none(row["avg_response_time_hours"]),
+                stakeholders_engaged=int(row["stakeholders_engaged"]),
+                executive_touchpoints=int(row["executive_touchpoints"]),
+            ),
+            "score": self._score(row),
+            "last_contact": None
+            if last_date is None
+            else LastContact(date=last_date, type=row["last_contact_type"], days_ago=int(row["days_ago"])),
+        }
+
+    @staticmethod
+    def _portfolio_row(row: pd.Series) -> PortfolioRow:
+        days = _none(row["days_ago"])
+        return PortfolioRow(
+            customer_id=row.name,
+            name=row["name"],
+            segment=row["segment"],
+            csm_id=_none(row["csm_id"]),
+            engagement_score=row["engagement_score"],
+            category=row["category"],
+            trend=row["trend"],
+            change_from_last_period=row["change"],
+            days_since_last_contact=None if days is None else int(days),
+            attention_reason=attention_reason(row),
+        )
+
+    @staticmethod
+    def _worst_first(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.sort_values(["engagement_score", "name"], kind="stable")
+
+    def portfolio(
+        self,
+        csm: str | None = None,
+        period: str | None = None,
+        segment: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        category: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> PortfolioEngagement:
+        check_paging(limit, offset)
+        resolved = self.period(period)
+        if category is not None and category not in CATEGORIES:
+            raise EngagementError(f"category '{category}' is not valid; use one of {', '.join(CATEGORIES)}.")
+        for name, bound in (("min_score", min_score), ("max_score", max_score)):
+            if bound is not None and not 0 <= bound <= 100:
+                raise EngagementError(f"{name} {bound} is out of range; scores run from 0 to 100.")
+        with session_scope(self.engine) as session:
+            scope = store.resolve_scope(session, csm, self.settings.user, segment)
+            frame = self.score_scope(session, scope, resolved)
+        if min_score is not None:
+            frame = frame[frame["engagement_score"] >= min_score]
+        if max_score is not None:
+            frame = frame[frame["engagement_score"] <= max_score]
+        if category is not None:
+            frame = frame[frame["category"] == category]
+        frame = self._worst_first(frame)
+        return PortfolioEngagement(
+            period=period_info(resolved),
+            previous_period=period_info(previous_period(resolved)),
+            scope=scope.label,
+            summary=self._summary(frame),
+            customers=[self._portfolio_row(row) for _, row in frame.iloc[offset : offset + limit].iterrows()],
+            page=Page(total=len(frame), offset=offset, limit=limit, has_more=offset + limit < len(frame)),
+        )
+
+    @staticmethod
+    def _summary(frame: pd.DataFrame) -> PortfolioSummary:
+        count = len(frame)
+        average = round1(float(frame["engagement_score"].mean())) if count else None
+        previous = round1(float(frame["previous_score"].mean())) if count else None
+        counts = frame["category"].value_counts()
+        return PortfolioSummary(
+            customer_count=count,
+            average_score=average,
+            previous_average_score=previous,
+            average_change=None if average is None or previous is None else round1(average - previous),
+            categories=[
+                CategoryCount(
+                    category=name,
+                    count=int(counts.get(name, 0)),
+                    share=round1(counts.get(name, 0) * 100 / count) if count else 0.0,
+                )
+                for name in CATEGORIES
+            ],
+        )
+
+    def customer(self, ref: str, period: str | None = None) -> CustomerEngagement:
+        resolved = self.period(period)
+        with session_scope(self.engine) as session:
+            customer = store.find_customer(session, ref)
+            scope = store.Scope(customer.name, customer_id=customer.id)
+            row = self.score_scope(session, scope, resolved).iloc[0]
+            stakeholders = self._coverage(session, customer, resolved)
+            recent = session.exec(
+                select(Activity)
+                .where(Activity.customer_id == customer.id, col(Activity.date) < resolved.end_exclusive_dt())
+                .order_by(col(Activity.date).desc(), col(Activity.id).desc())
+                .limit(RECENT_ACTIVITIES)
+            ).all()
+        return CustomerEngagement(
+            **self._metrics_fields(row, resolved),
+            name=customer.name,
+            segment=customer.segment,
+            csm_id=customer.csm_id,
+            status=customer.status,
+            arr=customer.arr,
+            renewal_date=customer.renewal_date,
+            health_score=customer.health_score,
+            stakeholders=stakeholders,
+            recent_activities=[ActivityPublic.model_validate(a, from_attributes=True) for a in recent],
+        )
+
+    @staticmethod
+    def _coverage(session: Session, customer: Customer, period: Period) -> list[StakeholderCoverage]:
+        """Touchpoints in the period and last contact (to the period's end) of each person we deal with."""
+        history = session.exec(
+            select(Activity.date, Activity.participants).where(
+                Activity.customer_id == customer.id, col(Activity.date) < period.end_exclusive_dt()
+            )
+        ).all()
+        touch: dict[str, int] = {}
+        last: dict[str, dt.datetime] = {}
+        for when, participants in history:
+            for person in participants or []:
+                key = person.strip().lower()
+                if when >= period.start_dt():
+                    touch[key] = touch.get(key, 0) + 1
+                last[key] = max(last.get(key, when), when)
+        known = session.exec(select(Stakeholder).where(Stakeholder.customer_id == customer.id)).all()
+        rows = [
+            StakeholderCoverage(
+                name=s.name,
+                email=s.email,
+                title=s.title,
+                level=s.level,
+                touchpoints=touch.get((s.email or "").lower(), 0),
+                last_contact=last.get((s.email or "").lower()),
+            )
+            for s in known
+        ]
+        listed = {(s.email or "").lower() for s in known}
+        rows += [
+            StakeholderCoverage(name=None, email=p, title=None, level=None, touchpoints=touch.get(p, 0), last_contact=t)
+            for p, t in last.items()
+            if p not in listed
+        ]
+        rank = {"executive": 0, "champion": 1, "user": 2}
+        return sorted(rows, key=lambda r: (-r.touchpoints, rank.get(r.level or "", 3), r.name or r.email or ""))
+
+    def trends(self, ref: str, periods: int = 6, granularity: str = "month") -> EngagementTrends:
+        if not 1 <= periods <= 24:
+            raise EngagementError(f"periods {periods} is out of range; give 1 to 24.")
+        windows = recent_periods(periods, granularity, self.as_of())
+        with session_scope(self.engine) as session:
+            customer = store.find_customer(session, ref)
+            scope = store.Scope(customer.name, customer_id=customer.id)
+            rows = [(window, self.score_scope(session, scope, window).iloc[0]) for window in windows]
+        return EngagementTrends(
+            customer_id=customer.id,
+            name=customer.name,
+            granularity=granularity,
+            points=[
+                TrendPoint(
+                    period=window.label,
+                    start=window.start,
+                    end=window.end,
+                    engagement_score=row["engagement_score"],
+                    category=row["category"],
+                    change_from_last_period=row["change"],
+                    trend=row["trend"],
+                    components=self._score(row).components,
+                )
+                for window, row in rows
+            ],
+        )
+
+    def uncontacted(
+        self, days: int = 30, csm: str | None = None, segment: str | None = None, limit: int = 20, offset: int = 0
+    ) -> UncontactedCustomers:
+        check_paging(limit, offset)
+        if not 1 <= days <= 3650:
+            raise EngagementError(f"days {days} is out of range; give 1 to 3650.")
+        as_of = self.as_of()
+        end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+        with session_scope(self.engine) as session:
+            scope = store.resolve_scope(session, csm, self.settings.user, segment)
+            customers = store.customers_frame(session, scope)
+            last = store.last_contacts_frame(session, scope, end).set_index("customer_id")
+        frame = customers.join(last, how="left")
+        frame["days"] = (pd.Timestamp(as_of) - pd.to_datetime(frame["date"]).dt.normalize()).dt.days
+        frame = frame[frame["days"].isna() | (frame["days"] >= days)]
+        frame = frame.assign(never=frame["days"].isna()).sort_values(
+            ["never", "days", "name"], ascending=[False, False, True], kind="stable"
+        )
+        rows = [
+            UncontactedRow(
+                customer_id=cid,
+                name=row["name"],
+                segment=row["segment"],
+                csm_id=_none(row["csm_id"]),
+                last_contact=_none(row["date"]),
+                last_contact_type=_none(row["type"]),
+                days_since_last_contact=None if _none(row["days"]) is None else int(row["days"]),
+            )
+            for cid, row in frame.iloc[offset : offset + limit].iterrows()
+        ]
+        page = Page(total=len(frame), offset=offset, limit=limit, has_more=offset + limit < len(frame))
+        return UncontactedCustomers(as_of=as_of, days=days, scope=scope.label, customers=rows, page=page)
+
+    def low_engagement(
+        self,
+        period: str | None = None,
+        csm: str | None = None,
+        segment: str | None = None,
+        threshold: float = 60,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> LowEngagementCustomers:
+        check_paging(limit, offset)
+        if not 0 <= threshold <= 100:
+            raise EngagementError(f"threshold {threshold} is out of range; scores run from 0 to 100.")
+        resolved = self.period(period)
+        with session_scope(self.engine) as session:
+            scope = store.resolve_scope(session, csm, self.settings.user, segment)
+            frame = self.score_scope(session, scope, resolved)
+        frame = self._worst_first(frame[frame["engagement_score"] < threshold])
+        return LowEngagementCustomers(
+            period=period_info(resolved),
+            threshold=threshold,
+            scope=scope.label,
+            customers=[self._portfolio_row(row) for _, row in frame.iloc[offset : offset + limit].iterrows()],
+            page=Page(total=len(frame), offset=offset, limit=limit, has_more=offset + limit < len(frame)),
+        )
+
+    def search(self, query: str, limit: int = 20) -> CustomerSearch:
+        text = (query or "").strip()
+        if not text:
+            raise EngagementError("query is empty; give part of a customer's name or id.")
+        if len(text) > store.MAX_NAME_LENGTH:
+            raise EngagementError(f"query is {len(text)} characters long; at most {store.MAX_NAME_LENGTH}.")
+        check_paging(limit, 0)
+        lowered = text.lower()
+        with session_scope(self.engine) as session:
+            found = session.exec(
+                select(Customer)
+                .where(
+                    or_(
+                        func.lower(Customer.name).contains(lowered, autoescape=True),
+                        func.lower(Customer.id).contains(lowered, autoescape=True),
+                    )
+                )
+                .order_by(Customer.name)
+                .limit(limit)
+            ).all()
+        return CustomerSearch(
+            query=text,
+            matches=[CustomerMatch(customer_id=c.id, **c.model_dump(include={"name", "segment", "csm_id", "status"})) for c in found],
+        )
+
+    def log_activity(self, customer: str, raw: dict[str, Any], default_source: str = "agent") -> LoggedActivity:
+        """Validate and store one touchpoint, then answer with it and the customer's fresh score."""
+        fields = validate_activity(raw, self.as_of(), default_source)
+        period = self.period(None)
+        with session_scope(self.engine) as session:
+            target = store.find_customer(session, customer)
+            if fields["stakeholder_level"] is None:
+                fields["stakeholder_level"] = self.level_from_stakeholders(session, target.id, fields["participants"])
+            activity, created = store.insert_activity(session, target.id, fields)
+            public = ActivityPublic.model_validate(activity, from_attributes=True)
+        with session_scope(self.engine) as session:
+            scope = store.Scope(target.name, customer_id=public.customer_id)
+            row = self.score_scope(session, scope, period).iloc[0]
+        return LoggedActivity(created=created, activity=public, score=self._score(row), period=period_info(period))
+
+    @staticmethod
+    def level_from_stakeholders(session: Session, customer_id: str, participants: list[str]) -> str | None:
+        """The most senior known level among an activity's participants, when the caller gave none."""
+        if not participants:
+            return None
+        levels = session.exec(
+            select(Stakeholder.level).where(
+                Stakeholder.customer_id == customer_id, func.lower(Stakeholder.email).in_(participants)
+            )
+        ).all()
+        ranked = [level for level in levels if level in LEVEL_RANK]
+        return max(ranked, key=LEVEL_RANK.__getitem__) if ranked else None

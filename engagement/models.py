@@ -1,0 +1,85 @@
+"""The store's tables (SQLModel) and the shapes callers may send to create rows.
+
+Enumerations are kept as plain strings in the tables (no database enum types, so migrations stay
+simple on SQLite and PostgreSQL alike) and checked by the `*Create` models on the way in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal, get_args
+
+from pydantic import NaiveDatetime
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+Segment = Literal["Enterprise", "Mid-Market", "SMB"]
+CustomerStatus = Literal["active", "renewed", "churned"]
+ActivityType = Literal["email", "meeting", "call", "qbr", "message", "event"]
+Direction = Literal["inbound", "outbound"]
+StakeholderLevel = Literal["executive", "champion", "user"]
+
+SEGMENTS: tuple[str, ...] = get_args(Segment)
+STATUSES: tuple[str, ...] = get_args(CustomerStatus)
+ACTIVITY_TYPES: tuple[str, ...] = get_args(ActivityType)
+DIRECTIONS: tuple[str, ...] = get_args(Direction)
+STAKEHOLDER_LEVELS: tuple[str, ...] = get_args(StakeholderLevel)
+
+
+class Csm(SQLModel, table=True):
+    """A customer success manager; `manager_id` points at the CSM they report to."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=320, unique=True)
+    manager_id: str | None = Field(default=None, foreign_key="csm.id", max_length=64)
+
+
+class Customer(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=200, index=True)
+    segment: str = Field(max_length=16)
+    csm_id: str | None = Field(default=None, foreign_key="csm.id", max_length=64, index=True)
+    arr: float | None = None
+    renewal_date: dt.date | None = None
+    health_score: float | None = None
+    status: str = Field(default="active", max_length=16)
+
+
+class Stakeholder(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("customer_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(foreign_key="customer.id", max_length=64, index=True)
+    name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    title: str | None = Field(default=None, max_length=200)
+    level: str | None = Field(default=None, max_length=16)
+
+
+class ActivityBase(SQLModel):
+    """Fields of one touchpoint, as SPEC.md lists them. `date` is naive UTC."""
+
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
+    type: str = Field(max_length=16)
+    direction: str = Field(max_length=16)
+    date: NaiveDatetime
+    duration_minutes: float | None = None
+    participants: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    stakeholder_level: str | None = Field(default=None, max_length=16)
+    response_received: bool | None = None
+    response_time_hours: float | None = None
+    subject: str | None = Field(default=None, max_length=500)
+    source: str = Field(default="agent", max_length=32)
+    external_id: str | None = Field(default=None, max_length=512)
+
+
+class Activity(ActivityBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_activity_source_external_id"),
+        Index("ix_activity_customer_date", "customer_id", "date"),
+        Index("ix_activity_date", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: NaiveDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))

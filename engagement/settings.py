@@ -1,0 +1,45 @@
+"""Settings, read once from the environment (prefix ENGAGEMENT_) and passed in from the edges."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import platformdirs
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """An SQLite file in the user's data directory, the embedded default."""
+    folder = Path(platformdirs.user_data_dir("engagement-metrics", appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'engagement.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; each field is ENGAGEMENT_<NAME> in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ENGAGEMENT_", extra="ignore")
+
+    database_url: str | None = None
+    """SQLAlchemy URL; unset means the SQLite file in the user's data directory."""
+    as_of: dt.date | None = None
+    """Fixes "today" (UTC) for periods, recency and the future-date check."""
+    user: str | None = None
+    """The CSM (id or email) whose accounts the portfolio tools show by default."""
+    weights_file: Path | None = None
+    """A TOML file with score weights and segment benchmarks; unset means the shipped defaults."""
+    log_level: str = "WARNING"
+
+    @field_validator("as_of", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or default_database_url()
+
+    def today(self) -> dt.date:
+        """The as-of date: the fixed one if set, else today in UTC."""
+        return self.as_of or dt.datetime.now(dt.UTC).date()

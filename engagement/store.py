@@ -1,0 +1,197 @@
+"""Reading and writing the store: finding customers and CSMs, loading a period's activities, logging."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, func, true
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, or_, select
+
+from engagement.errors import EngagementError, NotFoundError
+from engagement.metrics import ACTIVITY_COLUMNS, LAST_CONTACT_COLUMNS
+from engagement.models import SEGMENTS, Activity, Csm, Customer
+
+MAX_NAME_LENGTH = 200
+
+
+def find_customer(session: Session, ref: str) -> Customer:
+    """A customer by id, or by name ignoring case (a unique partial name works too).
+
+    Unknown or ambiguous references raise NotFoundError listing the close matches.
+    """
+    text = (ref or "").strip()
+    if not text:
+        raise EngagementError("customer is empty; give a customer id or name (search_customers finds them).")
+    if len(text) > MAX_NAME_LENGTH:
+        raise EngagementError(f"customer is {len(text)} characters long; ids and names are at most {MAX_NAME_LENGTH}.")
+    if by_id := session.get(Customer, text):
+        return by_id
+    lowered = text.lower()
+    exact = session.exec(select(Customer).where(func.lower(Customer.name) == lowered)).all()
+    if len(exact) == 1:
+        return exact[0]
+    partial = exact or session.exec(
+        select(Customer).where(func.lower(Customer.name).contains(lowered, autoescape=True)).limit(11)
+    ).all()
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        names = ", ".join(f"{c.name} ({c.id})" for c in partial[:10])
+        raise NotFoundError(f"customer '{text}' is ambiguous; it matches {names}. Give the id or the full name.")
+    names = session.exec(select(Customer.name)).all()
+    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+    hint = f" Close matches: {', '.join(close)}." if close else " search_customers lists customers by name."
+    raise NotFoundError(f"No customer '{text}'.{hint}")
+
+
+def find_csm(session: Session, ref: str) -> Csm:
+    """A CSM by id or email (case-insensitive)."""
+    text = (ref or "").strip()
+    found = session.get(Csm, text) or session.exec(
+        select(Csm).where(or_(func.lower(Csm.email) == text.lower(), func.lower(Csm.id) == text.lower()))
+    ).first()
+    if found is None:
+        known = ", ".join(f"{c.id} ({c.email})" for c in session.exec(select(Csm).order_by(Csm.id)).all()[:20])
+        raise NotFoundError(f"No CSM '{text}'. Give a CSM id or email: {known or 'none are stored yet'}.")
+    return found
+
+
+def team_of(session: Session, csm: Csm) -> list[str]:
+    """The CSM's id and the ids of everyone reporting to them, directly or not."""
+    rows = session.exec(select(Csm.id, Csm.manager_id)).all()
+    reports: dict[str | None, list[str]] = {}
+    for csm_id, manager_id in rows:
+        reports.setdefault(manager_id, []).append(csm_id)
+    team, queue = [csm.id], [csm.id]
+    while queue:
+        for member in reports.get(queue.pop(), []):
+            if member not in team:
+                team.append(member)
+                queue.append(member)
+    return team
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which customers a portfolio question is about."""
+
+    label: str
+    csm_ids: tuple[str, ...] | None = None  # None: every CSM
+    segment: str | None = None
+    customer_id: str | None = None
+    include_churned: bool = False
+
+    def condition(self) -> ColumnElement[bool]:
+        parts: list[ColumnElement[bool]] = []
+        if self.customer_id is not None:
+            parts.append(col(Customer.id) == self.customer_id)
+        else:
+            if not self.include_churned:
+                parts.append(col(Customer.status) != "churned")
+            if self.csm_ids is not None:
+                parts.append(col(Customer.csm_id).in_(self.csm_ids))
+            if self.segment is not None:
+                parts.append(col(Customer.segment) == self.segment)
+        return and_(true(), *parts)
+
+
+def normalize_segment(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    for segment in SEGMENTS:
+        if value.strip().lower() == segment.lower():
+            return segment
+    raise EngagementError(f"segment '{value}' is not valid; use one of {', '.join(SEGMENTS)}.")
+
+
+def resolve_scope(session: Session, csm_ref: str | None, default_user: str | None, segment: str | None) -> Scope:
+    """The customers of `csm_ref` (or of the default user), their team's if a manager; `all` means everyone."""
+    ref = csm_ref if csm_ref not in (None, "") else default_user
+    seg = normalize_segment(segment)
+    if ref is None or ref.strip().lower() == "all":
+        label = "all customers"
+        return Scope(label + (f", {seg}" if seg else ""), None, seg)
+    csm = find_csm(session, ref)
+    team = team_of(session, csm)
+    label = f"{csm.name}'s customers" if len(team) == 1 else f"{csm.name}'s team ({len(team)} CSMs)"
+    return Scope(label + (f", {seg}" if seg else ""), tuple(team), seg)
+
+
+def customers_frame(session: Session, scope: Scope) -> pd.DataFrame:
+    rows = session.exec(
+        select(Customer.id, Customer.name, Customer.segment, Customer.csm_id, Customer.status)
+        .where(scope.condition())
+        .order_by(Customer.id)
+    ).all()
+    return pd.DataFrame.from_records(rows, columns=["customer_id", "name", "segment", "csm_id", "status"]).set_index(
+        "customer_id", drop=False
+    )
+
+
+def activities_frame(session: Session, scope: Scope, start: dt.datetime, end_exclusive: dt.datetime) -> pd.DataFrame:
+    """Every activity of the scope's customers in [start, end_exclusive), in one query."""
+    columns = [getattr(Activity, name) for name in ACTIVITY_COLUMNS]
+    query = (
+        select(*columns)
+        .join(Customer, col(Customer.id) == col(Activity.customer_id))
+        .where(scope.condition(), col(Activity.date) >= start, col(Activity.date) < end_exclusive)
+    )
+    rows = session.exec(query).all()
+    frame = pd.DataFrame.from_records(rows, columns=ACTIVITY_COLUMNS)
+    return frame.astype(object).where(frame.notna(), None) if not frame.empty else frame
+
+
+def last_contacts_frame(session: Session, scope: Scope, end_exclusive: dt.datetime) -> pd.DataFrame:
+    """Each scope customer's latest activity before `end_exclusive` (date and type), in one query."""
+    latest = (
+        select(col(Activity.customer_id).label("cid"), func.max(Activity.date).label("last"))
+        .join(Customer, col(Customer.id) == col(Activity.customer_id))
+        .where(scope.condition(), col(Activity.date) < end_exclusive)
+        .group_by(col(Activity.customer_id))
+        .subquery()
+    )
+    query = (
+        select(Activity.customer_id, Activity.date, Activity.type, Activity.id)
+        .join(latest, and_(col(Activity.customer_id) == latest.c.cid, col(Activity.date) == latest.c.last))
+        .order_by(col(Activity.id))
+    )
+    rows = session.exec(query).all()
+    frame = pd.DataFrame.from_records(rows, columns=[*LAST_CONTACT_COLUMNS, "id"])
+    # Two activities at the same instant: the one stored last wins, deterministically.
+    return frame.drop_duplicates("customer_id", keep="last")[LAST_CONTACT_COLUMNS]
+
+
+def insert_activity(session: Session, customer_id: str, fields: dict[str, Any]) -> tuple[Activity, bool]:
+    """Store one activity; with an external_id already stored for its source, return that one instead.
+
+    Uses the database's own ON CONFLICT DO NOTHING, so concurrent writers of the same activity
+    store it once and none of them sees an error.
+    """
+    values = {"customer_id": customer_id, **fields, "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
+    dialect = session.get_bind().dialect.name
+    if fields.get("external_id") is not None and dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+        statement = (
+            insert(Activity)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(Activity.id)
+        )
+        new_id = session.execute(statement).scalar_one_or_none()
+        if new_id is None:
+            existing = session.exec(
+                select(Activity).where(
+                    Activity.source == fields["source"], Activity.external_id == fields["external_id"]
+                )
+            ).one()
+            return existing, False
+        return session.get_one(Activity, new_id), True
+    activity = Activity(**values)
+    session.add(activity)
+    session.flush()
+    return activity, True

@@ -1,0 +1,69 @@
+"""The engine against SPEC.md's worked examples and hand-computed cases, on every backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from engagement.engine import EngagementService
+from tests.factories import Factory
+
+
+def test_spec_example_one_scores_56_8_low(service: EngagementService, factory: Factory) -> None:
+    factory.customer("acme", "Acme Corp")
+    factory.spec_example_one("acme")
+
+    detail = service.customer("Acme Corp")
+
+    components = detail.score.components
+    assert (components.email_volume, components.email_response, components.meeting_frequency) == (50, 60, 60)
+    assert (components.meeting_quality, components.stakeholder_breadth, components.recency) == (15, 75, 88)
+    assert detail.score.engagement_score == 56.8
+    assert detail.score.category == "low"
+    assert detail.activities.emails_sent == 10
+    assert detail.quality.response_rate == 0.6
+    assert detail.quality.avg_response_time_hours == 4.0
+    assert detail.last_contact is not None and detail.last_contact.days_ago == 4
+
+
+def test_customer_never_contacted_scores_zero_at_risk(service: EngagementService, factory: Factory) -> None:
+    factory.customer("quiet", "Quiet Ltd")
+
+    detail = service.customer("quiet")
+
+    assert detail.score.engagement_score == 0.0
+    assert detail.score.category == "at_risk"
+    assert detail.last_contact is None
+    assert all(value == 0 for value in detail.score.components.model_dump().values())
+
+
+def test_spec_example_three_scores_100_high(service: EngagementService, factory: Factory) -> None:
+    factory.customer("star", "Star Inc")
+    factory.activities("star", 30, "2026-10-10T09:00:00", response_received=True)
+    people = [f"p{i}@star.test" for i in range(5)]
+    for i in range(8):
+        factory.activity("star", f"2026-11-{10 + i:02d}T09:00:00", type="meeting", duration_minutes=120, participants=people)
+    factory.activity("star", "2026-11-24T08:00:00", type="call")
+
+    detail = service.customer("star")
+
+    assert detail.score.engagement_score == 100.0
+    assert detail.score.category == "high"
+    assert detail.last_contact is not None and detail.last_contact.days_ago == 0
+
+
+@pytest.mark.parametrize("period", ["this_quarter", "last_quarter", "last_30_days", "2026-10"])
+def test_portfolio_and_detail_agree(service: EngagementService, factory: Factory, period: str) -> None:
+    factory.customer("acme", "Acme Corp")
+    factory.spec_example_one("acme")
+    factory.customer("quiet", "Quiet Ltd")
+    factory.activity("quiet", "2026-08-01T09:00:00", type="call", direction="inbound")
+
+    portfolio = service.portfolio(period=period)
+
+    for row in portfolio.customers:
+        detail = service.customer(row.customer_id, period=period)
+        assert (row.engagement_score, row.category, row.trend) == (
+            detail.score.engagement_score,
+            detail.score.category,
+            detail.score.trend,
+        )
