@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import field_validator
@@ -30,12 +31,18 @@ class Settings(BaseSettings):
     """The CSM (id or email) whose accounts the portfolio tools show by default."""
     weights_file: Path | None = None
     """A TOML file with score weights and segment benchmarks; unset means the shipped defaults."""
-    log_level: str = "WARNING"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
+    """Logs go to stderr at this level; stdout is the MCP protocol's."""
 
     @field_validator("as_of", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

@@ -1,0 +1,165 @@
+"""The `engagement` command line: load data, show the PRD's report views, serve the MCP server."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+
+from engagement import cli_views as views
+from engagement.errors import EngagementError
+from engagement.settings import Settings
+
+app = typer.Typer(
+    help="Customer engagement metrics: load data, see the report, serve it to Claude over MCP.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PeriodOption = Annotated[
+    str | None, typer.Option(help="this_quarter (default), last_quarter, this_month, last_month, last_30_days, last_90_days, YYYY-Qn, YYYY-MM.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
+
+
+def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Bad input or settings: a red message and exit code 1, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except (EngagementError, ValidationError) as exc:
+            errors.print(f"[red]Error:[/red] {exc}", highlight=False)
+            raise typer.Exit(1) from exc
+
+    return wrapper
+
+
+def _service() -> Any:
+    from server import create_service
+
+    return create_service(Settings())
+
+
+def _print_json(model: BaseModel) -> None:
+    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+
+
+@app.command()
+@user_errors
+def demo(
+    seed: Annotated[int, typer.Option(help="Same seed, same portfolio.")] = 7,
+    reset: Annotated[bool, typer.Option("--reset", help="Delete everything in the store first.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Load a realistic demo portfolio (48 customers, 12 months) into the configured store.
+
+    Example: engagement demo --seed 7 --reset
+    """
+    from engagement.demo import load_demo
+
+    service = _service()
+    with console.status("Generating 12 months of touchpoints..."):
+        summary = load_demo(service.engine, as_of=service.as_of(), seed=seed, reset=reset)
+    if as_json:
+        _print_json(summary)
+        return
+    console.print(views.demo_summary(summary, service.settings.resolved_database_url()))
+
+
+@app.command("import")
+@user_errors
+def import_(
+    kind: Annotated[Literal["customers", "stakeholders", "csms", "activities"], typer.Argument(help="What the file holds.")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A CSV file with a header row.")],
+    strict: Annotated[bool, typer.Option("--strict", help="Any bad row: import nothing.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Import csms, customers, stakeholders or activities from CSV; bad rows are named, never half-written.
+
+    Example: engagement import activities touchpoints.csv --strict
+    """
+    from engagement.importer import import_csv
+
+    service = _service()
+    report = import_csv(service.engine, kind, file, as_of=service.as_of(), strict=strict)
+    if as_json:
+        _print_json(report)
+    else:
+        console.print(views.import_report(report))
+    if report.rejected:
+        raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def report(
+    period: PeriodOption = None,
+    csm: Annotated[str | None, typer.Option(help="A CSM's id or email (a manager: the team); 'all' for everyone.")] = None,
+    segment: Annotated[str | None, typer.Option(help="Enterprise, Mid-Market or SMB.")] = None,
+    limit: Annotated[int, typer.Option(help="Customers needing attention to list.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """The portfolio engagement view (PRD §7.1).
+
+    Example: engagement report --period last_quarter --segment Enterprise
+    """
+    service = _service()
+    result = service.portfolio(csm=csm, period=period, segment=segment, limit=limit)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(views.portfolio(result))
+
+
+@app.command()
+@user_errors
+def customer(
+    name: Annotated[str, typer.Argument(help="Customer id or name.")],
+    period: PeriodOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One customer's engagement detail (PRD §7.2).
+
+    Example: engagement customer "Acme Corp"
+    """
+    service = _service()
+    detail = service.customer(name, period)
+    trend = service.trends(detail.customer_id, 6, "month")
+    if as_json:
+        _print_json(detail)
+        return
+    console.print(views.customer(detail, trend))
+
+
+@app.command()
+@user_errors
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+) -> None:
+    """Serve the MCP tools over streamable HTTP at http://HOST:PORT/mcp.
+
+    Example: engagement serve --port 8000
+    """
+    from server import create_server
+
+    errors.print(f"Serving MCP over streamable HTTP at http://{host}:{port}/mcp (Ctrl+C stops)")
+    create_server(Settings()).run("streamable-http", host=host, port=port)
+
+
+if __name__ == "__main__":
+    app()

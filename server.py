@@ -1,0 +1,53 @@
+"""The MCP server's composition root: `create_server(settings)` wires store, engine and tools.
+
+`python server.py` serves on stdio (what Claude Desktop and Claude Code start); `engagement serve`
+serves the same over streamable HTTP at /mcp.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from mcp.server.mcpserver import MCPServer
+
+import prompts
+import tools
+from engagement.db import create_tables, make_engine
+from engagement.engine import EngagementService
+from engagement.scoring import load_scoring_config
+from engagement.settings import Settings
+
+SERVER_NAME = "engagement-metrics"
+
+
+def create_service(settings: Settings) -> EngagementService:
+    """The engine over the configured store, its tables created if missing."""
+    scoring = load_scoring_config(settings.weights_file)
+    engine = make_engine(settings.resolved_database_url())
+    create_tables(engine)
+    return EngagementService(engine, settings, scoring)
+
+
+def create_server(settings: Settings | None = None) -> MCPServer:
+    settings = settings or Settings()
+    service = create_service(settings)
+    server = MCPServer(
+        SERVER_NAME,
+        instructions=prompts.load("server_instructions"),
+        version="0.1.0",
+        log_level=settings.log_level,
+    )
+    tools.register_all(server, service)
+    return server
+
+
+def main() -> None:
+    settings = Settings()
+    # stdout carries the protocol; every log line goes to stderr.
+    logging.basicConfig(stream=sys.stderr, level=settings.log_level)
+    create_server(settings).run("stdio")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Recording touchpoints: the Communicator's way to log what happened with a customer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from mcp.server.mcpserver import MCPServer
+from mcp.types import ToolAnnotations
+from pydantic import Field
+
+from engagement.activities import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
+from engagement.engine import EngagementService
+from engagement.schemas import LoggedActivity
+from tools._common import CustomerRef, caller_errors, description
+
+# Not idempotent in general: without an external_id each call stores a new touchpoint.
+WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False, openWorldHint=False)
+
+
+def register(server: MCPServer, service: EngagementService) -> None:
+    @server.tool(name="log_activity", title="Log an activity", description=description("log_activity"), annotations=WRITE)
+    @caller_errors
+    def log_activity(
+        customer: CustomerRef,
+        type: Annotated[
+            Literal["email", "meeting", "call", "qbr", "message", "event"], Field(description="Kind of touchpoint.")
+        ],
+        direction: Annotated[Literal["inbound", "outbound"], Field(description="outbound: we reached out.")],
+        date: Annotated[
+            str | None, Field(description="ISO 8601 date or date-time; default now. Not in the future.", max_length=40)
+        ] = None,
+        duration_minutes: Annotated[float | None, Field(description="Length, 0-1440 minutes.", ge=0, le=1440)] = None,
+        participants: Annotated[
+            list[Annotated[str, Field(max_length=320)]] | None,
+            Field(description="Customer-side contacts, emails preferred.", max_length=MAX_PARTICIPANTS),
+        ] = None,
+        stakeholder_level: Annotated[
+            Literal["executive", "champion", "user"] | None,
+            Field(description="Most senior customer-side level; default from the known stakeholders."),
+        ] = None,
+        response_received: Annotated[
+            bool | None, Field(description="For outbound emails: answered? Omit if unknown.")
+        ] = None,
+        response_time_hours: Annotated[float | None, Field(description="Hours until the answer.", ge=0, le=8784)] = None,
+        subject: Annotated[str | None, Field(description="Short subject or title.", max_length=MAX_SUBJECT_LENGTH)] = None,
+        source: Annotated[str, Field(description="Where it came from.", min_length=1, max_length=32)] = "agent",
+        external_id: Annotated[
+            str | None, Field(description="Stable id; the same one twice stores once.", max_length=512)
+        ] = None,
+    ) -> LoggedActivity:
+        raw = {
+            "type": type,
+            "direction": direction,
+            "date": date,
+            "duration_minutes": duration_minutes,
+            "participants": participants,
+            "stakeholder_level": stakeholder_level,
+            "response_received": response_received,
+            "response_time_hours": response_time_hours,
+            "subject": subject,
+            "source": source,
+            "external_id": external_id,
+        }
+        return service.log_activity(customer, raw)
