@@ -145,6 +145,26 @@ def customer(
     console.print(views.customer(detail, trend))
 
 
+db_app = typer.Typer(help="The store's schema: upgrade it, see its revision.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+@user_errors
+def db_upgrade() -> None:
+    """Upgrade the configured store to the latest schema, keeping every row.
+
+    Example: ENGAGEMENT_DATABASE_URL=postgresql://cs@db/engagement engagement db upgrade
+    """
+    from engagement.db import current_revision, make_engine, migrate
+
+    settings = Settings()
+    engine = make_engine(settings.resolved_database_url())
+    before = current_revision(engine)
+    migrate(engine)
+    console.print(f"Schema at {current_revision(engine)} (was {before or 'empty'}).")
+
+
 @app.command()
 @user_errors
 def serve(

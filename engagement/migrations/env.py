@@ -1,0 +1,17 @@
+"""Alembic environment: runs on the connection `engagement.db.migrate` hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlmodel import SQLModel
+
+from engagement import models  # noqa: F401  (the tables the migrations describe)
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()
