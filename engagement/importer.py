@@ -1,0 +1,467 @@
+"""Importing CSMs, customers, stakeholders and activities from CSV files: each file's good rows in one
+transaction, every bad row named by its spreadsheet row number, or with `strict` nothing at all."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import difflib
+import hashlib
+import io
+import json
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from engagement.activities import validate_activity
+from engagement.db import session_scope
+from engagement.engine import EngagementService
+from engagement.errors import EngagementError
+from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Activity, Csm, Customer, Stakeholder
+from engagement.store import normalize_segment
+
+Kind = Literal["customers", "stakeholders", "csms", "activities"]
+KINDS: tuple[str, ...] = get_args(Kind)
+# (required, optional) columns of each kind, in the order the docs list them.
+COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "csms": (("id", "name", "email"), ("manager",)),
+    "customers": (("name", "segment"), ("id", "csm", "arr", "renewal_date", "health_score", "status")),
+    "stakeholders": (("customer", "name"), ("email", "title", "level")),
+    "activities": (
+        ("customer", "type", "direction", "date"),
+        ("duration_minutes", "participants", "stakeholder_level", "response_received", "response_time_hours",
+         "subject", "source", "external_id"),
+    ),
+}
+BATCH_SIZE = 500  # rows per INSERT: ~15 parameters each stays far below SQLite's and PostgreSQL's limits
+ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 64, 200, 320, 200
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class RejectedRow(BaseModel):
+    row: int  # spreadsheet numbering: the header is row 1
+    reason: str
+
+
+class ImportReport(BaseModel):
+    """What one import did. When `written` is False (strict, with bad rows) every count is 0."""
+
+    kind: str
+    file: str
+    rows_read: int
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RejectedRow] = []
+    written: bool = True
+
+
+@dataclass(frozen=True)
+class _Row:
+    number: int
+    cells: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+
+@dataclass
+class _Table:
+    """A file's rows; `columns` are those its header names, so absent ones leave stored values alone."""
+
+    columns: frozenset[str]
+    rows: list[_Row]
+    rejected: list[RejectedRow]
+    rows_read: int = 0
+
+    def reject(self, row: _Row, error: EngagementError) -> None:
+        self.rejected.append(RejectedRow(row=row.number, reason=str(error)))
+
+    def check(self, each: Callable[[_Row], None]) -> None:
+        """Run `each` on every row; a row it refuses is rejected with the reason, and the others go on."""
+        for row in self.rows:
+            try:
+                each(row)
+            except EngagementError as error:
+                self.reject(row, error)
+
+
+@dataclass
+class _Counts:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: bool = True
+
+
+Fields = dict[str, Any]
+Writer = Callable[[], _Counts]  # what a checked file will write, once the caller decides it may
+
+
+def import_csv(engine: Engine, kind: Kind, path: Path, *, as_of: dt.date, strict: bool = False) -> ImportReport:
+    """Import `path` as `kind`; raises EngagementError for a whole-file fault, before writing anything."""
+    if kind not in KINDS:
+        raise EngagementError(f"Unknown import kind '{kind}'; use one of {', '.join(KINDS)}.")
+    table = _read(path, kind)
+    with session_scope(engine) as session:
+        write = _PLANNERS[kind](session, table, as_of)  # checks every row before anything is written
+        counts = _Counts(written=False) if strict and table.rejected else write()
+    return ImportReport(
+        kind=kind,
+        file=str(path),
+        rows_read=table.rows_read,
+        **vars(counts),
+        rejected=sorted(table.rejected, key=lambda r: r.row),
+    )
+
+
+def _read(path: Path, kind: str) -> _Table:
+    required, optional = COLUMNS[kind]
+    accepted = f"{kind} files have the columns {', '.join(required + optional)} (required: {', '.join(required)})"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EngagementError(f"Cannot read {path}: {exc.strerror or exc}. Give the path of a CSV file.") from None
+    try:
+        text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
+    except UnicodeDecodeError as exc:
+        raise EngagementError(
+            f"{path.name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}). "
+            "Save it as CSV UTF-8 and import it again."
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise EngagementError(f"{path.name} is not valid CSV (line {reader.line_num}: {exc}).") from None
+    if not records or not any(cell.strip() for cell in records[0]):
+        raise EngagementError(f"{path.name} has no header row. Row 1 must name the columns: {accepted}.")
+    header = [cell.strip().lower() for cell in records[0]]
+    while not header[-1]:
+        header.pop()  # spreadsheets save trailing empty columns as trailing commas
+    problems = []
+    if unknown := [name for name in header if name not in required + optional]:
+        problems.append(f"unknown column(s) {', '.join(repr(n) for n in unknown)}")
+    if repeated := sorted({name for name in header if header.count(name) > 1} - set(unknown)):
+        problems.append(f"repeated column(s) {', '.join(repr(n) for n in repeated)}")
+    if missing := [name for name in required if name not in header]:
+        problems.append(f"missing required column(s) {', '.join(repr(n) for n in missing)}")
+    if problems:
+        raise EngagementError(f"{path.name} has {'; '.join(problems)}. {accepted[0].upper()}{accepted[1:]}.")
+    table = _Table(frozenset(header), [], [])
+    for number, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines keep their number but are not rows
+        table.rows_read += 1
+        if any(cell.strip() for cell in record[len(header) :]):
+            reason = f"has {len(record)} values; the header has {len(header)} columns."
+            table.rejected.append(RejectedRow(row=number, reason=reason))
+            continue
+        table.rows.append(_Row(number, dict(zip(header, (cell.strip() for cell in record)))))
+    return table
+
+
+# -- cell parsers: each returns None for an empty cell, or raises EngagementError saying what is accepted
+def _text(row: _Row, column: str, maximum: int, required: bool = False) -> str | None:
+    value = row[column]
+    if not value and required:
+        raise EngagementError(f"{column} is required.")
+    if len(value) > maximum:
+        raise EngagementError(f"{column} is {len(value)} characters long; at most {maximum} are accepted.")
+    return value or None
+
+
+def _email(row: _Row, column: str, required: bool = False) -> str | None:
+    value = _text(row, column, EMAIL_LENGTH, required)
+    if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+", value):
+        raise EngagementError(f"{column} '{value}' is not an email address; give one like name@example.com.")
+    return value.lower() if value else None
+
+
+def _number(row: _Row, column: str, low: float, high: float | None) -> float | None:
+    if not (value := row[column]):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number < low or (high is not None and number > high):
+        bounds = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
+        raise EngagementError(f"{column} '{value}' is not valid; give a number {bounds}.")
+    return number
+
+
+def _choice(row: _Row, column: str, allowed: tuple[str, ...]) -> str | None:
+    if not (value := row[column]):
+        return None
+    if value.lower() not in allowed:
+        raise EngagementError(f"{column} '{value}' is not valid; use one of {', '.join(allowed)} or leave it empty.")
+    return value.lower()
+
+
+def _date(row: _Row, column: str) -> dt.date | None:
+    if not (value := row[column]):
+        return None
+    try:
+        if DATE_RE.fullmatch(value):
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise EngagementError(f"{column} '{value}' is not a date; use YYYY-MM-DD.")
+
+
+def slug(name: str) -> str:
+    """A stable id from a name ("Acme Corp" -> "acme-corp"); names with no latin letters get a hash."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:ID_LENGTH].rstrip("-")
+    return text or "customer-" + hashlib.sha256(name.strip().lower().encode()).hexdigest()[:12]
+
+
+def _changed(row: Any, fields: Fields) -> bool:
+    changed = any(getattr(row, name) != value for name, value in fields.items())
+    for name, value in fields.items():
+        setattr(row, name, value)
+    return changed
+
+
+def _upsert(session: Session, stored: dict[Any, Any], wanted: dict[Any, Fields], new: Callable[..., Any]) -> _Counts:
+    """Add the rows not stored, change those that differ, and count which was which."""
+    counts = _Counts()
+    for key, fields in wanted.items():
+        if key not in stored:
+            session.add(new(key, fields))
+            counts.imported += 1
+        elif _changed(stored[key], fields):
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+    return counts
+
+
+class _Customers:
+    """Customers by id or by exact name ignoring case, loaded once per import."""
+
+    def __init__(self, session: Session) -> None:
+        self.ids: set[str] = set()
+        self.by_name: dict[str, list[str]] = defaultdict(list)
+        self.names: dict[str, str] = {}
+        for customer_id, name in session.exec(select(Customer.id, Customer.name)).all():
+            self.ids.add(customer_id)
+            self.by_name[name.lower()].append(customer_id)
+            self.names[name.lower()] = name
+
+    def resolve(self, ref: str) -> str:
+        if not ref:
+            raise EngagementError("customer is required; give a customer id or exact name.")
+        if ref in self.ids:
+            return ref
+        found = self.by_name.get(ref.lower(), [])
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise EngagementError(f"customer '{ref}' is ambiguous: {', '.join(found)} share that name; give the id.")
+        close = [self.names[n] for n in difflib.get_close_matches(ref.lower(), list(self.names), n=3, cutoff=0.6)]
+        hint = f" Close matches: {', '.join(close)}." if close else " Import the customers first."
+        raise EngagementError(f"unknown customer '{ref}'; give a stored customer's id or exact name.{hint}")
+
+
+def _once(seen: dict[Any, int], key: Any, row: _Row, what: str) -> None:
+    if key in seen:
+        raise EngagementError(f"{what} is already row {seen[key]}; list each one once.")
+    seen[key] = row.number
+
+
+def _plan_csms(session: Session, table: _Table, as_of: dt.date) -> Writer:
+    stored = {csm.id: csm for csm in session.exec(select(Csm)).all()}
+    owners = {csm.email.lower(): csm.id for csm in stored.values()}
+    wanted: dict[str, tuple[_Row, Fields]] = {}
+    seen: dict[str, int] = {}
+
+    def check(row: _Row) -> None:
+        csm_id = _text(row, "id", ID_LENGTH, required=True) or ""
+        fields = {"name": _text(row, "name", NAME_LENGTH, required=True), "email": _email(row, "email", True)}
+        if owners.get(fields["email"], csm_id) != csm_id:
+            raise EngagementError(f"email '{fields['email']}' belongs to stored CSM '{owners[fields['email']]}'.")
+        _once(seen, csm_id, row, f"id '{csm_id}'")
+        _once(seen, fields["email"], row, f"email '{fields['email']}'")
+        wanted[csm_id] = (row, fields)
+
+    table.check(check)
+    lookup = {key.lower(): csm_id for csm_id, csm in stored.items() for key in (csm_id, csm.email)}
+    lookup |= {key.lower(): csm_id for csm_id, (_, fields) in wanted.items() for key in (csm_id, fields["email"])}
+    managers = {csm_id: csm.manager_id for csm_id, csm in stored.items()}
+    if "manager" in table.columns:  # without the column, stored managers stay as they are
+        for csm_id, (row, fields) in wanted.items():
+            ref = row["manager"]
+            manager = (ref if ref in wanted or ref in stored else lookup.get(ref.lower())) if ref else None
+            managers[csm_id] = fields["manager_id"] = manager
+    settled = "manager" not in table.columns
+    while not settled:  # a rejected row may leave others pointing at a manager who no longer comes
+        bad: dict[str, str] = {}
+        for csm_id, (row, fields) in wanted.items():
+            chain, step = [csm_id], fields["manager_id"]
+            while step is not None and step not in chain:
+                chain.append(step)
+                step = managers.get(step)
+            if row["manager"] and fields["manager_id"] not in wanted and fields["manager_id"] not in stored:
+                bad[csm_id] = f"manager '{row['manager']}' is neither a stored CSM nor a good row of this file."
+            elif step == csm_id:
+                bad[csm_id] = f"managers would form a loop ({' -> '.join([*chain, csm_id])})."
+        for csm_id, reason in bad.items():
+            table.reject(wanted.pop(csm_id)[0], EngagementError(f"{reason} Give a CSM id or email, or leave it empty."))
+            managers[csm_id] = stored[csm_id].manager_id if csm_id in stored else None
+        settled = not bad
+
+    def write() -> _Counts:
+        counts = _Counts()
+        for csm_id, (_, fields) in wanted.items():
+            if csm_id not in stored:
+                session.add(Csm(id=csm_id, name=fields["name"], email=fields["email"]))
+                counts.imported += 1
+        session.flush()  # every new CSM exists before any manager is set: foreign keys are checked per statement
+        for csm_id, (_, fields) in wanted.items():
+            if csm_id not in stored:
+                session.get_one(Csm, csm_id).manager_id = fields.get("manager_id")
+            elif _changed(stored[csm_id], fields):
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        return counts
+
+    return write
+
+
+def _plan_customers(session: Session, table: _Table, as_of: dt.date) -> Writer:
+    stored = {customer.id: customer for customer in session.exec(select(Customer)).all()}
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for customer in stored.values():
+        by_name[customer.name.lower()].append(customer.id)
+    csms = {key.lower(): csm for csm, email in session.exec(select(Csm.id, Csm.email)).all() for key in (csm, email)}
+    wanted: dict[str, Fields] = {}
+    seen: dict[str, int] = {}
+
+    def check(row: _Row) -> None:
+        name = _text(row, "name", NAME_LENGTH, required=True) or ""
+        if (segment := normalize_segment(row["segment"])) is None:
+            raise EngagementError("segment is required; use one of Enterprise, Mid-Market, SMB.")
+        fields: Fields = {"name": name, "segment": segment}
+        if row["csm"] and row["csm"].lower() not in csms:
+            raise EngagementError(f"csm '{row['csm']}' is not a stored CSM; give a stored CSM's id or email.")
+        optional = {
+            "csm": csms.get(row["csm"].lower()),
+            "arr": _number(row, "arr", 0, None),
+            "health_score": _number(row, "health_score", 0, 100),
+            "renewal_date": _date(row, "renewal_date"),
+            "status": _choice(row, "status", STATUSES) or "active",
+        }
+        fields |= {"csm_id" if c == "csm" else c: value for c, value in optional.items() if c in table.columns}
+        customer_id = _text(row, "id", ID_LENGTH)
+        if customer_id is None:
+            # Without an id, a stored customer of that name is updated rather than duplicated.
+            same_name = by_name.get(name.lower(), [])
+            if len(same_name) > 1:
+                raise EngagementError(f"stored customers {', '.join(same_name)} are all named '{name}'; give the id.")
+            customer_id = same_name[0] if same_name else slug(name)
+            if not same_name and customer_id in stored:
+                taken = stored[customer_id].name
+                raise EngagementError(f"id '{customer_id}' (made from the name) is customer '{taken}'; give an id.")
+        _once(seen, customer_id, row, f"customer id '{customer_id}'")
+        wanted[customer_id] = fields
+
+    table.check(check)
+    return lambda: _upsert(session, stored, wanted, lambda customer_id, fields: Customer(id=customer_id, **fields))
+
+
+def _plan_stakeholders(session: Session, table: _Table, as_of: dt.date) -> Writer:
+    customers = _Customers(session)
+    # With an email a stakeholder is (customer, email); without one, (customer, name) among those without.
+    stored = {
+        (s.customer_id, (s.email or "").lower(), "" if s.email else s.name.lower()): s
+        for s in session.exec(select(Stakeholder)).all()
+    }
+    wanted: dict[tuple[str, str, str], Fields] = {}
+    seen: dict[tuple[str, str, str], int] = {}
+
+    def check(row: _Row) -> None:
+        customer_id = customers.resolve(row["customer"])
+        name = _text(row, "name", NAME_LENGTH, required=True) or ""
+        fields: Fields = {"name": name, "email": _email(row, "email")}
+        if "title" in table.columns:
+            fields["title"] = _text(row, "title", TITLE_LENGTH)
+        if "level" in table.columns:
+            fields["level"] = _choice(row, "level", STAKEHOLDER_LEVELS)
+        key = (customer_id, fields["email"] or "", "" if fields["email"] else name.lower())
+        _once(seen, key, row, "this stakeholder")
+        wanted[key] = fields
+
+    table.check(check)
+    return lambda: _upsert(session, stored, wanted, lambda key, fields: Stakeholder(customer_id=key[0], **fields))
+
+
+def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
+    customers = _Customers(session)
+    occurrences: Counter[str] = Counter()
+    levels: dict[tuple[str, tuple[str, ...]], str | None] = {}
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    values: list[Fields] = []
+
+    def check(row: _Row) -> None:
+        customer_id = customers.resolve(row["customer"])
+        if not row["date"]:  # validate_activity would take the as-of date; a file must say when
+            raise EngagementError("date is required; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z].")
+        fields = validate_activity(dict(row.cells), as_of, default_source="csv")
+        if fields["external_id"] is None:
+            # Hash what the row says (not what the store adds later), numbered among identical rows, so
+            # re-importing the file matches every row and two identical rows stay two activities.
+            content = json.dumps({"customer_id": customer_id, **fields}, sort_keys=True, default=str)
+            occurrences[content] += 1
+            digest = hashlib.sha256(f"{content}#{occurrences[content]}".encode()).hexdigest()
+            fields["external_id"] = f"row:{digest}"
+        if fields["stakeholder_level"] is None:
+            key = (customer_id, tuple(fields["participants"]))
+            if key not in levels:
+                levels[key] = EngagementService.level_from_stakeholders(session, customer_id, fields["participants"])
+            fields["stakeholder_level"] = levels[key]
+        values.append({"customer_id": customer_id, **fields, "created_at": now})
+
+    table.check(check)
+    return lambda: _insert_activities(session, values)
+
+
+def _insert_activities(session: Session, values: list[Fields]) -> _Counts:
+    """Insert in batches; ON CONFLICT DO NOTHING skips (source, external_id) pairs already stored."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"CSV import of activities supports SQLite and PostgreSQL, not {dialect}.")
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    counts = _Counts()
+    for start in range(0, len(values), BATCH_SIZE):
+        batch = values[start : start + BATCH_SIZE]
+        statement = (
+            insert(Activity)
+            .values(batch)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+            .returning(Activity.id)
+        )
+        new = len(session.execute(statement).all())
+        counts.imported += new
+        counts.unchanged += len(batch) - new
+    return counts
+
+
+_PLANNERS: dict[str, Callable[[Session, _Table, dt.date], Writer]] = {
+    "csms": _plan_csms,
+    "customers": _plan_customers,
+    "stakeholders": _plan_stakeholders,
+    "activities": _plan_activities,
+}
