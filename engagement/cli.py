@@ -122,7 +122,7 @@ def report(
     if as_json:
         _print_json(result)
         return
-    console.print(views.portfolio(result))
+    console.print(views.portfolio(result, console.width))
 
 
 @app.command()

@@ -34,7 +34,7 @@ def _ago(when: dt.datetime | None, as_of: dt.date) -> str:
     return "today" if days == 0 else f"{days} days ago"
 
 
-def portfolio(result: PortfolioEngagement) -> Panel:
+def portfolio(result: PortfolioEngagement, width: int = 120) -> Panel:
     summary = result.summary
     counts = {c.category: c for c in summary.categories}
     cards = Table.grid(expand=True, padding=(0, 2))
@@ -51,17 +51,19 @@ def portfolio(result: PortfolioEngagement) -> Panel:
     for item in summary.categories:
         style = CATEGORY_STYLE[item.category]
         distribution.add_row(CATEGORY_LABEL[item.category], _bar(item.count, top, style), f"{item.count} ({item.share:.0f}%)")
+    wide = width >= 110  # an 80-column terminal has no room for segment and CSM
     attention = Table(title="Customers needing attention", expand=True)
-    for column in ("Customer", "Segment", "CSM", "Score", "Trend", "Last contact", "Why"):
-        attention.add_column(column)
+    for column in ("Customer", "Segment", "CSM")[: 3 if wide else 1]:
+        attention.add_column(column, ratio=2 if column == "Customer" else 1)
+    for column in ("Score", "Trend", "Last contact"):
+        attention.add_column(column, no_wrap=True)
+    attention.add_column("Why", ratio=3)
     for row in result.customers:
         if row.attention_reason is None:
             continue
         days = "never" if row.days_since_last_contact is None else f"{row.days_since_last_contact} days"
         attention.add_row(
-            row.name,
-            row.segment,
-            row.csm_id or "",
+            *(row.name, row.segment, row.csm_id or "")[: 3 if wide else 1],
             Text(f"{row.engagement_score:.1f}", style=CATEGORY_STYLE[row.category]),
             f"{TREND_ARROW[row.trend]} {row.change_from_last_period:+.1f}",
             days,

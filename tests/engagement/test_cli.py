@@ -1,0 +1,70 @@
+"""The `engagement` command: demo, report, customer and import as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from typer.testing import CliRunner
+
+from engagement.cli import app
+from engagement.db import alembic_config
+from engagement.settings import Settings
+
+
+@pytest.fixture
+def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("ENGAGEMENT_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.setenv("ENGAGEMENT_AS_OF", str(settings.as_of))
+    monkeypatch.setenv("COLUMNS", "140")
+    return CliRunner()
+
+
+def test_demo_then_report_shows_the_portfolio(runner: CliRunner) -> None:
+    loaded = runner.invoke(app, ["demo"])
+    report = runner.invoke(app, ["report", "--json", "--limit", "500"])
+
+    assert loaded.exit_code == 0, loaded.output
+    assert "48 customers" in loaded.output
+    answer = json.loads(report.stdout)
+    assert answer["summary"]["customer_count"] == len(answer["customers"]) >= 40
+    table = runner.invoke(app, ["report"])
+    assert "Customers needing attention" in table.output and "Never contacted" in table.output
+
+
+def test_customer_view_matches_its_json(runner: CliRunner) -> None:
+    runner.invoke(app, ["demo"])
+    detail = json.loads(runner.invoke(app, ["customer", "demo-01", "--json"]).stdout)
+
+    shown = runner.invoke(app, ["customer", detail["name"]])
+
+    assert shown.exit_code == 0, shown.output
+    assert f"{detail['score']['engagement_score']:.1f}/100" in shown.output
+
+
+def test_bad_period_is_a_user_error_with_exit_code_1(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["report", "--period", "Q5"])
+
+    assert result.exit_code == 1
+    assert "Unknown period 'Q5'" in result.output
+
+
+def test_import_with_bad_rows_names_them_and_exits_1(runner: CliRunner, tmp_path: Path) -> None:
+    runner.invoke(app, ["demo"])
+    csv = tmp_path / "acts.csv"
+    csv.write_text("customer,type,direction,date\ndemo-01,email,outbound,2026-11-20\ndemo-01,fax,outbound,2026-11-20\n")
+
+    result = runner.invoke(app, ["import", "activities", str(csv)])
+
+    assert result.exit_code == 1
+    assert "1 imported" in result.output and "fax" in result.output
+
+
+def test_db_upgrade_reports_the_schema_revision(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["db", "upgrade"])
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert result.exit_code == 0
+    assert f"Schema at {head}" in result.output
