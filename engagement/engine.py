@@ -48,7 +48,6 @@ from engagement.schemas import (
 from engagement.scoring import CATEGORIES, COMPONENTS, ScoringConfig, round1, round1_series, trend_of
 from engagement.settings import Settings
 
-LEVEL_RANK = {"executive": 3, "champion": 2, "user": 1}
 MAX_LIMIT = 500
 RECENT_ACTIVITIES = 10
 
@@ -432,12 +431,4 @@ class EngagementService:
     @staticmethod
     def level_from_stakeholders(session: Session, customer_id: str, participants: list[str]) -> str | None:
         """The most senior known level among an activity's participants, when the caller gave none."""
-        if not participants:
-            return None
-        levels = session.exec(
-            select(Stakeholder.level).where(
-                Stakeholder.customer_id == customer_id, func.lower(Stakeholder.email).in_(participants)
-            )
-        ).all()
-        ranked = [level for level in levels if level in LEVEL_RANK]
-        return max(ranked, key=LEVEL_RANK.__getitem__) if ranked else None
+        return store.StakeholderLevels.load(session, customer_id).most_senior(customer_id, participants)

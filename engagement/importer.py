@@ -19,16 +19,15 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engagement.activities import validate_activity
 from engagement.db import session_scope
-from engagement.engine import EngagementService
 from engagement.errors import EngagementError
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Activity, Csm, Customer, Stakeholder
-from engagement.store import normalize_segment
+from engagement import store
+from engagement.store import StakeholderLevels, normalize_segment
 
 Kind = Literal["customers", "stakeholders", "csms", "activities"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -43,7 +42,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "subject", "source", "external_id"),
     ),
 }
-BATCH_SIZE = 500  # rows per INSERT: ~15 parameters each stays far below SQLite's and PostgreSQL's limits
+BATCH_SIZE = 5000  # rows per executemany: bounded driver buffers; all batches share one transaction
 ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 64, 200, 320, 200
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -411,7 +410,7 @@ def _plan_stakeholders(session: Session, table: _Table, as_of: dt.date) -> Write
 def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
     customers = _Customers(session)
     occurrences: Counter[str] = Counter()
-    levels: dict[tuple[str, tuple[str, ...]], str | None] = {}
+    levels = StakeholderLevels.load(session)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     values: list[Fields] = []
 
@@ -428,10 +427,7 @@ def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
             digest = hashlib.sha256(f"{content}#{occurrences[content]}".encode()).hexdigest()
             fields["external_id"] = f"row:{digest}"
         if fields["stakeholder_level"] is None:
-            key = (customer_id, tuple(fields["participants"]))
-            if key not in levels:
-                levels[key] = EngagementService.level_from_stakeholders(session, customer_id, fields["participants"])
-            fields["stakeholder_level"] = levels[key]
+            fields["stakeholder_level"] = levels.most_senior(customer_id, fields["participants"])
         values.append({"customer_id": customer_id, **fields, "created_at": now})
 
     table.check(check)
@@ -439,21 +435,11 @@ def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
 
 
 def _insert_activities(session: Session, values: list[Fields]) -> _Counts:
-    """Insert in batches; ON CONFLICT DO NOTHING skips (source, external_id) pairs already stored."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        raise NotImplementedError(f"CSV import of activities supports SQLite and PostgreSQL, not {dialect}.")
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    """Batches of executemany; ON CONFLICT DO NOTHING skips (source, external_id) pairs already stored."""
     counts = _Counts()
     for start in range(0, len(values), BATCH_SIZE):
         batch = values[start : start + BATCH_SIZE]
-        statement = (
-            insert(Activity)
-            .values(batch)
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-            .returning(Activity.id)
-        )
-        new = len(session.execute(statement).all())
+        new = store.insert_activities(session, batch)
         counts.imported += new
         counts.unchanged += len(batch) - new
     return counts

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, or_, select
 
 from engagement.errors import EngagementError, NotFoundError
 from engagement.metrics import ACTIVITY_COLUMNS, LAST_CONTACT_COLUMNS
-from engagement.models import SEGMENTS, Activity, Csm, Customer
+from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
 
 MAX_NAME_LENGTH = 200
 
@@ -166,6 +166,50 @@ def last_contacts_frame(session: Session, scope: Scope, end_exclusive: dt.dateti
     return frame.drop_duplicates("customer_id", keep="last")[LAST_CONTACT_COLUMNS]
 
 
+LEVEL_RANK = {"executive": 3, "champion": 2, "user": 1}
+
+
+@dataclass(frozen=True)
+class StakeholderLevels:
+    """Known stakeholders' levels by (customer id, lower-cased email), loaded in one query."""
+
+    levels: dict[tuple[str, str], str]
+
+    @classmethod
+    def load(cls, session: Session, customer_id: str | None = None) -> StakeholderLevels:
+        query = select(Stakeholder.customer_id, Stakeholder.email, Stakeholder.level).where(
+            col(Stakeholder.email).is_not(None), col(Stakeholder.level).in_(LEVEL_RANK)
+        )
+        if customer_id is not None:
+            query = query.where(Stakeholder.customer_id == customer_id)
+        return cls({(cid, email.lower()): level for cid, email, level in session.exec(query).all()})
+
+    def most_senior(self, customer_id: str, participants: list[str]) -> str | None:
+        """The most senior level among participants, for an activity whose caller gave none."""
+        found = [self.levels[key] for p in participants if (key := (customer_id, p)) in self.levels]
+        return max(found, key=LEVEL_RANK.__getitem__) if found else None
+
+
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"The store supports SQLite and PostgreSQL, not {dialect}.")
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert(Activity.__table__).on_conflict_do_nothing(index_elements=["source", "external_id"])
+
+
+def insert_activities(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert many activities in one executemany; returns how many were new (duplicates are skipped).
+
+    Core, not the ORM's bulk path (which is quadratic here). sqlite3's executemany rowcount sums
+    the rows really inserted; psycopg's does not, so PostgreSQL counts the RETURNING rows instead.
+    """
+    statement = _insert_ignoring_duplicates(session)
+    if session.get_bind().dialect.name == "sqlite":
+        return session.connection().execute(statement, rows).rowcount
+    return len(session.connection().execute(statement.returning(Activity.__table__.c.id), rows).all())
+
+
 def insert_activity(session: Session, customer_id: str, fields: dict[str, Any]) -> tuple[Activity, bool]:
     """Store one activity; with an external_id already stored for its source, return that one instead.
 
@@ -173,15 +217,8 @@ def insert_activity(session: Session, customer_id: str, fields: dict[str, Any]) 
     store it once and none of them sees an error.
     """
     values = {"customer_id": customer_id, **fields, "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
-    dialect = session.get_bind().dialect.name
-    if fields.get("external_id") is not None and dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-        statement = (
-            insert(Activity)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-            .returning(Activity.id)
-        )
+    if fields.get("external_id") is not None:
+        statement = _insert_ignoring_duplicates(session).values(**values).returning(Activity.id)
         new_id = session.execute(statement).scalar_one_or_none()
         if new_id is None:
             existing = session.exec(
