@@ -104,9 +104,11 @@ class EngagementService:
 
     # -- the one computation -------------------------------------------------------------------
     def _period_scores(self, session: Session, scope: store.Scope, index: pd.Index, period: Period) -> pd.DataFrame:
-        acts = store.activities_frame(session, scope, period.start_dt(), period.end_exclusive_dt())
-        last = store.last_contacts_frame(session, scope, period.end_exclusive_dt())
-        return score_frame(acts, last, index, period, self.scoring.weights)
+        start, end = period.start_dt(), period.end_exclusive_dt()
+        sums = store.period_aggregates(session, scope, start, end)
+        people = store.distinct_participants(session, scope, start, end)
+        last = store.last_contacts_frame(session, scope, end)
+        return score_frame(sums, people, last, index, period, self.scoring.weights)
 
     def score_scope(self, session: Session, scope: store.Scope, period: Period) -> pd.DataFrame:
         """Every scope customer's metrics and score for `period`, with the previous period's and the trend."""

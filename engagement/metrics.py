@@ -1,7 +1,9 @@
-"""One customer's or a whole portfolio's metrics and score for a period, from one DataFrame.
+"""One customer's or a whole portfolio's metrics and score for a period, from per-customer aggregates.
 
-`score_frame` is the single computation behind every score the product shows: the portfolio, one
-customer's detail, trends and alerts all call it, so they cannot disagree.
+The database sums each customer's activities of the period in one GROUP BY (`store.period_aggregates`);
+`score_frame` turns those sums into SPEC.md's metrics, the six components, the rounded score and
+the category. It is the single computation behind every score the product shows: the portfolio,
+one customer's detail, trends and alerts all call it, so they cannot disagree.
 """
 
 from __future__ import annotations
@@ -12,18 +14,6 @@ import pandas as pd
 from engagement.periods import Period
 from engagement.scoring import COMPONENTS, Weights, category_of, round1_series
 
-ACTIVITY_COLUMNS = [
-    "customer_id",
-    "type",
-    "direction",
-    "date",
-    "duration_minutes",
-    "participants",
-    "stakeholder_level",
-    "response_received",
-    "response_time_hours",
-]
-LAST_CONTACT_COLUMNS = ["customer_id", "date", "type"]
 COUNT_COLUMNS = [
     "emails_sent",
     "emails_received",
@@ -34,65 +24,35 @@ COUNT_COLUMNS = [
     "messages_sent",
     "messages_received",
     "executive_touchpoints",
-    "stakeholders_engaged",
+    "responses_known",
+    "responses_answered",
+    "response_times",
 ]
-
-
-def _count(acts: pd.DataFrame, mask: pd.Series, index: pd.Index) -> pd.Series:
-    return acts.loc[mask, "customer_id"].value_counts().reindex(index, fill_value=0).astype(int)
-
-
-def activity_metrics(acts: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """Counts, response and breadth metrics per customer (SPEC.md), zero for customers without activity."""
-    kind, direction = acts["type"], acts["direction"]
-    out_ = direction == "outbound"
-    in_ = direction == "inbound"
-    meetings = kind.isin(["meeting", "qbr"])
-    frame = pd.DataFrame(index=index)
-    frame["emails_sent"] = _count(acts, (kind == "email") & out_, index)
-    frame["emails_received"] = _count(acts, (kind == "email") & in_, index)
-    frame["meetings_held"] = _count(acts, meetings, index)
-    frame["qbrs_completed"] = _count(acts, kind == "qbr", index)
-    frame["calls_made"] = _count(acts, (kind == "call") & out_, index)
-    frame["calls_received"] = _count(acts, (kind == "call") & in_, index)
-    frame["messages_sent"] = _count(acts, (kind == "message") & out_, index)
-    frame["messages_received"] = _count(acts, (kind == "message") & in_, index)
-    frame["executive_touchpoints"] = _count(acts, acts["stakeholder_level"] == "executive", index)
-
-    minutes = acts.loc[meetings, ["customer_id", "duration_minutes"]]
-    frame["meeting_minutes"] = (
-        minutes["duration_minutes"].astype(float).fillna(0.0).groupby(minutes["customer_id"]).sum()
-    ).reindex(index, fill_value=0.0)
-
-    sent = acts.loc[(kind == "email") & out_, ["customer_id", "response_received", "response_time_hours"]]
-    known = sent[sent["response_received"].notna()]
-    answered = known[known["response_received"].astype(bool)]
-    frame["responses_known"] = known["customer_id"].value_counts().reindex(index, fill_value=0).astype(int)
-    frame["responses_answered"] = answered["customer_id"].value_counts().reindex(index, fill_value=0).astype(int)
-    frame["response_rate"] = np.where(
-        frame["responses_known"] > 0, frame["responses_answered"] / frame["responses_known"].clip(lower=1), 0.0
-    )
-    times = answered["response_time_hours"].astype(float)
-    frame["avg_response_time_hours"] = times.groupby(answered["customer_id"]).mean().reindex(index)
-
-    people = acts[["customer_id", "participants"]].explode("participants").dropna(subset=["participants"])
-    people["participants"] = people["participants"].astype(str).str.strip().str.lower()
-    people = people[people["participants"] != ""]
-    frame["stakeholders_engaged"] = people.groupby("customer_id")["participants"].nunique().reindex(
-        index, fill_value=0
-    ).astype(int)
-    return frame
+SUM_COLUMNS = ["meeting_minutes", "response_hours"]
+AGGREGATE_COLUMNS = ["customer_id", *COUNT_COLUMNS, *SUM_COLUMNS]
+LAST_CONTACT_COLUMNS = ["customer_id", "date", "type"]
 
 
 def score_frame(
-    acts: pd.DataFrame, last_contacts: pd.DataFrame, index: pd.Index, period: Period, weights: Weights
+    aggregates: pd.DataFrame, people: pd.Series, last_contacts: pd.DataFrame, index: pd.Index, period: Period,
+    weights: Weights,
 ) -> pd.DataFrame:
-    """Metrics, the six components, the rounded score and the category of every customer in `index`.
+    """Metrics, components, score and category of every customer in `index` for `period`.
 
-    `acts` holds the period's activities; `last_contacts` each customer's latest activity on or
-    before the period's end (at most one row per customer).
+    `aggregates` has one row of period sums per customer with activity (AGGREGATE_COLUMNS), `people`
+    the distinct participants per customer, `last_contacts` each customer's latest activity on or
+    before the period's end. Customers missing from them had no activity.
     """
-    frame = activity_metrics(acts, index)
+    frame = aggregates.set_index("customer_id").reindex(index)
+    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].fillna(0).astype(int)
+    frame[SUM_COLUMNS] = frame[SUM_COLUMNS].astype(float).fillna(0.0)
+    known, answered = frame["responses_known"], frame["responses_answered"]
+    frame["response_rate"] = np.where(known > 0, answered / known.clip(lower=1), 0.0)
+    frame["avg_response_time_hours"] = (frame["response_hours"] / frame["response_times"]).where(
+        frame["response_times"] > 0
+    )
+    frame["stakeholders_engaged"] = people.reindex(index).fillna(0).astype(int)
+
     latest = last_contacts.set_index("customer_id").reindex(index)
     frame["last_contact_date"] = latest["date"]
     frame["last_contact_type"] = latest["type"]
@@ -100,11 +60,7 @@ def score_frame(
     frame["days_ago"] = (pd.Timestamp(period.end) - contact_day).dt.days
 
     frame["email_volume"] = np.minimum(100.0, frame["emails_sent"] * 5.0)
-    frame["email_response"] = np.where(
-        frame["responses_known"] > 0,
-        frame["responses_answered"] * 100.0 / frame["responses_known"].clip(lower=1),
-        0.0,
-    )
+    frame["email_response"] = np.where(known > 0, answered * 100.0 / known.clip(lower=1), 0.0)
     frame["meeting_frequency"] = np.minimum(100.0, frame["meetings_held"] * 20.0)
     frame["meeting_quality"] = np.minimum(100.0, frame["meeting_minutes"] * 10.0 / 60.0)
     frame["stakeholder_breadth"] = np.minimum(100.0, frame["stakeholders_engaged"] * 25.0)
@@ -115,11 +71,3 @@ def score_frame(
     frame["engagement_score"] = round1_series(raw)
     frame["category"] = frame["engagement_score"].map(category_of)
     return frame
-
-
-def empty_activities() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in ACTIVITY_COLUMNS})
-
-
-def empty_last_contacts() -> pd.DataFrame:
-    return pd.DataFrame({name: pd.Series(dtype=object) for name in LAST_CONTACT_COLUMNS})

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, true
+from sqlalchemy import ColumnElement, and_, case, func, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, or_, select
 
 from engagement.errors import EngagementError, NotFoundError
-from engagement.metrics import ACTIVITY_COLUMNS, LAST_CONTACT_COLUMNS
+from engagement.metrics import AGGREGATE_COLUMNS, LAST_CONTACT_COLUMNS
 from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
 
 MAX_NAME_LENGTH = 200
@@ -133,17 +133,64 @@ def customers_frame(session: Session, scope: Scope) -> pd.DataFrame:
     )
 
 
-def activities_frame(session: Session, scope: Scope, start: dt.datetime, end_exclusive: dt.datetime) -> pd.DataFrame:
-    """Every activity of the scope's customers in [start, end_exclusive), in one query."""
-    columns = [getattr(Activity, name) for name in ACTIVITY_COLUMNS]
+def _is(column: Any, *values: str) -> ColumnElement[bool]:
+    return column.in_(values) if len(values) > 1 else column == values[0]
+
+
+def period_aggregates(session: Session, scope: Scope, start: dt.datetime, end_exclusive: dt.datetime) -> pd.DataFrame:
+    """Each scope customer's sums of the period's activities, in one GROUP BY (metrics.AGGREGATE_COLUMNS)."""
+    a = Activity.__table__.c
+    email_out = and_(a.type == "email", a.direction == "outbound")
+    answered = and_(email_out, a.response_received.is_(True))
+
+    def count(*conditions: ColumnElement[bool]) -> Any:
+        return func.sum(case((and_(*conditions), 1), else_=0))
+
+    meetings = _is(a.type, "meeting", "qbr")
+    columns = {
+        "emails_sent": count(email_out),
+        "emails_received": count(a.type == "email", a.direction == "inbound"),
+        "meetings_held": count(meetings),
+        "qbrs_completed": count(a.type == "qbr"),
+        "calls_made": count(a.type == "call", a.direction == "outbound"),
+        "calls_received": count(a.type == "call", a.direction == "inbound"),
+        "messages_sent": count(a.type == "message", a.direction == "outbound"),
+        "messages_received": count(a.type == "message", a.direction == "inbound"),
+        "executive_touchpoints": count(a.stakeholder_level == "executive"),
+        "responses_known": count(email_out, a.response_received.is_not(None)),
+        "responses_answered": count(answered),
+        "response_times": count(answered, a.response_time_hours.is_not(None)),
+        "meeting_minutes": func.sum(case((meetings, func.coalesce(a.duration_minutes, 0.0)), else_=0.0)),
+        "response_hours": func.sum(case((answered, a.response_time_hours), else_=None)),
+    }
     query = (
-        select(*columns)
-        .join(Customer, col(Customer.id) == col(Activity.customer_id))
-        .where(scope.condition(), col(Activity.date) >= start, col(Activity.date) < end_exclusive)
+        select(a.customer_id, *(value.label(name) for name, value in columns.items()))
+        .join(Customer, col(Customer.id) == a.customer_id)
+        .where(scope.condition(), a.date >= start, a.date < end_exclusive)
+        .group_by(a.customer_id)
     )
-    rows = session.exec(query).all()
-    frame = pd.DataFrame.from_records(rows, columns=ACTIVITY_COLUMNS)
-    return frame.astype(object).where(frame.notna(), None) if not frame.empty else frame
+    rows = session.connection().execute(query).all()
+    return pd.DataFrame.from_records(rows, columns=AGGREGATE_COLUMNS)
+
+
+def distinct_participants(session: Session, scope: Scope, start: dt.datetime, end_exclusive: dt.datetime) -> pd.Series:
+    """Each scope customer's number of distinct participants in the period (trimmed, case-insensitive)."""
+    a = Activity.__table__.c
+    if session.get_bind().dialect.name == "postgresql":
+        people = func.json_array_elements_text(a.participants).table_valued("value")
+    else:
+        people = func.json_each(a.participants).table_valued("value")
+    person = func.lower(func.trim(people.c.value))
+    query = (
+        select(a.customer_id, func.count(person.distinct()))
+        .select_from(Activity.__table__)
+        .join(people, true())
+        .join(Customer, col(Customer.id) == a.customer_id)
+        .where(scope.condition(), a.date >= start, a.date < end_exclusive, person != "")
+        .group_by(a.customer_id)
+    )
+    rows = session.connection().execute(query).all()
+    return pd.Series(dict(rows), dtype="float64")
 
 
 def last_contacts_frame(session: Session, scope: Scope, end_exclusive: dt.datetime) -> pd.DataFrame:
