@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from engagement import cli_views as views
+from engagement.cli_google import auth_app, domain_app, sync
 from engagement.errors import EngagementError
 from engagement.settings import Settings
 
@@ -147,6 +148,9 @@ def customer(
 
 db_app = typer.Typer(help="The store's schema: upgrade it, see its revision.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(auth_app, name="auth")
+app.add_typer(domain_app, name="domain")
+app.command()(sync)
 
 
 @db_app.command("upgrade")

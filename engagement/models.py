@@ -83,3 +83,70 @@ class Activity(ActivityBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: NaiveDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+
+
+# -- Google Workspace capture (engagement/google) ---------------------------------------------------
+
+
+class CustomerDomain(SQLModel, table=True):
+    """An email domain whose people belong to a customer, set by a person (free-mail never maps)."""
+
+    __tablename__ = "customer_domain"  # type: ignore[assignment]
+
+    domain: str = Field(primary_key=True, max_length=253)
+    customer_id: str = Field(foreign_key="customer.id", max_length=64, index=True)
+
+
+class SyncSource(SQLModel, table=True):
+    """One CSM's mailbox or calendar: its cursor (historyId / syncToken) and how its last run went."""
+
+    __tablename__ = "sync_source"  # type: ignore[assignment]
+    __table_args__ = (UniqueConstraint("csm_id", "kind", name="uq_sync_source_csm_kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    csm_id: str = Field(foreign_key="csm.id", max_length=64)
+    kind: str = Field(max_length=16)  # gmail | calendar
+    account: str = Field(max_length=320)
+    cursor: str | None = Field(default=None, max_length=1024)
+    cursor_at: NaiveDatetime | None = None
+    last_run_at: NaiveDatetime | None = None
+    last_success_at: NaiveDatetime | None = None
+    last_mode: str | None = Field(default=None, max_length=16)
+    last_error: str | None = Field(default=None, max_length=1000)
+    last_counts: dict[str, int] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class SyncedMessage(SQLModel, table=True):
+    """A Gmail message already read from one mailbox: so a resync skips it and replies find their thread."""
+
+    __tablename__ = "synced_message"  # type: ignore[assignment]
+    __table_args__ = (
+        UniqueConstraint("source_id", "message_id", name="uq_synced_message_source_message"),
+        Index("ix_synced_message_thread", "source_id", "thread_id"),
+        Index("ix_synced_message_root", "thread_root"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sync_source.id")
+    message_id: str = Field(max_length=64)
+    thread_id: str = Field(max_length=64)
+    thread_root: str | None = Field(default=None, max_length=512)
+    external_id: str | None = Field(default=None, max_length=512)  # the activity's, when it became one
+    customer_id: str | None = Field(default=None, foreign_key="customer.id", max_length=64)
+    direction: str | None = Field(default=None, max_length=16)
+    date: NaiveDatetime
+
+
+class SyncedEvent(SQLModel, table=True):
+    """A calendar event instance seen in one calendar and the meeting activity it became, if any."""
+
+    __tablename__ = "synced_event"  # type: ignore[assignment]
+    __table_args__ = (
+        UniqueConstraint("source_id", "event_id", name="uq_synced_event_source_event"),
+        Index("ix_synced_event_external_id", "external_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sync_source.id")
+    event_id: str = Field(max_length=1024)
+    external_id: str | None = Field(default=None, max_length=512)

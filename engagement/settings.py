@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     """A TOML file with score weights and segment benchmarks; unset means the shipped defaults."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "WARNING"
     """Logs go to stderr at this level; stdout is the MCP protocol's."""
+    google_credentials_dir: Path | None = None
+    """Where Google tokens and service-account keys are kept (owner-only); unset: the user config dir."""
+    google_internal_domains: str = ""
+    """Extra email domains of our own people, comma-separated (the CSMs' own domains always count)."""
+    google_sync_window_days: int = Field(default=180, ge=1, le=3650)
+    """How far back the first Gmail/Calendar sync (and a full resync) reads."""
 
     @field_validator("as_of", mode="before")
     @classmethod
@@ -50,3 +56,8 @@ class Settings(BaseSettings):
     def today(self) -> dt.date:
         """The as-of date: the fixed one if set, else today in UTC."""
         return self.as_of or dt.datetime.now(dt.UTC).date()
+
+    def resolved_google_credentials_dir(self) -> Path:
+        return self.google_credentials_dir or Path(
+            platformdirs.user_config_dir("engagement-metrics", appauthor=False)
+        ) / "google"

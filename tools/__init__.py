@@ -5,10 +5,11 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 
 from engagement.engine import EngagementService
-from tools import activities, customers, portfolio
+from tools import activities, customers, google, portfolio
 
 
 def register_all(server: MCPServer, service: EngagementService) -> None:
     portfolio.register(server, service)
     customers.register(server, service)
     activities.register(server, service)
+    google.register(server, service)

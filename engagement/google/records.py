@@ -1,0 +1,232 @@
+"""Writing what a mailbox or calendar read into the store: activities, the links that dedupe them, replies.
+
+Everything here runs inside the caller's transaction, which also moves the cursor: all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, or_, select
+
+from engagement.engine import EngagementService
+from engagement.google.attribution import Directory
+from engagement.google.calendar import Meeting, parse_event
+from engagement.google.gmail import Mail
+from engagement.google.report import Tally
+from engagement.models import Activity, SyncedEvent, SyncedMessage, SyncSource
+from engagement.store import insert_activity
+
+MAX_SUBJECT = 500
+MAX_RESPONSE_HOURS = 24 * 366
+COMPARED = ("customer_id", "type", "direction", "date", "duration_minutes", "participants", "stakeholder_level", "subject")
+
+
+def _subject(text: str | None) -> str | None:
+    return text.strip()[:MAX_SUBJECT] or None if text else None
+
+
+def known_message_ids(session: Session, source: SyncSource) -> set[str]:
+    return set(session.exec(select(SyncedMessage.message_id).where(SyncedMessage.source_id == source.id)).all())
+
+
+def write_mail(session: Session, source: SyncSource, directory: Directory, mails: list[Mail], tally: Tally) -> None:
+    """Store each message as an email activity (or count why not), then settle the replies of its thread."""
+    assert source.id is not None
+    created: set[str] = set()
+    threads: set[tuple[str, str | None, str]] = set()
+    for mail in mails:
+        link = SyncedMessage(
+            source_id=source.id, message_id=mail.gmail_id, thread_id=mail.thread_id[:64], date=mail.date,
+            thread_root=(mail.thread_root or "")[:512] or None,
+        )  # fmt: skip
+        session.add(link)  # every message read is remembered, so a resync does not fetch it again
+        if mail.sender is None:
+            tally.skip("automated")
+            continue
+        attribution = directory.attribute([mail.sender, *mail.recipients])
+        if mail.automated:
+            tally.skip("automated")
+            continue
+        if attribution.outcome == "internal_only":
+            tally.skip("internal_only")
+            continue
+        tally.external += 1
+        if attribution.customer_id is None:
+            tally.no_match(attribution.unmatched)
+            continue
+        tally.attributed += 1
+        direction = "outbound" if directory.is_internal(mail.sender) else "inbound"
+        external_id = (mail.message_id or f"gmail:{source.account}:{mail.gmail_id}")[:512]
+        level = EngagementService.level_from_stakeholders(session, attribution.customer_id, attribution.participants)
+        fields: dict[str, Any] = {
+            "type": "email",
+            "direction": direction,
+            "date": mail.date,
+            "participants": attribution.participants[:100],
+            "stakeholder_level": level,
+            # Unanswered until a reply from the customer shows up in the thread (now or in a later sync).
+            "response_received": False if direction == "outbound" else None,
+            "subject": _subject(mail.subject),
+            "source": "gmail",
+            "external_id": external_id,
+        }
+        _, is_new = insert_activity(session, attribution.customer_id, fields)
+        if is_new:
+            tally.new += 1
+            created.add(external_id)
+        else:
+            tally.unchanged += 1  # the same message from another mailbox, or already stored
+        link.external_id, link.customer_id, link.direction = external_id, attribution.customer_id, direction
+        threads.add((mail.thread_id[:64], link.thread_root, attribution.customer_id))
+    session.flush()
+    for thread_id, root, customer_id in sorted(threads, key=str):
+        settle_replies(session, source.id, thread_id, root, customer_id, created, tally)
+
+
+def settle_replies(
+    session: Session, source_id: int, thread_id: str, root: str | None, customer_id: str, created: set[str], tally: Tally
+) -> None:
+    """Mark each outbound email of a thread answered by the customer's first later message, with the gap in hours.
+
+    The thread is this mailbox's Gmail thread plus, across mailboxes, every message sharing its
+    References root, so a reply that lands only in a colleague's mailbox still counts.
+    """
+    same_thread = (col(SyncedMessage.source_id) == source_id) & (col(SyncedMessage.thread_id) == thread_id)
+    condition = or_(same_thread, col(SyncedMessage.thread_root) == root) if root else same_thread
+    rows = session.exec(
+        select(SyncedMessage.external_id, SyncedMessage.date, SyncedMessage.direction).where(
+            condition, col(SyncedMessage.external_id).is_not(None), SyncedMessage.customer_id == customer_id
+        )
+    ).all()
+    timeline = sorted({(date, direction, external_id) for external_id, date, direction in rows})
+    inbound = [date for date, direction, _ in timeline if direction == "inbound"]
+    answers: dict[str, float] = {}
+    for date, direction, external_id in timeline:
+        reply = next((when for when in inbound if when > date), None)
+        if direction == "outbound" and reply is not None and external_id is not None:
+            answers[external_id] = min(MAX_RESPONSE_HOURS, round((reply - date).total_seconds() / 3600, 2))
+    if not answers:
+        return
+    activities = session.exec(
+        select(Activity).where(Activity.source == "gmail", col(Activity.external_id).in_(list(answers)))
+    ).all()
+    for activity in activities:
+        hours = answers[activity.external_id or ""]
+        if activity.response_received is True and activity.response_time_hours == hours:
+            continue
+        activity.response_received, activity.response_time_hours = True, hours
+        session.add(activity)
+        if activity.external_id not in created:
+            tally.updated += 1  # an earlier email, answered now
+
+
+def write_events(
+    session: Session, source: SyncSource, directory: Directory, events: list[dict[str, Any]], mode: str,
+    since: dt.datetime, tally: Tally,
+) -> None:  # fmt: skip
+    """Store meetings, update moved or edited ones and remove those cancelled or no longer with a customer."""
+    assert source.id is not None
+    links = {row.event_id: row for row in session.exec(select(SyncedEvent).where(SyncedEvent.source_id == source.id))}
+    seen: set[str] = set()
+    for event in events:
+        meeting = parse_event(event)
+        seen.add(meeting.event_id)
+        link = links.get(meeting.event_id)
+        fields, customer_id = _meeting_fields(session, directory, meeting, tally)
+        if fields is None or customer_id is None:
+            if link is not None:
+                _unlink(session, link, tally)
+                links.pop(meeting.event_id)
+            continue
+        if link is not None and link.external_id != fields["external_id"]:
+            _unlink(session, link, tally)  # moved: the old instance key no longer exists
+            links.pop(meeting.event_id)
+            link = None
+        activity, is_new = insert_activity(session, customer_id, fields)
+        if is_new:
+            tally.new += 1
+        elif _update(activity, customer_id, fields):
+            session.add(activity)
+            tally.updated += 1
+        else:
+            tally.unchanged += 1
+        if link is None:
+            link = SyncedEvent(source_id=source.id, event_id=meeting.event_id[:1024], external_id=fields["external_id"])
+            session.add(link)
+            links[meeting.event_id] = link
+    if mode in ("full", "resync"):
+        # A full listing shows every live event since `since`: links it did not show were deleted meanwhile.
+        for event_id, link in list(links.items()):
+            if event_id not in seen and _starts_since(session, link, since):
+                _unlink(session, link, tally)
+
+
+def _meeting_fields(
+    session: Session, directory: Directory, meeting: Meeting, tally: Tally
+) -> tuple[dict[str, Any] | None, str | None]:
+    if meeting.kind != "meeting":
+        if meeting.kind != "cancelled":
+            tally.skip("not_a_meeting")
+        return None, None
+    attribution = directory.attribute([*meeting.attendees, *meeting.declined])
+    if attribution.outcome == "internal_only":
+        tally.skip("internal_only")
+        return None, None
+    tally.external += 1
+    if attribution.customer_id is None:
+        tally.no_match(attribution.unmatched)
+        return None, None
+    tally.attributed += 1
+    participants = [p for p in attribution.participants if p not in meeting.declined]
+    if not participants:
+        tally.skip("not_a_meeting")  # every customer-side guest declined: it did not take place with them
+        return None, None
+    organizer_ours = meeting.organizer_is_self or (meeting.organizer is not None and directory.is_internal(meeting.organizer))
+    fields = {
+        "type": "qbr" if meeting.is_qbr else "meeting",
+        "direction": "outbound" if organizer_ours else "inbound",
+        "date": meeting.start,
+        "duration_minutes": meeting.minutes,
+        "participants": participants[:100],
+        "stakeholder_level": EngagementService.level_from_stakeholders(session, attribution.customer_id, participants),
+        "response_received": None,
+        "subject": _subject(meeting.title),
+        "source": "calendar",
+        "external_id": meeting.external_id,
+    }
+    return fields, attribution.customer_id
+
+
+def _update(activity: Activity, customer_id: str, fields: dict[str, Any]) -> bool:
+    wanted = {**fields, "customer_id": customer_id}
+    changed = False
+    for name in COMPARED:
+        if getattr(activity, name) != wanted[name]:
+            setattr(activity, name, wanted[name])
+            changed = True
+    return changed
+
+
+def _starts_since(session: Session, link: SyncedEvent, since: dt.datetime) -> bool:
+    date = session.exec(
+        select(Activity.date).where(Activity.source == "calendar", Activity.external_id == link.external_id)
+    ).first()
+    return date is None or date >= since
+
+
+def _unlink(session: Session, link: SyncedEvent, tally: Tally) -> None:
+    """Forget this calendar's copy; the meeting goes when no other calendar still holds it (a shared invite)."""
+    external_id = link.external_id
+    session.delete(link)
+    session.flush()
+    if external_id is None:
+        return
+    others = session.exec(select(func.count()).select_from(SyncedEvent).where(SyncedEvent.external_id == external_id)).one()
+    if others == 0:
+        result = session.execute(
+            delete(Activity).where(col(Activity.source) == "calendar", col(Activity.external_id) == external_id)
+        )
+        tally.removed += int(getattr(result, "rowcount", 0) or 0)
