@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
-from engagement import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from engagement import freshness, models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -59,6 +59,21 @@ def current_revision(engine: Engine) -> str | None:
 def create_tables(engine: Engine) -> None:
     """The store's tables at the latest schema: new databases are created, older ones upgraded."""
     migrate(engine)
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A read-only session on one snapshot: every query of an answer sees the same committed state,
+    so a customer is never seen half-way through someone else's import. (SQLite's WAL read
+    transactions are snapshots already; PostgreSQL needs REPEATABLE READ for it.)"""
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with Session(bind=connection, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
 
 @contextmanager

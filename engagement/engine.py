@@ -16,7 +16,9 @@ from sqlmodel import Session, col, func, or_, select
 
 from engagement import store
 from engagement.activities import validate_activity
-from engagement.db import session_scope
+from engagement.cache import ScoreCache
+from engagement.db import read_scope, session_scope
+from engagement.freshness import current_version, own_bumps
 from engagement.errors import EngagementError
 from engagement.metrics import score_frame
 from engagement.models import Activity, Customer, Stakeholder
@@ -101,6 +103,7 @@ class EngagementService:
         self.engine = engine
         self.settings = settings
         self.scoring = scoring
+        self.cache = ScoreCache()
 
     # -- the one computation -------------------------------------------------------------------
     def _period_scores(self, session: Session, scope: store.Scope, index: pd.Index, period: Period) -> pd.DataFrame:
@@ -121,6 +124,19 @@ class EngagementService:
         frame["change"] = round1_series(frame["engagement_score"] - frame["previous_score"])
         frame["trend"] = frame["change"].map(trend_of)
         return frame
+
+    def portfolio_scores(self, session: Session, scope: store.Scope, period: Period) -> pd.DataFrame:
+        """The scope's rows of the cached, whole-portfolio scores for `period`."""
+        everyone = store.Scope("everyone", include_churned=True)
+        frame = self.cache.scored(session, period, lambda: self.score_scope(session, everyone, period))
+        keep = pd.Series(True, index=frame.index)
+        if not scope.include_churned:
+            keep &= frame["status"] != "churned"
+        if scope.csm_ids is not None:
+            keep &= frame["csm_id"].isin(scope.csm_ids)
+        if scope.segment is not None:
+            keep &= frame["segment"] == scope.segment
+        return frame[keep]
 
     def as_of(self) -> dt.date:
         return self.settings.today()
@@ -202,9 +218,9 @@ class EngagementService:
         for name, bound in (("min_score", min_score), ("max_score", max_score)):
             if bound is not None and not 0 <= bound <= 100:
                 raise EngagementError(f"{name} {bound} is out of range; scores run from 0 to 100.")
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             scope = store.resolve_scope(session, csm, self.settings.user, segment)
-            frame = self.score_scope(session, scope, resolved)
+            frame = self.portfolio_scores(session, scope, resolved)
         if min_score is not None:
             frame = frame[frame["engagement_score"] >= min_score]
         if max_score is not None:
@@ -378,9 +394,9 @@ class EngagementService:
         if not 0 <= threshold <= 100:
             raise EngagementError(f"threshold {threshold} is out of range; scores run from 0 to 100.")
         resolved = self.period(period)
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             scope = store.resolve_scope(session, csm, self.settings.user, segment)
-            frame = self.score_scope(session, scope, resolved)
+            frame = self.portfolio_scores(session, scope, resolved)
         frame = self._worst_first(frame[frame["engagement_score"] < threshold])
         return LowEngagementCustomers(
             period=period_info(resolved),
@@ -425,10 +441,18 @@ class EngagementService:
                 fields["stakeholder_level"] = self.level_from_stakeholders(session, target.id, fields["participants"])
             activity, created = store.insert_activity(session, target.id, fields)
             public = ActivityPublic.model_validate(activity, from_attributes=True)
-        with session_scope(self.engine) as session:
-            scope = store.Scope(target.name, customer_id=public.customer_id)
-            row = self.score_scope(session, scope, period).iloc[0]
-        return LoggedActivity(created=created, activity=public, score=self._score(row), period=period_info(period))
+            # Read under our own write lock: nobody else can move the version before we commit.
+            version = current_version(session)
+        before = version - own_bumps(self.engine.dialect.name, created)
+        scope = store.Scope(target.name, customer_id=target.id)
+        with read_scope(self.engine) as session:
+            row = self.score_scope(session, scope, period)
+            for cached in self.cache.periods_at(before):
+                rows = row if cached == period else self.score_scope(session, scope, cached)
+                self.cache.patch(cached, before, version, rows)
+        return LoggedActivity(
+            created=created, activity=public, score=self._score(row.iloc[0]), period=period_info(period)
+        )
 
     @staticmethod
     def level_from_stakeholders(session: Session, customer_id: str, participants: list[str]) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from engagement import models  # noqa: F401  (the tables the migrations describe)
+from engagement import freshness, models  # noqa: F401  (the tables the migrations describe)
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -1,0 +1,67 @@
+"""Scored portfolios kept per period and reused while the store's version stands still.
+
+An entry is the whole portfolio (churned customers included) scored for one period by the same
+`score_frame` as everything else. A write in this process patches the customers it touched; any
+other change moves the version and the next read recomputes the entry.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session
+
+from engagement.freshness import current_version
+from engagement.periods import Period
+
+Key = tuple[str, object, object]
+MAX_ENTRIES = 32
+
+
+@dataclass(frozen=True)
+class Entry:
+    period: Period
+    version: int
+    frame: pd.DataFrame
+
+
+class ScoreCache:
+    def __init__(self) -> None:
+        self._entries: dict[Key, Entry] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(period: Period) -> Key:
+        return (period.label, period.start, period.end)
+
+    def scored(self, session: Session, period: Period, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """The portfolio scored for `period`, recomputed only when the store changed since."""
+        version = current_version(session)
+        with self._lock:
+            entry = self._entries.get(self.key(period))
+        if entry is not None and entry.version == version:
+            return entry.frame
+        frame = compute()
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[self.key(period)] = Entry(period, version, frame)
+        return frame
+
+    def periods_at(self, version: int) -> list[Period]:
+        with self._lock:
+            return [entry.period for entry in self._entries.values() if entry.version == version]
+
+    def patch(self, period: Period, expected: int, version: int, rows: pd.DataFrame) -> None:
+        """Replace `rows` in the period's entry if it is still at `expected`, and mark it at `version`."""
+        with self._lock:
+            entry = self._entries.get(self.key(period))
+            if entry is None or entry.version != expected:
+                return
+            frame = entry.frame.copy()
+            columns = frame.columns.intersection(rows.columns)
+            frame.loc[rows.index, columns] = rows[columns]
+            self._entries[self.key(period)] = Entry(period, version, frame)

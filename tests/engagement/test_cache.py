@@ -1,0 +1,88 @@
+"""Cached portfolio scores stay exactly equal to a full recompute, whoever writes and however."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from engagement.db import read_scope
+from engagement.engine import EngagementService
+from engagement.freshness import current_version
+from engagement.scoring import load_scoring_config
+from engagement.settings import Settings
+from tests.factories import Factory
+
+
+def scores(service: EngagementService, period: str | None = None) -> dict[str, tuple[float, str, float]]:
+    answer = service.portfolio(csm="all", period=period, limit=500)
+    return {r.customer_id: (r.engagement_score, r.trend, r.change_from_last_period) for r in answer.customers}
+
+
+def fresh(engine: Engine, settings: Settings) -> EngagementService:
+    """A service with an empty cache: what a full recompute answers."""
+    return EngagementService(engine, settings, load_scoring_config())
+
+
+def version(engine: Engine) -> int:
+    with read_scope(engine) as session:
+        return current_version(session)
+
+
+def test_logged_activity_shows_in_the_next_portfolio_answer(
+    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+) -> None:
+    factory.customer("acme", "Acme Corp")
+    factory.spec_example_one("acme")
+    factory.customer("beta", "Beta Ltd")
+    before = scores(service)
+    scores(service, "last_30_days")  # a second cached period, patched too
+
+    service.log_activity("acme", {"type": "meeting", "direction": "outbound", "date": "2026-11-24", "duration_minutes": 60})
+
+    after = scores(service)
+    # 4 meetings, 150 min, contact today: 7.5 + 12 + 80*.25 + 25*.15 + 11.25 + 10
+    assert after["acme"][0] == 64.5
+    assert after["acme"] != before["acme"] and after["beta"] == before["beta"]
+    assert after == scores(fresh(engine, settings))
+    assert scores(service, "last_30_days") == scores(fresh(engine, settings), "last_30_days")
+
+
+def test_a_write_by_anyone_else_refreshes_the_cached_answer(
+    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+) -> None:
+    factory.customer("acme", "Acme Corp")
+    assert scores(service)["acme"][0] == 0.0
+
+    factory.spec_example_one("acme")  # another connection, as another process would
+
+    assert scores(service)["acme"][0] == 56.8
+    with engine.begin() as connection:  # raw SQL, bypassing the application entirely
+        connection.execute(text("UPDATE customer SET status = 'churned' WHERE id = 'acme'"))
+    assert "acme" not in scores(service)
+    assert scores(service) == scores(fresh(engine, settings))
+
+
+def test_every_change_to_a_scored_table_moves_the_version(engine: Engine, factory: Factory) -> None:
+    start = version(engine)
+    factory.csm("ana", "Ana Ruiz")
+    factory.customer("acme", "Acme Corp", csm_id="ana")
+    factory.stakeholder("acme", "Sarah Chen", "sarah@acme.test")
+    factory.activity("acme", "2026-11-20T10:00:00")
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM activity"))
+
+    assert version(engine) >= start + 5
+
+
+def test_logging_the_same_activity_twice_keeps_the_cache_exact(
+    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+) -> None:
+    factory.customer("acme", "Acme Corp")
+    scores(service)
+    call = {"type": "call", "direction": "outbound", "date": "2026-11-20", "external_id": "crm-1"}
+
+    first = service.log_activity("acme", call)
+    second = service.log_activity("acme", call)
+
+    assert (first.created, second.created) == (True, False)
+    assert scores(service) == scores(fresh(engine, settings))
