@@ -15,6 +15,7 @@ from rich.console import Console
 
 from engagement import cli_views as views
 from engagement.cli_google import auth_app, domain_app, sync
+from engagement.cli_install import install_app
 from engagement.errors import EngagementError
 from engagement.settings import Settings
 
@@ -151,6 +152,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(auth_app, name="auth")
 app.add_typer(domain_app, name="domain")
 app.command()(sync)
+app.add_typer(install_app, name="install")
 
 
 @db_app.command("upgrade")

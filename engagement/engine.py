@@ -10,13 +10,14 @@ import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, or_, select
 
 from engagement import store
 from engagement.activities import validate_activity
-from engagement.cache import ScoreCache
+from engagement.cache import ScoreCache, ScoredTable
 from engagement.db import read_scope, session_scope
 from engagement.freshness import current_version, own_bumps
 from engagement.errors import EngagementError
@@ -47,7 +48,7 @@ from engagement.schemas import (
     UncontactedCustomers,
     UncontactedRow,
 )
-from engagement.scoring import CATEGORIES, COMPONENTS, ScoringConfig, round1, round1_series, trend_of
+from engagement.scoring import CATEGORIES, COMPONENTS, ScoringConfig, round1, round1_array, trend_array
 from engagement.settings import Settings
 
 MAX_LIMIT = 500
@@ -119,24 +120,26 @@ class EngagementService:
         index = pd.Index(customers["customer_id"], name="customer_id")
         frame = self._period_scores(session, scope, index, period)
         previous = self._period_scores(session, scope, index, previous_period(period))
-        frame = frame.join(customers[["name", "segment", "csm_id", "status"]])
-        frame["previous_score"] = previous["engagement_score"]
-        frame["change"] = round1_series(frame["engagement_score"] - frame["previous_score"])
-        frame["trend"] = frame["change"].map(trend_of)
+        for name in ("name", "segment", "csm_id", "status"):
+            frame[name] = customers[name].to_numpy()
+        frame["previous_score"] = previous["engagement_score"].to_numpy()
+        change = round1_array(frame["engagement_score"].to_numpy() - frame["previous_score"].to_numpy())
+        frame["change"] = change
+        frame["trend"] = trend_array(change)
         return frame
 
-    def portfolio_scores(self, session: Session, scope: store.Scope, period: Period) -> pd.DataFrame:
-        """The scope's rows of the cached, whole-portfolio scores for `period`."""
+    def portfolio_scores(self, session: Session, scope: store.Scope, period: Period) -> tuple[ScoredTable, np.ndarray]:
+        """The cached whole-portfolio scores for `period`, and a mask of the scope's customers in it."""
         everyone = store.Scope("everyone", include_churned=True)
-        frame = self.cache.scored(session, period, lambda: self.score_scope(session, everyone, period))
-        keep = pd.Series(True, index=frame.index)
+        table = self.cache.scored(session, period, lambda: self.score_scope(session, everyone, period))
+        keep = np.ones(len(table), dtype=bool)
         if not scope.include_churned:
-            keep &= frame["status"] != "churned"
+            keep &= table["status"] != "churned"
         if scope.csm_ids is not None:
-            keep &= frame["csm_id"].isin(scope.csm_ids)
+            keep &= np.isin(table["csm_id"], scope.csm_ids)
         if scope.segment is not None:
-            keep &= frame["segment"] == scope.segment
-        return frame[keep]
+            keep &= table["segment"] == scope.segment
+        return table, keep
 
     def as_of(self) -> dt.date:
         return self.settings.today()
@@ -181,10 +184,14 @@ class EngagementService:
         }
 
     @staticmethod
-    def _portfolio_row(row: pd.Series) -> PortfolioRow:
+    def _portfolio_rows(table: ScoredTable, positions: np.ndarray) -> list[PortfolioRow]:
+        return [EngagementService._portfolio_row(cid, row) for cid, row in table.rows(positions)]
+
+    @staticmethod
+    def _portfolio_row(customer_id: str, row: dict[str, Any]) -> PortfolioRow:
         days = _none(row["days_ago"])
         return PortfolioRow(
-            customer_id=row.name,
+            customer_id=customer_id,
             name=row["name"],
             segment=row["segment"],
             csm_id=_none(row["csm_id"]),
@@ -197,8 +204,11 @@ class EngagementService:
         )
 
     @staticmethod
-    def _worst_first(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame.sort_values(["engagement_score", "name"], kind="stable")
+    def _worst_first(table: ScoredTable, keep: np.ndarray) -> np.ndarray:
+        """Positions of the kept customers, lowest score first, then by name."""
+        positions = np.flatnonzero(keep)
+        order = np.lexsort((table["name"][positions].astype(str), table["engagement_score"][positions]))
+        return positions[order]
 
     def portfolio(
         self,
@@ -220,40 +230,38 @@ class EngagementService:
                 raise EngagementError(f"{name} {bound} is out of range; scores run from 0 to 100.")
         with read_scope(self.engine) as session:
             scope = store.resolve_scope(session, csm, self.settings.user, segment)
-            frame = self.portfolio_scores(session, scope, resolved)
+            table, keep = self.portfolio_scores(session, scope, resolved)
+        scores = table["engagement_score"]
         if min_score is not None:
-            frame = frame[frame["engagement_score"] >= min_score]
+            keep &= scores >= min_score
         if max_score is not None:
-            frame = frame[frame["engagement_score"] <= max_score]
+            keep &= scores <= max_score
         if category is not None:
-            frame = frame[frame["category"] == category]
-        frame = self._worst_first(frame)
+            keep &= table["category"] == category
+        ranked = self._worst_first(table, keep)
         return PortfolioEngagement(
             period=period_info(resolved),
             previous_period=period_info(previous_period(resolved)),
             scope=scope.label,
-            summary=self._summary(frame),
-            customers=[self._portfolio_row(row) for _, row in frame.iloc[offset : offset + limit].iterrows()],
-            page=Page(total=len(frame), offset=offset, limit=limit, has_more=offset + limit < len(frame)),
+            summary=self._summary(table, ranked),
+            customers=self._portfolio_rows(table, ranked[offset : offset + limit]),
+            page=Page(total=len(ranked), offset=offset, limit=limit, has_more=offset + limit < len(ranked)),
         )
 
     @staticmethod
-    def _summary(frame: pd.DataFrame) -> PortfolioSummary:
-        count = len(frame)
-        average = round1(float(frame["engagement_score"].mean())) if count else None
-        previous = round1(float(frame["previous_score"].mean())) if count else None
-        counts = frame["category"].value_counts()
+    def _summary(table: ScoredTable, positions: np.ndarray) -> PortfolioSummary:
+        count = len(positions)
+        average = round1(float(table["engagement_score"][positions].mean())) if count else None
+        previous = round1(float(table["previous_score"][positions].mean())) if count else None
+        categories = table["category"][positions]
+        counts = {name: int((categories == name).sum()) for name in CATEGORIES}
         return PortfolioSummary(
             customer_count=count,
             average_score=average,
             previous_average_score=previous,
             average_change=None if average is None or previous is None else round1(average - previous),
             categories=[
-                CategoryCount(
-                    category=name,
-                    count=int(counts.get(name, 0)),
-                    share=round1(counts.get(name, 0) * 100 / count) if count else 0.0,
-                )
+                CategoryCount(category=name, count=counts[name], share=round1(counts[name] * 100 / count) if count else 0.0)
                 for name in CATEGORIES
             ],
         )
@@ -396,39 +404,40 @@ class EngagementService:
         resolved = self.period(period)
         with read_scope(self.engine) as session:
             scope = store.resolve_scope(session, csm, self.settings.user, segment)
-            frame = self.portfolio_scores(session, scope, resolved)
-        frame = self._worst_first(frame[frame["engagement_score"] < threshold])
+            table, keep = self.portfolio_scores(session, scope, resolved)
+        ranked = self._worst_first(table, keep & (table["engagement_score"] < threshold))
         return LowEngagementCustomers(
             period=period_info(resolved),
             threshold=threshold,
             scope=scope.label,
-            customers=[self._portfolio_row(row) for _, row in frame.iloc[offset : offset + limit].iterrows()],
-            page=Page(total=len(frame), offset=offset, limit=limit, has_more=offset + limit < len(frame)),
+            customers=self._portfolio_rows(table, ranked[offset : offset + limit]),
+            page=Page(total=len(ranked), offset=offset, limit=limit, has_more=offset + limit < len(ranked)),
         )
 
-    def search(self, query: str, limit: int = 20) -> CustomerSearch:
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> CustomerSearch:
         text = (query or "").strip()
         if not text:
             raise EngagementError("query is empty; give part of a customer's name or id.")
         if len(text) > store.MAX_NAME_LENGTH:
             raise EngagementError(f"query is {len(text)} characters long; at most {store.MAX_NAME_LENGTH}.")
-        check_paging(limit, 0)
+        check_paging(limit, offset)
         lowered = text.lower()
-        with session_scope(self.engine) as session:
+        matching = or_(
+            func.lower(Customer.name).contains(lowered, autoescape=True),
+            func.lower(Customer.id).contains(lowered, autoescape=True),
+        )
+        with read_scope(self.engine) as session:
+            total = session.exec(select(func.count()).select_from(Customer).where(matching)).one()
             found = session.exec(
-                select(Customer)
-                .where(
-                    or_(
-                        func.lower(Customer.name).contains(lowered, autoescape=True),
-                        func.lower(Customer.id).contains(lowered, autoescape=True),
-                    )
-                )
-                .order_by(Customer.name)
-                .limit(limit)
+                select(Customer).where(matching).order_by(Customer.name, Customer.id).offset(offset).limit(limit)
             ).all()
         return CustomerSearch(
             query=text,
-            matches=[CustomerMatch(customer_id=c.id, **c.model_dump(include={"name", "segment", "csm_id", "status"})) for c in found],
+            matches=[
+                CustomerMatch(customer_id=c.id, **c.model_dump(include={"name", "segment", "csm_id", "status"}))
+                for c in found
+            ],
+            page=Page(total=total, offset=offset, limit=limit, has_more=offset + limit < total),
         )
 
     def log_activity(self, customer: str, raw: dict[str, Any], default_source: str = "agent") -> LoggedActivity:

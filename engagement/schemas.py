@@ -211,7 +211,8 @@ class CustomerMatch(BaseModel):
 
 class CustomerSearch(BaseModel):
     query: str
-    matches: list[CustomerMatch]
+    matches: list[CustomerMatch] = Field(description="By name.")
+    page: Page
 
 
 class LoggedActivity(BaseModel):

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     google_sync_window_days: int = Field(default=180, ge=1, le=3650)
     """How far back the first Gmail/Calendar sync (and a full resync) reads."""
 
-    @field_validator("as_of", mode="before")
+    @field_validator("as_of", "user", "weights_file", "google_credentials_dir", "database_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -79,5 +79,6 @@ def register(server: MCPServer, service: EngagementService) -> None:
     def search_customers(
         query: Annotated[str, Field(description="Part of a customer's name or id.", max_length=200)],
         limit: Limit = 20,
+        offset: Offset = 0,
     ) -> CustomerSearch:
-        return service.search(query, limit)
+        return service.search(query, limit, offset)
