@@ -90,26 +90,18 @@ def round1(value: float) -> float:
     return math.copysign(math.floor(tenths + 0.5) / 10, cleaned) + 0.0
 
 
-def round1_series(values: pd.Series) -> pd.Series:
-    """`round1` over a Series, vectorised; NaN stays NaN."""
-    cleaned = np.round(values.to_numpy(dtype=float), 9)
+def round1_array(values: np.ndarray) -> np.ndarray:
+    """`round1` over an array, vectorised; NaN stays NaN."""
+    cleaned = np.round(np.asarray(values, dtype=float), 9)
     tenths = np.round(np.abs(cleaned) * 10, 8)
-    return pd.Series(np.copysign(np.floor(tenths + 0.5) / 10, cleaned) + 0.0, index=values.index)
+    return np.copysign(np.floor(tenths + 0.5) / 10, cleaned) + 0.0
 
 
-def category_of(score: float) -> Category:
-    if score >= 80:
-        return "high"
-    if score >= 60:
-        return "healthy"
-    if score >= 40:
-        return "low"
-    return "at_risk"
+def category_array(scores: np.ndarray) -> np.ndarray:
+    """The category of each rounded score: high >= 80, healthy >= 60, low >= 40, else at_risk."""
+    return np.select([scores >= 80, scores >= 60, scores >= 40], ["high", "healthy", "low"], default="at_risk")
 
 
-def trend_of(change: float) -> Trend:
-    if change >= TREND_THRESHOLD:
-        return "improving"
-    if change <= -TREND_THRESHOLD:
-        return "declining"
-    return "stable"
+def trend_array(changes: np.ndarray) -> np.ndarray:
+    """The trend of each rounded change: improving at +5.0 or more, declining at -5.0 or less."""
+    return np.select([changes >= TREND_THRESHOLD, changes <= -TREND_THRESHOLD], ["improving", "declining"], "stable")

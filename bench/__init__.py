@@ -1,0 +1,1 @@
+"""The performance benchmark (`python -m bench`): a generated CS organisation measured against its peers."""

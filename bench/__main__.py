@@ -1,0 +1,164 @@
+"""`python -m bench`: generate a CS organisation, import it, and measure every target of the issue.
+
+Example: python -m bench --customers 10000 --activities 2000000 --database both
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+
+from bench import measure
+from bench.data import generate
+from engagement.db import make_engine
+from engagement.importer import import_csv
+from engagement.settings import Settings
+from server import create_server, create_service
+
+AS_OF = dt.date(2026, 11, 24)
+console = Console()
+app = typer.Typer(add_completion=False)
+
+
+def _postgres_schema(url: str) -> tuple[str, Any]:
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = make_engine(url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{url}{separator}options=-csearch_path%3D{schema}", drop
+
+
+def run_one(backend: str, customers: int, activities: int, repeat: int, postgres_url: str, folder: Path) -> dict[str, Any]:
+    files = generate(folder / f"{customers}-{activities}", customers, activities, AS_OF)
+    drop = None
+    if backend == "postgresql":
+        url, drop = _postgres_schema(postgres_url)
+    else:
+        url = f"sqlite:///{folder / f'bench-{customers}-{activities}.db'}"
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    settings = Settings(database_url=url, as_of=AS_OF)
+    result: dict[str, Any] = {"backend": backend, "customers": customers, "activities": activities}
+    try:
+        service = create_service(settings)
+        import_csv(service.engine, "csms", files.csms, as_of=AS_OF)
+        import_csv(service.engine, "customers", files.customers, as_of=AS_OF)
+        start = time.perf_counter()
+        report = import_csv(service.engine, "activities", files.activities, as_of=AS_OF)
+        seconds = time.perf_counter() - start
+        result["import_rows_per_s"] = report.imported / seconds
+        result["import_rejected"] = len(report.rejected)
+        period = service.period("this_quarter")
+        result["recompute_s"], result["recompute_peak_mib"] = measure.full_recompute(service, period, repeat)
+        result["group_by_s"] = measure.plain_group_by(service, period, repeat)
+        result["duckdb_s"] = measure.duckdb_aggregate(service, period, repeat)
+        result["naive_s"], result["naive_sample"] = measure.naive_engine(service, period, sample=200)
+        server = create_server(settings)
+        result |= anyio.run(measure.tool_timings, server, "c0", "k000001", repeat, AS_OF)
+        env = {"ENGAGEMENT_DATABASE_URL": url, "ENGAGEMENT_AS_OF": AS_OF.isoformat()}
+        result |= anyio.run(measure.stdio_timings, env, "k000001", repeat)
+        result |= measure.cold_starts(env, "k000001", max(3, repeat // 2))
+    finally:
+        if drop is not None:
+            drop()
+    return result
+
+
+def _ms(seconds: float | None) -> str:
+    return "n/a" if seconds is None else f"{seconds * 1000:,.1f} ms"
+
+
+def show(results: list[dict[str, Any]]) -> None:
+    table = Table(title="Engagement benchmark (medians)")
+    table.add_column("measure")
+    for r in results:
+        table.add_column(f"{r['backend']}\n{r['customers']:,} / {r['activities']:,}", justify="right")
+    rows: list[tuple[str, Any]] = [
+        ("bulk import (rows/s)", lambda r: f"{r['import_rows_per_s']:,.0f}"),
+        ("full recompute, this_quarter", lambda r: _ms(r["recompute_s"])),
+        ("  peak memory (MiB)", lambda r: f"{r['recompute_peak_mib']:,.0f}"),
+        ("plain SQL GROUP BY (peer)", lambda r: _ms(r["group_by_s"])),
+        ("DuckDB in-memory aggregate (peer)", lambda r: _ms(r["duckdb_s"])),
+        ("naive one-customer-at-a-time (peer)", lambda r: _ms(r["naive_s"])),
+        ("get_portfolio_engagement, all", lambda r: _ms(r["portfolio_all_s"])),
+        ("  first call (cache cold)", lambda r: _ms(r["portfolio_first_s"])),
+        ("get_portfolio_engagement, one CSM", lambda r: _ms(r["portfolio_csm_s"])),
+        ("get_customer_engagement", lambda r: _ms(r["customer_s"])),
+        ("log_activity", lambda r: _ms(r["log_activity_s"])),
+        ("portfolio right after a log", lambda r: _ms(r["portfolio_after_log_s"])),
+        ("  fresh after log", lambda r: "yes" if r["fresh_after_log"] else "NO"),
+        ("get_customer_engagement over stdio", lambda r: _ms(r["stdio_customer_s"])),
+        ("cold start to first answer (stdio)", lambda r: _ms(r["cold_start_s"])),
+        ("  bare one-tool MCPServer", lambda r: _ms(r["bare_cold_start_s"])),
+        ("portfolio default answer (bytes)", lambda r: f"{r['portfolio_default_bytes']:,}"),
+    ]
+    for label, cell in rows:
+        table.add_row(label, *(cell(r) for r in results))
+    console.print(table)
+    targets = Table(title="Targets")
+    targets.add_column("target")
+    for r in results:
+        targets.add_column(f"{r['backend']} {r['customers']:,}", justify="right")
+    checks: list[tuple[str, Any]] = [
+        ("portfolio >= 10x faster than DuckDB", lambda r: r["duckdb_s"] / r["portfolio_all_s"] if r["duckdb_s"] else None, 10, True),
+        ("log_activity < 10 ms", lambda r: r["log_activity_s"] * 1000, 10, False),
+        ("recompute <= 1.5x GROUP BY", lambda r: r["recompute_s"] / r["group_by_s"], 1.5, False),
+        ("recompute peak < 1 GB (MiB)", lambda r: r["recompute_peak_mib"], 1024, False),
+        ("import >= 100,000 rows/s", lambda r: r["import_rows_per_s"], 100_000, True),
+        ("cold start <= 1.3x bare", lambda r: r["cold_start_s"] / r["bare_cold_start_s"], 1.3, False),
+        ("default answer < 8 KB", lambda r: r["portfolio_default_bytes"], 8192, False),
+    ]
+    for label, value, bound, higher in checks:
+        cells = []
+        for r in results:
+            got = value(r)
+            ok = got is not None and (got >= bound if higher else got < bound or got == bound)
+            cells.append("n/a" if got is None else f"{got:,.2f} {'met' if ok else 'MISSED'}")
+        targets.add_row(label, *cells)
+    console.print(targets)
+
+
+@app.command()
+def main(
+    customers: Annotated[int, typer.Option(help="Customers in the generated portfolio.")] = 10_000,
+    activities: Annotated[int, typer.Option(help="Activities over the 12 months before the as-of date.")] = 2_000_000,
+    database: Annotated[str, typer.Option(help="sqlite, postgresql or both.")] = "sqlite",
+    repeat: Annotated[int, typer.Option(help="Repetitions per timing (medians).")] = 7,
+    postgres_url: Annotated[str, typer.Option(help="PostgreSQL for --database postgresql|both.")] = os.environ.get(
+        "ENGAGEMENT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+    ),
+    output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path("bench/results.json"),
+) -> None:
+    """Generate, import and measure; prints the table and writes JSON (not a test: it asserts nothing)."""
+    backends = ["sqlite", "postgresql"] if database == "both" else [database]
+    with tempfile.TemporaryDirectory(prefix="engagement-bench-") as folder:
+        results = [run_one(b, customers, activities, repeat, postgres_url, Path(folder)) for b in backends]
+    show(results)
+    machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(), "platform": platform.platform()}
+    previous = json.loads(output.read_text()) if output.exists() else {"runs": []}
+    previous["runs"] = [r for r in previous["runs"] if (r["backend"], r["customers"]) not in {(x["backend"], x["customers"]) for x in results}]
+    output.write_text(json.dumps({"machine": machine, "runs": previous["runs"] + results}, indent=2, default=str) + "\n")
+    console.print(f"Results written to {output}")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,84 @@
+"""Generated portfolios for the benchmark: CSMs, customers and a year of activities as CSV files."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TYPES = np.array(["email", "email", "email", "email", "meeting", "call", "message", "qbr", "event"])
+SEGMENTS = np.array(["Enterprise", "Mid-Market", "SMB"])
+CUSTOMERS_PER_CSM = 250
+PEOPLE_PER_CUSTOMER = 6
+
+
+@dataclass(frozen=True)
+class Files:
+    csms: Path
+    customers: Path
+    activities: Path
+    customers_count: int
+    activities_count: int
+
+
+def generate(folder: Path, customers: int, activities: int, as_of: dt.date, seed: int = 1) -> Files:
+    """Write csms.csv, customers.csv and activities.csv (12 months ending on `as_of`) into `folder`."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    csm_count = max(1, customers // CUSTOMERS_PER_CSM)
+    managers = max(1, csm_count // 8)
+    csms = pd.DataFrame(
+        {
+            "id": [f"m{i}" for i in range(managers)] + [f"c{i}" for i in range(csm_count)],
+            "name": [f"Manager {i}" for i in range(managers)] + [f"CSM {i}" for i in range(csm_count)],
+            "email": [f"m{i}@ourco.example" for i in range(managers)] + [f"c{i}@ourco.example" for i in range(csm_count)],
+            "manager": [""] * managers + [f"m{i % managers}" for i in range(csm_count)],
+        }
+    )
+    ids = np.array([f"k{i:06d}" for i in range(customers)])
+    table = pd.DataFrame(
+        {
+            "id": ids,
+            "name": [f"Customer {i:06d}" for i in range(customers)],
+            "segment": SEGMENTS[rng.integers(0, 3, customers)],
+            "csm": [f"c{i % csm_count}" for i in range(customers)],
+            "arr": rng.integers(5, 500, customers) * 1000,
+            "status": "active",
+        }
+    )
+    # Skewed volume: some accounts get far more touchpoints than others.
+    weights = rng.pareto(2.0, customers) + 0.2
+    who = rng.choice(customers, size=activities, p=weights / weights.sum())
+    start = pd.Timestamp(as_of) - pd.Timedelta(days=365)
+    seconds = rng.integers(0, 365 * 86400 + 86399, activities)
+    kinds = TYPES[rng.integers(0, len(TYPES), activities)]
+    outbound = rng.random(activities) < 0.6
+    email_out = (kinds == "email") & outbound
+    answered = rng.random(activities) < 0.7
+    known = rng.random(activities) < 0.9
+    person = rng.integers(0, PEOPLE_PER_CUSTOMER, activities)
+    meeting = np.isin(kinds, ["meeting", "qbr"])
+    frame = pd.DataFrame(
+        {
+            "customer": ids[who],
+            "type": kinds,
+            "direction": np.where(outbound, "outbound", "inbound"),
+            "date": (start + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%dT%H:%M:%S"),
+            "duration_minutes": np.where(meeting, rng.integers(15, 91, activities), np.nan),
+            "participants": pd.Series(person).map(lambda p: f"p{p}@") + pd.Series(ids[who]) + ".example",
+            "stakeholder_level": np.where(person == 0, "executive", np.where(person < 3, "champion", "user")),
+            "response_received": np.where(email_out & known, np.where(answered, "true", "false"), ""),
+            "response_time_hours": np.where(email_out & known & answered, rng.integers(1, 72, activities), np.nan),
+            "source": "bench",
+            "external_id": [f"b{i}" for i in range(activities)],
+        }
+    )
+    paths = Files(folder / "csms.csv", folder / "customers.csv", folder / "activities.csv", customers, activities)
+    csms.to_csv(paths.csms, index=False)
+    table.to_csv(paths.customers, index=False)
+    frame.to_csv(paths.activities, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.0f")
+    return paths

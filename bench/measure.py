@@ -1,0 +1,190 @@
+"""The measurements: each returns seconds (medians of repetitions) or sizes, never asserts a target."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client, StdioServerParameters
+from sqlalchemy import text
+
+from engagement import store
+from engagement.db import read_scope
+from engagement.engine import EngagementService
+from engagement.metrics import score_frame
+from engagement.periods import Period
+
+ROOT = Path(__file__).resolve().parents[1]
+BARE_SERVER = ROOT / "bench" / "bare_server.py"
+
+
+def median_time(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def full_recompute(service: EngagementService, period: Period, repeat: int) -> tuple[float, float]:
+    """The daily recompute of every customer for the period (no cache): median seconds, peak MiB."""
+    everyone = store.Scope("everyone", include_churned=True)
+
+    def run() -> None:
+        with read_scope(service.engine) as session:
+            service.score_scope(session, everyone, period)
+
+    seconds = median_time(run, repeat)
+    tracemalloc.start()
+    run()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return seconds, peak
+
+
+def plain_group_by(service: EngagementService, period: Period, repeat: int) -> float:
+    """The store's own SQL: per-customer counts by type and direction, and minutes, for the quarter."""
+    sql = text(
+        "SELECT customer_id, type, direction, count(*), sum(duration_minutes) FROM activity "
+        "WHERE date >= :start AND date < :end GROUP BY customer_id, type, direction"
+    )
+    params = {"start": period.start_dt(), "end": period.end_exclusive_dt()}
+
+    def run() -> None:
+        with service.engine.connect() as connection:
+            connection.execute(sql, params).all()
+
+    return median_time(run, repeat)
+
+
+def duckdb_aggregate(service: EngagementService, period: Period, repeat: int) -> float | None:
+    """DuckDB's in-memory aggregate of the same quarter (the same shape as the plain GROUP BY)."""
+    try:
+        import duckdb
+        import pandas as pd
+    except ImportError:
+        return None
+    with service.engine.connect() as connection:
+        frame = pd.read_sql(
+            text("SELECT customer_id, type, direction, date, duration_minutes FROM activity"), connection
+        )
+    frame["date"] = pd.to_datetime(frame["date"])  # SQLite hands back text
+    database = duckdb.connect(":memory:")
+    database.register("source", frame)
+    database.execute("CREATE TABLE activity AS SELECT * FROM source")
+    sql = (
+        "SELECT customer_id, type, direction, count(*), sum(duration_minutes) FROM activity "
+        "WHERE date >= ? AND date < ? GROUP BY customer_id, type, direction"
+    )
+    params = [period.start_dt(), period.end_exclusive_dt()]
+    return median_time(lambda: database.execute(sql, params).fetchall(), repeat)
+
+
+def naive_engine(service: EngagementService, period: Period, sample: int) -> tuple[float, int]:
+    """One query and one score per customer, timed on a sample and scaled to the whole portfolio."""
+    with read_scope(service.engine) as session:
+        everyone = store.customers_frame(session, store.Scope("everyone", include_churned=True))
+        ids = list(everyone["customer_id"])
+    chosen = ids[:sample]
+    start = time.perf_counter()
+    with read_scope(service.engine) as session:
+        for customer_id in chosen:
+            scope = store.Scope(customer_id, customer_id=customer_id)
+            index = everyone.index[everyone.index == customer_id]
+            begin, end = period.start_dt(), period.end_exclusive_dt()
+            score_frame(
+                store.period_aggregates(session, scope, begin, end),
+                store.distinct_participants(session, scope, begin, end),
+                store.last_contacts_frame(session, scope, end),
+                index,
+                period,
+                service.scoring.weights,
+            )
+    per_customer = (time.perf_counter() - start) / max(1, len(chosen))
+    return per_customer * len(ids), len(chosen)
+
+
+async def tool_timings(server: Any, csm: str, customer: str, repeat: int, as_of: dt.date) -> dict[str, Any]:
+    """In-process tool calls through the MCP client: portfolio (all, one CSM), detail, log + freshness."""
+    results: dict[str, Any] = {}
+    async with Client(server) as client:
+
+        async def timed(name: str, arguments: dict[str, Any]) -> tuple[float, Any]:
+            times, answer = [], None
+            for _ in range(repeat):
+                start = time.perf_counter()
+                answer = await client.call_tool(name, arguments)
+                times.append(time.perf_counter() - start)
+                assert not answer.is_error, answer.content
+            return statistics.median(times), answer
+
+        first = time.perf_counter()
+        cold = await client.call_tool("get_portfolio_engagement", {"csm_id": "all"})
+        results["portfolio_first_s"] = time.perf_counter() - first
+        results["portfolio_all_s"], answer = await timed("get_portfolio_engagement", {"csm_id": "all"})
+        results["portfolio_default_bytes"] = len(json.dumps(answer.structured_content))
+        results["portfolio_csm_s"], _ = await timed("get_portfolio_engagement", {"csm_id": csm})
+        results["customer_s"], _ = await timed("get_customer_engagement", {"customer": customer})
+        log_times, fresh_times, fresh_ok = [], [], True
+        for n in range(repeat):
+            arguments = {"customer": customer, "type": "call", "direction": "outbound",
+                         "date": as_of.isoformat(), "external_id": f"bench-log-{time.time_ns()}-{n}"}
+            start = time.perf_counter()
+            logged = await client.call_tool("log_activity", arguments)
+            log_times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            after = await client.call_tool("get_portfolio_engagement", {"csm_id": "all", "limit": 500})
+            fresh_times.append(time.perf_counter() - start)
+            rows = {r["customer_id"]: r for r in after.structured_content["customers"]}
+            row = rows.get(logged.structured_content["activity"]["customer_id"])
+            fresh_ok &= row is None or row["engagement_score"] == logged.structured_content["score"]["engagement_score"]
+        results["log_activity_s"] = statistics.median(log_times)
+        results["portfolio_after_log_s"] = statistics.median(fresh_times)
+        results["fresh_after_log"] = fresh_ok
+        del cold
+    return results
+
+
+async def stdio_timings(env: dict[str, str], customer: str, repeat: int) -> dict[str, float]:
+    """Over stdio as Claude runs it: spawn to first tool answer, then detail and log medians."""
+    params = StdioServerParameters(command=sys.executable, args=[str(ROOT / "server.py")], env=env, cwd=ROOT)
+    start = time.perf_counter()
+    async with Client(params) as client:
+        await client.call_tool("get_customer_engagement", {"customer": customer})
+        spawn_to_answer = time.perf_counter() - start
+        times = []
+        for _ in range(repeat):
+            begin = time.perf_counter()
+            await client.call_tool("get_customer_engagement", {"customer": customer})
+            times.append(time.perf_counter() - begin)
+    return {"stdio_first_answer_s": spawn_to_answer, "stdio_customer_s": statistics.median(times)}
+
+
+async def bare_cold_start() -> float:
+    params = StdioServerParameters(command=sys.executable, args=[str(BARE_SERVER)], cwd=ROOT)
+    start = time.perf_counter()
+    async with Client(params) as client:
+        await client.call_tool("ping", {})
+        return time.perf_counter() - start
+
+
+def cold_starts(env: dict[str, str], customer: str, repeat: int) -> dict[str, float]:
+    ours = [anyio.run(stdio_timings, env, customer, 1)["stdio_first_answer_s"] for _ in range(repeat)]
+    bare = [anyio.run(bare_cold_start) for _ in range(repeat)]
+    return {"cold_start_s": statistics.median(ours), "bare_cold_start_s": statistics.median(bare)}
+
+
+def import_seconds(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start
