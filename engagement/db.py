@@ -31,6 +31,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for `url`; SQLite files get WAL, foreign keys on and a 30 s busy wait."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    # A failed statement's message (logged with its traceback) would otherwise carry its values:
+    # participants' addresses and subjects. Logs carry ids, not those.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -64,15 +67,19 @@ def create_tables(engine: Engine) -> None:
 @contextmanager
 def read_scope(engine: Engine) -> Iterator[Session]:
     """A read-only session on one snapshot: every query of an answer sees the same committed state,
-    so a customer is never seen half-way through someone else's import. (SQLite's WAL read
-    transactions are snapshots already; PostgreSQL needs REPEATABLE READ for it.)"""
+    so a customer is never seen half-way through someone else's import. (PostgreSQL needs REPEATABLE
+    READ for it; SQLite an explicit BEGIN, since pysqlite opens transactions only before writes and
+    would run each SELECT on its own snapshot - tests/reliability/test_concurrency.py shows both.)"""
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        elif engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # a WAL read transaction: one snapshot, writers not blocked
         with Session(bind=connection, expire_on_commit=False) as session:
             try:
                 yield session
             finally:
+                session.expunge_all()  # rollback expires what it holds; the rows read stay usable after
                 session.rollback()
 
 
