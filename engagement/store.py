@@ -210,13 +210,15 @@ def last_contacts_frame(session: Session, scope: Scope, end_exclusive: dt.dateti
         .group_by(col(Activity.customer_id))
         .subquery()
     )
+    # The per-customer maxima drive the join (through the (customer_id, date) index); an ORDER BY
+    # here made SQLite walk the whole activity table instead.
     query = (
         select(Activity.customer_id, Activity.date, Activity.type, Activity.id)
-        .join(latest, and_(col(Activity.customer_id) == latest.c.cid, col(Activity.date) == latest.c.last))
-        .order_by(col(Activity.id))
+        .select_from(latest)
+        .join(Activity, and_(col(Activity.customer_id) == latest.c.cid, col(Activity.date) == latest.c.last))
     )
     rows = session.exec(query).all()
-    frame = pd.DataFrame.from_records(rows, columns=[*LAST_CONTACT_COLUMNS, "id"])
+    frame = pd.DataFrame.from_records(rows, columns=[*LAST_CONTACT_COLUMNS, "id"]).sort_values("id")
     # Two activities at the same instant: the one stored last wins, deterministically.
     return frame.drop_duplicates("customer_id", keep="last")[LAST_CONTACT_COLUMNS]
 
