@@ -11,7 +11,7 @@ import os
 import platform
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,11 +19,10 @@ import anyio
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import text
 
 from bench import measure
-from bench.data import generate
-from engagement.db import make_engine
+from bench.data import Files, generate
+from engagement.db import temporary_schema
 from engagement.importer import import_csv
 from engagement.settings import Settings
 from server import create_server, create_service
@@ -33,53 +32,39 @@ console = Console()
 app = typer.Typer(add_completion=False)
 
 
-def _postgres_schema(url: str) -> tuple[str, Any]:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = make_engine(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{url}{separator}options=-csearch_path%3D{schema}", drop
-
-
 def run_one(backend: str, customers: int, activities: int, repeat: int, postgres_url: str, folder: Path) -> dict[str, Any]:
     files = generate(folder / f"{customers}-{activities}", customers, activities, AS_OF)
-    drop = None
-    if backend == "postgresql":
-        url, drop = _postgres_schema(postgres_url)
-    else:
-        url = f"sqlite:///{folder / f'bench-{customers}-{activities}.db'}"
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    with ExitStack() as stack:
+        if backend == "postgresql":
+            url = stack.enter_context(temporary_schema(postgres_url, prefix="bench"))
+        else:
+            url = f"sqlite:///{folder / f'bench-{customers}-{activities}.db'}"
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return measure_store(url, files, repeat)
+
+
+def measure_store(url: str, files: Files, repeat: int) -> dict[str, Any]:
     settings = Settings(database_url=url, as_of=AS_OF)
-    result: dict[str, Any] = {"backend": backend, "customers": customers, "activities": activities}
-    try:
-        service = create_service(settings)
-        import_csv(service.engine, "csms", files.csms, as_of=AS_OF)
-        import_csv(service.engine, "customers", files.customers, as_of=AS_OF)
-        start = time.perf_counter()
-        report = import_csv(service.engine, "activities", files.activities, as_of=AS_OF)
-        seconds = time.perf_counter() - start
-        result["import_rows_per_s"] = report.imported / seconds
-        result["import_rejected"] = len(report.rejected)
-        period = service.period("this_quarter")
-        result["recompute_s"], result["recompute_peak_mib"] = measure.full_recompute(service, period, repeat)
-        result["group_by_s"] = measure.plain_group_by(service, period, repeat)
-        result["duckdb_s"] = measure.duckdb_aggregate(service, period, repeat)
-        result["naive_s"], result["naive_sample"] = measure.naive_engine(service, period, sample=200)
-        server = create_server(settings)
-        result |= anyio.run(measure.tool_timings, server, "c0", "k000001", repeat, AS_OF)
-        env = {"ENGAGEMENT_DATABASE_URL": url, "ENGAGEMENT_AS_OF": AS_OF.isoformat()}
-        result |= anyio.run(measure.stdio_timings, env, "k000001", repeat)
-        result |= measure.cold_starts(env, "k000001", max(3, repeat // 2))
-    finally:
-        if drop is not None:
-            drop()
+    backend = "postgresql" if url.startswith("postgresql") else "sqlite"
+    result: dict[str, Any] = {"backend": backend, "customers": files.customers_count, "activities": files.activities_count}
+    service = create_service(settings)
+    import_csv(service.engine, "csms", files.csms, as_of=AS_OF)
+    import_csv(service.engine, "customers", files.customers, as_of=AS_OF)
+    start = time.perf_counter()
+    report = import_csv(service.engine, "activities", files.activities, as_of=AS_OF)
+    seconds = time.perf_counter() - start
+    result["import_rows_per_s"] = report.imported / seconds
+    result["import_rejected"] = len(report.rejected)
+    period = service.period("this_quarter")
+    result["recompute_s"], result["recompute_peak_mib"] = measure.full_recompute(service, period, repeat)
+    result["group_by_s"] = measure.plain_group_by(service, period, repeat)
+    result["duckdb_s"] = measure.duckdb_aggregate(service, period, repeat)
+    result["naive_s"], result["naive_sample"] = measure.naive_engine(service, period, sample=200)
+    server = create_server(settings)
+    result |= anyio.run(measure.tool_timings, server, "c0", "k000001", repeat, AS_OF)
+    env = {"ENGAGEMENT_DATABASE_URL": url, "ENGAGEMENT_AS_OF": AS_OF.isoformat()}
+    result |= anyio.run(measure.stdio_timings, env, "k000001", repeat)
+    result |= measure.cold_starts(env, "k000001", max(3, repeat // 2))
     return result
 
 

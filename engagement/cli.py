@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Literal
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rich.console import Console
 
 from engagement import cli_views as views
+from engagement.cli_common import errors, open_service, user_errors
 from engagement.cli_google import auth_app, domain_app, sync
 from engagement.cli_install import install_app
-from engagement.errors import EngagementError
 from engagement.settings import Settings
 
 app = typer.Typer(
@@ -26,34 +23,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True)
-P = ParamSpec("P")
-R = TypeVar("R")
 
 PeriodOption = Annotated[
     str | None, typer.Option(help="this_quarter (default), last_quarter, this_month, last_month, last_30_days, last_90_days, YYYY-Qn, YYYY-MM.")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-
-
-def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Bad input or settings: a red message and exit code 1, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except (EngagementError, ValidationError) as exc:
-            errors.print(f"[red]Error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
-
-    return wrapper
-
-
-def _service() -> Any:
-    from server import create_service
-
-    return create_service(Settings())
 
 
 def _print_json(model: BaseModel) -> None:
@@ -73,7 +47,7 @@ def demo(
     """
     from engagement.demo import load_demo
 
-    service = _service()
+    service = open_service()
     with console.status("Generating 12 months of touchpoints..."):
         summary = load_demo(service.engine, as_of=service.as_of(), seed=seed, reset=reset)
     if as_json:
@@ -96,7 +70,7 @@ def import_(
     """
     from engagement.importer import import_csv
 
-    service = _service()
+    service = open_service()
     report = import_csv(service.engine, kind, file, as_of=service.as_of(), strict=strict)
     if as_json:
         _print_json(report)
@@ -119,7 +93,7 @@ def report(
 
     Example: engagement report --period last_quarter --segment Enterprise
     """
-    service = _service()
+    service = open_service()
     result = service.portfolio(csm=csm, period=period, segment=segment, limit=limit)
     if as_json:
         _print_json(result)
@@ -138,7 +112,7 @@ def customer(
 
     Example: engagement customer "Acme Corp"
     """
-    service = _service()
+    service = open_service()
     detail = service.customer(name, period)
     trend = service.trends(detail.customer_id, 6, "month")
     if as_json:

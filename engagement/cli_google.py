@@ -3,51 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from engagement.cli_common import errors, open_service, user_errors
 from engagement.errors import EngagementError
 from engagement.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
 console = Console()
-errors = Console(stderr=True)
 INTERVAL = re.compile(r"^(\d+)\s*([smh]?)$")
 MIN_INTERVAL = dt.timedelta(minutes=1)
 
 auth_app = typer.Typer(help="Connect data sources: Google Workspace mail and calendar.", no_args_is_help=True)
 domain_app = typer.Typer(help="Map email domains to customers, for mail from people not yet listed.", no_args_is_help=True)
-
-
-def _user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Bad input: a red message and exit code 1, never a traceback (nor a secret)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except (EngagementError, ValidationError) as exc:
-            errors.print(f"[red]Error:[/red] {exc}", highlight=False)
-            raise typer.Exit(1) from exc
-
-    return wrapper
-
-
-def _service() -> Any:
-    from server import create_service
-
-    return create_service(Settings())
 
 
 def parse_interval(text: str) -> dt.timedelta:
@@ -63,7 +40,7 @@ def parse_interval(text: str) -> dt.timedelta:
 
 
 @auth_app.command("google")
-@_user_errors
+@user_errors
 def auth_google(
     csm: Annotated[str | None, typer.Option(help="The CSM (id or email) whose mailbox and calendar to connect.")] = None,
     from_file: Annotated[
@@ -95,7 +72,7 @@ def auth_google(
         raise EngagementError("Give --csm EMAIL (whose mailbox to connect), or --service-account KEY.json.")
     if from_file is None and client_secrets is None:
         raise EngagementError("Give --client-secrets client_secret.json (browser consent) or --from-file token.json.")
-    service = _service()
+    service = open_service()
     with session_scope(service.engine) as session:
         found = find_csm(session, csm)
     if from_file is not None:
@@ -133,7 +110,7 @@ def _print_report(report: Any, as_json: bool) -> None:
         console.print(f"Not connected: {', '.join(report.not_connected)} (engagement auth google --csm ...).")
 
 
-@_user_errors
+@user_errors
 def sync(
     once: Annotated[bool, typer.Option("--once", help="Sync once and exit (the default).")] = False,
     every: Annotated[str | None, typer.Option(help="Keep syncing at this interval, e.g. 15m.")] = None,
@@ -148,7 +125,7 @@ def sync(
 
     if once and every:
         raise EngagementError("Give --once or --every, not both.")
-    service = _service()
+    service = open_service()
     runner = GoogleSync(service.engine, service.settings)
     if every is None:
         report = runner.run(csm)
@@ -166,7 +143,7 @@ def sync(
 
 
 @domain_app.command("add")
-@_user_errors
+@user_errors
 def domain_add(
     domain: Annotated[str, typer.Argument(help="An email domain, e.g. acme.com.")],
     customer: Annotated[str, typer.Argument(help="Customer id or name.")],
@@ -177,13 +154,13 @@ def domain_add(
     """
     from engagement.google.domains import map_domain
 
-    service = _service()
+    service = open_service()
     row = map_domain(service.engine, domain, customer, service.settings.google_internal_domains)
     console.print(f"{row.domain} -> {row.customer_id}. The next sync attributes new mail from it.")
 
 
 @domain_app.command("remove")
-@_user_errors
+@user_errors
 def domain_remove(domain: Annotated[str, typer.Argument(help="A mapped domain.")]) -> None:
     """Stop mapping DOMAIN to a customer.
 
@@ -191,13 +168,13 @@ def domain_remove(domain: Annotated[str, typer.Argument(help="A mapped domain.")
     """
     from engagement.google.domains import unmap_domain
 
-    if not unmap_domain(_service().engine, domain):
+    if not unmap_domain(open_service().engine, domain):
         raise EngagementError(f"{domain} is not mapped; `engagement domain list` shows the mapped ones.")
     console.print(f"{domain} unmapped.")
 
 
 @domain_app.command("list")
-@_user_errors
+@user_errors
 def domain_list() -> None:
     """The domains mapped to customers.
 
@@ -206,6 +183,6 @@ def domain_list() -> None:
     from engagement.google.domains import mapped_domains
 
     table = Table("domain", "customer")
-    for row in mapped_domains(_service().engine):
+    for row in mapped_domains(open_service().engine):
         table.add_row(row.domain, row.customer_id)
     console.print(table)

@@ -6,12 +6,10 @@ The edge over `engagement/install.py`: options in, messages out. Wired into `eng
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -19,7 +17,7 @@ import typer
 from rich.console import Console
 
 from engagement import install
-from engagement.errors import EngagementError
+from engagement.cli_common import user_errors
 
 install_app = typer.Typer(
     help="Connect Claude to this server: write Claude Desktop's config, or add it to Claude Code.",
@@ -39,20 +37,6 @@ UserOption = Annotated[
 DatabaseOption = Annotated[
     str | None, typer.Option(help="SQLAlchemy URL of the store. Default: ENGAGEMENT_DATABASE_URL, else the local SQLite file.")
 ]
-
-
-def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """A bad config file or option: a red message and exit code 1, never a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except EngagementError as exc:
-            err.print(f"[red]Error:[/red] {exc}")
-            raise typer.Exit(1) from exc
-
-    return wrapper
 
 
 def _launch(user: str | None, database_url: str | None) -> install.ServerLaunch:

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, col, select
 
-from engagement.db import create_tables, make_engine, session_scope
+from engagement.db import create_tables, make_engine, session_scope, temporary_schema
 from engagement.demo import DemoSummary, load_demo
 from engagement.engine import EngagementService
 from engagement.errors import EngagementError
@@ -44,20 +43,13 @@ def fresh_store(backend: str, folder: Path) -> Iterator[tuple[str, Engine]]:
         engine.dispose()
         return
     assert POSTGRES_URL is not None
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    try:
-        create_tables(engine)
-        yield url, engine
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with temporary_schema(POSTGRES_URL) as url:
+        engine = make_engine(url)
+        try:
+            create_tables(engine)
+            yield url, engine
+        finally:
+            engine.dispose()
 
 
 @dataclass
