@@ -7,6 +7,7 @@ serves the same over streamable HTTP at /mcp.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 from mcp.server.mcpserver import MCPServer
@@ -19,6 +20,27 @@ from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 
 SERVER_NAME = "engagement-metrics"
+EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+class RedactAddresses(logging.Filter):
+    """Logs carry ids, not addresses: the SDK logs each tool error's text, which may echo what the
+    caller sent (a participant, an unknown CSM's email) or list CSMs by email."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.exc_info:  # a traceback's messages too; it is folded into the (redacted) message
+            message += "\n" + logging.Formatter().formatException(record.exc_info)
+            record.exc_info, record.exc_text = None, None
+        record.msg, record.args = EMAIL_ADDRESS.sub("<email>", message), ()
+        return True
+
+
+def redact_log_addresses() -> None:
+    """Put the redaction on every handler of the root logger (stderr; stdout is the protocol's)."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactAddresses) for f in handler.filters):
+            handler.addFilter(RedactAddresses())
 
 
 def create_service(settings: Settings) -> EngagementService:
@@ -39,6 +61,7 @@ def create_server(settings: Settings | None = None) -> MCPServer:
         log_level=settings.log_level,
     )
     tools.register_all(server, service)
+    redact_log_addresses()  # after MCPServer(): its configure_logging adds the handler when none exists
     return server
 
 

@@ -82,6 +82,8 @@ def _text(field: str, value: Any, maximum: int) -> str | None:
     text = str(value).strip()
     if len(text) > maximum:
         raise EngagementError(f"{field} is {len(text)} characters long; at most {maximum} are accepted.")
+    if "\x00" in text:  # PostgreSQL cannot store it (and a NUL in JSON breaks every later read)
+        raise EngagementError(f"{field} contains a NUL character (\\x00); remove it.")
     return text or None
 
 
@@ -99,6 +101,8 @@ def clean_participants(value: Any) -> list[str]:
             raise EngagementError(
                 f"participant '{text[:40]}...' is {len(text)} characters long; at most {MAX_PARTICIPANT_LENGTH}."
             )
+        if "\x00" in text:
+            raise EngagementError("participants: one contains a NUL character (\\x00); remove it.")
         if text:
             seen.setdefault(text.lower(), text.lower())
     return list(seen.values())
