@@ -86,9 +86,17 @@ def read_scope(engine: Engine) -> Iterator[Session]:
 
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error, so nothing is half-written."""
+    """A write session that commits on success and rolls back on any error, so nothing is half-written.
+
+    On PostgreSQL it first locks the store-version row that every write statement's trigger
+    updates. Taken later, in statement order, that lock deadlocked: an import holding it while
+    inserting a key that a concurrent log_activity had just inserted and was waiting on it for.
+    Taken first, writers queue on one lock and no cycle can form. (SQLite has one writer anyway.)
+    """
     with Session(engine, expire_on_commit=False) as session:
         try:
+            if engine.dialect.name == "postgresql":
+                session.connection().execute(text("SELECT version FROM store_version WHERE id = 1 FOR UPDATE"))
             yield session
             session.commit()
         except BaseException:

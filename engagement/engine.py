@@ -268,7 +268,7 @@ class EngagementService:
 
     def customer(self, ref: str, period: str | None = None) -> CustomerEngagement:
         resolved = self.period(period)
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             customer = store.find_customer(session, ref)
             scope = store.Scope(customer.name, customer_id=customer.id)
             row = self.score_scope(session, scope, resolved).iloc[0]
@@ -333,7 +333,7 @@ class EngagementService:
         if not 1 <= periods <= 24:
             raise EngagementError(f"periods {periods} is out of range; give 1 to 24.")
         windows = recent_periods(periods, granularity, self.as_of())
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             customer = store.find_customer(session, ref)
             scope = store.Scope(customer.name, customer_id=customer.id)
             rows = [(window, self.score_scope(session, scope, window).iloc[0]) for window in windows]
@@ -364,7 +364,7 @@ class EngagementService:
             raise EngagementError(f"days {days} is out of range; give 1 to 3650.")
         as_of = self.as_of()
         end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             scope = store.resolve_scope(session, csm, self.settings.user, segment)
             customers = store.customers_frame(session, scope)
             last = store.last_contacts_frame(session, scope, end).set_index("customer_id")
