@@ -61,7 +61,9 @@ def demo(
 def import_(
     kind: Annotated[Literal["customers", "stakeholders", "csms", "activities"], typer.Argument(help="What the file holds.")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="A CSV file with a header row.")],
-    strict: Annotated[bool, typer.Option("--strict", help="Any bad row: import nothing.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict/--lenient", help="Strict: any bad row, import nothing. Lenient (default): import the good rows.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Import csms, customers, stakeholders or activities from CSV; bad rows are named, never half-written.

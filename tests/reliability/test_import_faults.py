@@ -179,11 +179,6 @@ def test_a_database_error_on_a_late_row_of_a_customers_file_rolls_it_back(
     assert snapshot(store) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`engagement import` lets a database error escape as a traceback; it should say the database "
-    "failed and nothing was imported, exit 1 (cli.user_errors; docs/data-safety.md, 'Known gaps').",
-)
 def test_the_cli_reports_a_database_error_mid_import_as_nothing_imported(
     store: Engine, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
