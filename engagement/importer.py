@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import difflib
 import hashlib
 import io
-import json
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -22,12 +20,12 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engagement.activities import validate_activity
+from engagement import bulk, store
+from engagement.bulk import Customers as _Customers
 from engagement.db import session_scope
 from engagement.errors import EngagementError
-from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Activity, Csm, Customer, Stakeholder
-from engagement import store
-from engagement.store import StakeholderLevels, normalize_segment
+from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
+from engagement.store import normalize_segment
 
 Kind = Literal["customers", "stakeholders", "csms", "activities"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -42,7 +40,6 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
          "subject", "source", "external_id"),
     ),
 }
-BATCH_SIZE = 5000  # rows per executemany: bounded driver buffers; all batches share one transaction
 ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 64, 200, 320, 200
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -82,6 +79,7 @@ class _Table:
     rows: list[_Row]
     rejected: list[RejectedRow]
     rows_read: int = 0
+    fast: bulk.Rows | None = None  # activities read as columns (bulk.read_columns); `rows` is then empty
 
     def reject(self, row: _Row, error: EngagementError) -> None:
         self.rejected.append(RejectedRow(row=row.number, reason=str(error)))
@@ -125,27 +123,74 @@ def import_csv(engine: Engine, kind: Kind, path: Path, *, as_of: dt.date, strict
 
 
 def _read(path: Path, kind: str) -> _Table:
-    required, optional = COLUMNS[kind]
-    accepted = f"{kind} files have the columns {', '.join(required + optional)} (required: {', '.join(required)})"
+    data, text = _decode(path)
+    if kind == "activities" and (fast := _read_columns(path, kind, data, text)) is not None:
+        return fast
+    lines = list(io.StringIO(text, newline=""))
+    try:
+        first = next(csv.reader(lines[:1], strict=True), [])
+    except csv.Error as exc:
+        raise EngagementError(f"{path.name} is not valid CSV (line 1: {exc}).") from None
+    header = _header(path, kind, first)
+    table = _Table(frozenset(header), [], [])
+    for number, record in enumerate(_records(lines, 1), start=2):  # spreadsheet rows: records, not lines
+        if record is None:
+            table.rows_read += 1
+            reason = 'has an unmatched quote ("); close it or remove it. The lines after it were read as rows.'
+            table.rejected.append(RejectedRow(row=number, reason=reason))
+            continue
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines keep their number but are not rows
+        table.rows_read += 1
+        if any(cell.strip() for cell in record[len(header) :]):
+            reason = f"has {len(record)} values; the header has {len(header)} columns."
+            table.rejected.append(RejectedRow(row=number, reason=reason))
+            continue
+        table.rows.append(_Row(number, dict(zip(header, (cell.strip() for cell in record)))))
+    return table
+
+
+def _records(lines: list[str], start: int) -> Iterator[list[str] | None]:
+    """The cells of each record from line index `start` on; None for a broken record.
+
+    A stray quote would swallow every later line into one cell; read strictly, it fails instead, and
+    reading resumes on the line after the one it opened on, so no later row is lost unreported.
+    Quoted cells that really hold line breaks still read as one record.
+    """
+    while start < len(lines):
+        reader = csv.reader(iter(lines[start:]), strict=True)
+        consumed = 0
+        try:
+            for record in reader:
+                yield record
+                consumed = reader.line_num
+            return
+        except csv.Error:
+            yield None
+            start += consumed + 1
+
+
+def _decode(path: Path) -> tuple[bytes, str]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise EngagementError(f"Cannot read {path}: {exc.strerror or exc}. Give the path of a CSV file.") from None
     try:
-        text = data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
+        return data, data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as exc:
         raise EngagementError(
             f"{path.name} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}). "
             "Save it as CSV UTF-8 and import it again."
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise EngagementError(f"{path.name} is not valid CSV (line {reader.line_num}: {exc}).") from None
-    if not records or not any(cell.strip() for cell in records[0]):
+
+
+def _header(path: Path, kind: str, first: list[str]) -> list[str]:
+    """The column names of header row `first`, or the whole-file error saying what is wrong."""
+    required, optional = COLUMNS[kind]
+    accepted = f"{kind} files have the columns {', '.join(required + optional)} (required: {', '.join(required)})"
+    if not any(cell.strip() for cell in first):
         raise EngagementError(f"{path.name} has no header row. Row 1 must name the columns: {accepted}.")
-    header = [cell.strip().lower() for cell in records[0]]
+    header = [cell.strip().lower() for cell in first]
     while not header[-1]:
         header.pop()  # spreadsheets save trailing empty columns as trailing commas
     problems = []
@@ -157,17 +202,22 @@ def _read(path: Path, kind: str) -> _Table:
         problems.append(f"missing required column(s) {', '.join(repr(n) for n in missing)}")
     if problems:
         raise EngagementError(f"{path.name} has {'; '.join(problems)}. {accepted[0].upper()}{accepted[1:]}.")
-    table = _Table(frozenset(header), [], [])
-    for number, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines keep their number but are not rows
-        table.rows_read += 1
-        if any(cell.strip() for cell in record[len(header) :]):
-            reason = f"has {len(record)} values; the header has {len(header)} columns."
-            table.rejected.append(RejectedRow(row=number, reason=reason))
-            continue
-        table.rows.append(_Row(number, dict(zip(header, (cell.strip() for cell in record)))))
-    return table
+    return header
+
+
+def _read_columns(path: Path, kind: str, data: bytes, text: str) -> _Table | None:
+    """A big file's fast read (bulk.read_columns); None leaves it to the csv module, which then also
+    words any whole-file error, so the errors and their order stay those of the row-by-row read."""
+    try:
+        first = next(csv.reader(io.StringIO(text, newline="")), [])
+        header = _header(path, kind, first)
+    except (csv.Error, EngagementError):
+        return None
+    rows = bulk.read_columns(data, first, header)
+    if rows is None:
+        return None
+    rejected = [RejectedRow(row=number, reason=reason) for number, reason in rows.rejected]
+    return _Table(frozenset(header), [], rejected, rows.rows_read, fast=rows)
 
 
 # -- cell parsers: each returns None for an empty cell, or raises EngagementError saying what is accepted
@@ -245,33 +295,6 @@ def _upsert(session: Session, stored: dict[Any, Any], wanted: dict[Any, Fields],
         else:
             counts.unchanged += 1
     return counts
-
-
-class _Customers:
-    """Customers by id or by exact name ignoring case, loaded once per import."""
-
-    def __init__(self, session: Session) -> None:
-        self.ids: set[str] = set()
-        self.by_name: dict[str, list[str]] = defaultdict(list)
-        self.names: dict[str, str] = {}
-        for customer_id, name in session.exec(select(Customer.id, Customer.name)).all():
-            self.ids.add(customer_id)
-            self.by_name[name.lower()].append(customer_id)
-            self.names[name.lower()] = name
-
-    def resolve(self, ref: str) -> str:
-        if not ref:
-            raise EngagementError("customer is required; give a customer id or exact name.")
-        if ref in self.ids:
-            return ref
-        found = self.by_name.get(ref.lower(), [])
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise EngagementError(f"customer '{ref}' is ambiguous: {', '.join(found)} share that name; give the id.")
-        close = [self.names[n] for n in difflib.get_close_matches(ref.lower(), list(self.names), n=3, cutoff=0.6)]
-        hint = f" Close matches: {', '.join(close)}." if close else " Import the customers first."
-        raise EngagementError(f"unknown customer '{ref}'; give a stored customer's id or exact name.{hint}")
 
 
 def _once(seen: dict[Any, int], key: Any, row: _Row, what: str) -> None:
@@ -408,41 +431,20 @@ def _plan_stakeholders(session: Session, table: _Table, as_of: dt.date) -> Write
 
 
 def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
-    customers = _Customers(session)
-    occurrences: Counter[str] = Counter()
-    levels = StakeholderLevels.load(session)
+    """Every row checked at once (bulk.check); the good ones written by one bulk insert."""
+    rows = table.fast or bulk.rows_from_cells(
+        sorted(table.columns), [(row.number, row.cells) for row in table.rows], table.rows_read, []
+    )
+    checked = bulk.check(session, rows, as_of)
+    table.rejected.extend(RejectedRow(row=number, reason=reason) for number, reason in checked.rejected)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    values: list[Fields] = []
 
-    def check(row: _Row) -> None:
-        customer_id = customers.resolve(row["customer"])
-        if not row["date"]:  # validate_activity would take the as-of date; a file must say when
-            raise EngagementError("date is required; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z].")
-        fields = validate_activity(dict(row.cells), as_of, default_source="csv")
-        if fields["external_id"] is None:
-            # Hash what the row says (not what the store adds later), numbered among identical rows, so
-            # re-importing the file matches every row and two identical rows stay two activities.
-            content = json.dumps({"customer_id": customer_id, **fields}, sort_keys=True, default=str)
-            occurrences[content] += 1
-            digest = hashlib.sha256(f"{content}#{occurrences[content]}".encode()).hexdigest()
-            fields["external_id"] = f"row:{digest}"
-        if fields["stakeholder_level"] is None:
-            fields["stakeholder_level"] = levels.most_senior(customer_id, fields["participants"])
-        values.append({"customer_id": customer_id, **fields, "created_at": now})
+    def write() -> _Counts:
+        staged = bulk.stage(checked)
+        new = store.bulk_insert_activities(session, staged.rows, staged.a_values, staged.b_values, now)
+        return _Counts(imported=new, unchanged=len(checked.date_us) - new)
 
-    table.check(check)
-    return lambda: _insert_activities(session, values)
-
-
-def _insert_activities(session: Session, values: list[Fields]) -> _Counts:
-    """Batches of executemany; ON CONFLICT DO NOTHING skips (source, external_id) pairs already stored."""
-    counts = _Counts()
-    for start in range(0, len(values), BATCH_SIZE):
-        batch = values[start : start + BATCH_SIZE]
-        new = store.insert_activities(session, batch)
-        counts.imported += new
-        counts.unchanged += len(batch) - new
-    return counts
+    return write
 
 
 _PLANNERS: dict[str, Callable[[Session, _Table, dt.date], Writer]] = {

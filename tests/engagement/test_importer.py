@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from engagement import importer
 from engagement.engine import EngagementService
 from engagement.errors import EngagementError
+from engagement.freshness import current_version
 from engagement.importer import import_csv
 from engagement.models import Activity, Csm, Customer, Stakeholder
 from tests.conftest import AS_OF
@@ -377,26 +379,178 @@ def test_a_row_with_more_values_than_columns_is_rejected(engine: Engine, tmp_pat
     assert report.imported == 1
 
 
-def test_a_database_error_mid_import_rolls_back_every_batch(
-    engine: Engine, factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _fail_on_external_id(engine: Engine, external_id: str) -> None:
+    """A trigger that makes the database refuse one row mid-insert, as a full disk or a constraint would."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF NEW.external_id = '{external_id}' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse_row BEFORE INSERT ON activity FOR EACH ROW EXECUTE FUNCTION refuse_row()"
+            )
+        else:
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_row BEFORE INSERT ON activity WHEN NEW.external_id = '{external_id}' "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+
+
+def test_a_database_error_mid_import_rolls_back_every_row(engine: Engine, factory: Factory, tmp_path: Path) -> None:
+    # The bulk insert bypasses SQLAlchemy's statements, so the failure comes from the database itself.
+    factory.customer("acme", "Acme Corp")
+    path = write(tmp_path, ACTIVITY_HEADER + "".join(f"acme,email,outbound,2026-10-05,,,,m-{i}\n" for i in range(5)))
+    with Session(engine) as session:
+        version = current_version(session)
+    _fail_on_external_id(engine, "m-3")
+
+    with pytest.raises(Exception, match="disk full"):
+        import_csv(engine, "activities", path, as_of=AS_OF)
+
+    assert count(engine, Activity) == 0
+    with Session(engine) as session:
+        assert current_version(session) == version
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER refuse_row" + (" ON activity" if engine.dialect.name == "postgresql" else ""))
+    # Nothing of the failed import is left behind (its staging tables neither): the same file imports.
+    assert import_csv(engine, "activities", path, as_of=AS_OF).imported == 5
+
+
+MIXED_HEADER = (
+    "Customer , type,direction,date,duration_minutes,participants,stakeholder_level,response_received,"
+    "response_time_hours,subject,source,external_id\n"
+)
+MIXED_ROWS = [
+    "acme,email,outbound,2026-10-05,,,,true,4,Hello,,",
+    "ACME CORP , Email ,OUTBOUND,2026-10-05T09:30:00,,Ana@Acme.test; ana@acme.test ;,,yes,,, Gmail ,g-1",
+    "acme,meeting,inbound,2026-10-05 09:30,45,eve@acme.test;bob@x.test,,,,,calendar,c-1",
+    "acme,call,outbound,2026-10-05T23:30:00-02:00,10,,user,no,,,,",  # next day in UTC
+    "acme,call,outbound,2026-11-24T23:30:00+01:00,10,,,,,,,",
+    "acme,call,outbound,2026-11-24T23:59:59Z,,,,,,,,",
+    "acme,qbr,outbound,2026-10-05T10:00:00.250+02:00,90,,,,,,,",  # fractions: the exact row check
+    "acme,message,inbound,2026-10-05+02:00,,,,,,,,",  # Python reads '+' as the separator
+    "acme,event,inbound,20261005,,,,,,,,",
+    "acme,email,outbound,2026-10-05,,,,true,4,Hello,,",  # identical to the first: both count
+    "acme,email,outbound,2026-10-06,,,,,,,,g-1",  # repeats csv/g-1? no: first g-1 is source gmail
+    "acme,email,outbound,2026-10-07,,,,,,,gmail,g-1",  # a repeated (source, external_id): unchanged
+    "",
+    "   ,  ,  ,  ",
+    "acme,email,outbound,2026-11-25T00:30:00+01:00,,,,,,,,",  # the as-of day in UTC: counts
+    "acme,email,outbound,2026-11-25,,,,,,,,",
+    "acme,email,outbound,1989-12-31T23:00:00-02:00,,,,,,,,",  # 1990 in UTC
+    "acme,email,outbound,1989-12-31,,,,,,,,",
+    "acme,email,outbound,2026-02-30,,,,,,,,",
+    "acme,email,outbound,2026-10-05T24:00,,,,,,,,",
+    "acme,email,outbound,05/10/2026,,,,,,,,",
+    "Acme Corporation,email,outbound,2026-10-05,,,,,,,,",
+    ",email,outbound,2026-10-05,,,,,,,,",
+    "acme,fax,outbound,2026-10-05,,,,,,,,",
+    "acme,email,sideways,2026-10-05,,,,,,,,",
+    "acme,email,outbound,,,,,,,,,",
+    "acme,meeting,outbound,2026-10-05,1441,,,,,,,",
+    "acme,meeting,outbound,2026-10-05,nan,,,,,,,",
+    "acme,meeting,outbound,2026-10-05,-1,,,,,,,",
+    "acme,email,outbound,2026-10-05,,,boss,,,,,",
+    "acme,email,outbound,2026-10-05,,,,maybe,,,,",
+    "acme,email,outbound,2026-10-05,,,,true,9000,,,",
+    "acme,email,outbound,2026-10-05,,," + ";".join(f"p{i}@a.test" for i in range(101)) + ",,,,,",
+    "acme,email,outbound,2026-10-05,,,,,,," + "s" * 33 + ",",
+    "acme,email,outbound,2026-10-05,,,,,," + "x" * 501 + ",,",
+    "acme,email,outbound,2026-10-05,,,,,,,," + "e" * 513,
+    "acme,call,inbound,2026-10-05,,,,,,\"Re: hello, again\",,",
+    "bolt,email,inbound,2026-10-05T08:00:00,,\"cy@bolt.test;\",,,,,,",
+    "acme,meeting,outbound,2026-10-05,30,eve@acme.test,,,,,,",
+]
+
+
+def _expected(path: Path, engine: Engine) -> tuple[dict[int, str], list[tuple[Any, ...]]]:
+    """What the row-by-row import gives: each row through csv and bulk.exact_row on its own."""
+    from engagement import bulk
+    from engagement.store import StakeholderLevels
+
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        records = list(csv.reader(handle))
+    header = [cell.strip().lower() for cell in records[0]]
+    rejected: dict[int, str] = {}
+    stored: dict[tuple[str, str], tuple[Any, ...]] = {}
+    occurrences: dict[tuple[Any, ...], int] = {}
+    with Session(engine) as session:
+        customers, levels = bulk.Customers(session), StakeholderLevels.load(session)
+    for number, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if any(cell.strip() for cell in record[len(header) :]):
+            rejected[number] = f"has {len(record)} values; the header has {len(header)} columns."
+            continue
+        try:
+            customer_id, fields = bulk.exact_row(customers, dict(zip(header, (c.strip() for c in record))), AS_OF)
+        except EngagementError as error:
+            rejected[number] = str(error)
+            continue
+        level = fields["stakeholder_level"] or levels.most_senior(customer_id, fields["participants"])
+        row = (customer_id, fields["type"], fields["direction"], fields["date"], fields["duration_minutes"],
+               tuple(fields["participants"]), level, fields["response_received"], fields["response_time_hours"],
+               fields["subject"], fields["source"])
+        external_id = fields["external_id"]
+        if external_id is None:  # identical rows without an id are each stored: number them
+            content = (*row[:6], fields["stakeholder_level"], *row[7:])
+            occurrences[content] = occurrences.get(content, 0) + 1
+            external_id = f"derived #{occurrences[content]} of {content}"
+        stored.setdefault((fields["source"], external_id), row)
+    return rejected, sorted(stored.values(), key=repr)
+
+
+def _stored_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    with Session(engine) as session:
+        return sorted(
+            (
+                (a.customer_id, a.type, a.direction, a.date, a.duration_minutes, tuple(a.participants),
+                 a.stakeholder_level, a.response_received, a.response_time_hours, a.subject, a.source)
+                for a in session.exec(select(Activity)).all()
+            ),
+            key=repr,
+        )
+
+
+@pytest.mark.parametrize("ragged", [False, True], ids=["columns", "csv-module"])
+def test_the_column_import_agrees_with_the_row_by_row_rules_on_a_mixed_file(
+    engine: Engine, factory: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ragged: bool
 ) -> None:
     factory.customer("acme", "Acme Corp")
-    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
-    path = write(tmp_path, ACTIVITY_HEADER + "".join(f"acme,email,outbound,2026-10-05,,,,m-{i}\n" for i in range(5)))
-    inserts: list[str] = []
+    factory.customer("bolt", "Bolt Ltd")
+    factory.stakeholder("acme", "Eve", "eve@acme.test", level="executive")
+    factory.stakeholder("acme", "Ana", "ana@acme.test", level="champion")
+    # A row with one value too many makes pandas refuse the file: the csv module reads it instead.
+    rows = MIXED_ROWS + (["acme,email,outbound,2026-10-05,,,,,,,,,oops"] if ragged else [])
+    path = write(tmp_path, MIXED_HEADER + "\r\n".join(rows) + "\r\n")
+    read = importer._read(path, "activities")
+    assert (read.fast is None) == ragged
 
-    def fail_on_second_insert(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO activity"):
-            inserts.append(statement)
-            if len(inserts) == 2:
-                raise RuntimeError("disk full")
+    report = import_csv(engine, "activities", path, as_of=AS_OF)
 
-    event.listen(engine, "before_cursor_execute", fail_on_second_insert)
-    try:
-        with pytest.raises(RuntimeError, match="disk full"):
-            import_csv(engine, "activities", path, as_of=AS_OF)
-    finally:
-        event.remove(engine, "before_cursor_execute", fail_on_second_insert)
+    rejected, stored = _expected(path, engine)
+    assert reasons(report) == rejected
+    assert report.rows_read == len(rows) - 2  # two blank lines
+    assert _stored_rows(engine) == stored
+    assert (report.imported, report.unchanged) == (len(stored), report.rows_read - len(rejected) - len(stored))
+    assert report.imported == 16 and 27 in reasons(report) and "after the as-of date" in reasons(report)[17]
+    again = import_csv(engine, "activities", path, as_of=AS_OF)
+    assert (again.imported, again.unchanged) == (0, report.imported + report.unchanged)
 
-    assert len(inserts) == 2
-    assert count(engine, Activity) == 0
+
+def test_bulk_rows_are_stored_as_the_orm_stores_them(engine: Engine, factory: Factory, tmp_path: Path) -> None:
+    # Raw text on SQLite: the ORM must read back exactly what it would have written itself.
+    factory.customer("acme", "Acme Corp")
+    path = write(tmp_path, ACTIVITY_HEADER + "acme,meeting,outbound,2026-10-05T15:00:00+02:00,30,Ana@a.test,true,x-1\n")
+    import_csv(engine, "activities", path, as_of=AS_OF)
+    with Session(engine) as session:
+        bulk_row = session.exec(select(Activity)).one()
+        session.add(Activity(**{**bulk_row.model_dump(exclude={"id"}), "external_id": "x-2"}))
+        session.flush()
+        raw = session.connection().exec_driver_sql(
+            "SELECT date, participants, response_received, duration_minutes, created_at FROM activity ORDER BY id"
+        ).all()
+        assert raw[0] == raw[1]
+        assert bulk_row.date == dt.datetime(2026, 10, 5, 13, 0) and bulk_row.participants == ["ana@a.test"]
+        assert bulk_row.response_received is True and bulk_row.stakeholder_level is None
