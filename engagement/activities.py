@@ -34,7 +34,10 @@ def parse_when(value: str | dt.date | dt.datetime) -> dt.datetime:
                 f"date '{text}' is not an ISO 8601 date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]."
             ) from None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # e.g. 9999-12-31T23:00-05:00 lies past the last representable instant
+            raise EngagementError(f"date '{value}' is out of range; give the real date of the activity.") from None
     return parsed
 
 

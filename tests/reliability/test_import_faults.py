@@ -95,11 +95,6 @@ def test_strict_import_of_a_file_cut_off_mid_line_writes_nothing(store: Engine, 
     assert snapshot(store) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="An unmatched quote makes the csv reader swallow every later line into one cell: those rows are "
-    "neither imported nor named as rejected (importer._read; docs/data-safety.md, 'Known gaps').",
-)
 def test_a_stray_quote_half_way_loses_no_row_silently(store: Engine, tmp_path: Path) -> None:
     lines = [HEADER, *good_rows(5), 'acme,email,outbound,2026-11-03,q@acme.test,"Re: Q3 review,ext-quote', *good_rows(5, 5)]
     path = write(tmp_path, lines)
@@ -108,6 +103,7 @@ def test_a_stray_quote_half_way_loses_no_row_silently(store: Engine, tmp_path: P
 
     # Every data line is accounted for: imported, or rejected by its row number.
     assert report.imported + len(report.rejected) == len(lines) - 1, report
+    assert [(r.row, "unmatched quote" in r.reason) for r in report.rejected] == [(7, True)]
 
 
 def fail_on_a_late_row(engine: Engine, external_id: str) -> None:
