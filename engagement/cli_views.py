@@ -141,4 +141,5 @@ def demo_summary(summary: Any, database_url: str) -> Group:
         ),
         Text(f"Store: {database_url}"),
         Text("Next: `engagement report` for the portfolio, `engagement customer NAME` for one account."),
+        Text("Connect Claude: `engagement install claude-desktop` (or `claude-code`); README, 'Connect to Claude'."),
     )

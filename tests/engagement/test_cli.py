@@ -28,6 +28,7 @@ def test_demo_then_report_shows_the_portfolio(runner: CliRunner) -> None:
 
     assert loaded.exit_code == 0, loaded.output
     assert "48 customers" in loaded.output
+    assert "engagement install claude-desktop" in loaded.output
     answer = json.loads(report.stdout)
     assert answer["summary"]["customer_count"] == len(answer["customers"]) >= 40
     table = runner.invoke(app, ["report"])
