@@ -256,18 +256,6 @@ def _insert_ignoring_duplicates(session: Session) -> Any:
     return insert(Activity.__table__).on_conflict_do_nothing(index_elements=["source", "external_id"])
 
 
-def insert_activities(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert many activities in one executemany; returns how many were new (duplicates are skipped).
-
-    Core, not the ORM's bulk path (which is quadratic here). sqlite3's executemany rowcount sums
-    the rows really inserted; psycopg's does not, so PostgreSQL counts the RETURNING rows instead.
-    """
-    statement = _insert_ignoring_duplicates(session)
-    if session.get_bind().dialect.name == "sqlite":
-        return session.connection().execute(statement, rows).rowcount
-    return len(session.connection().execute(statement.returning(Activity.__table__.c.id), rows).all())
-
-
 def insert_activity(session: Session, customer_id: str, fields: dict[str, Any]) -> tuple[Activity, bool]:
     """Store one activity; with an external_id already stored for its source, return that one instead.
 
