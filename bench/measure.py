@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import numpy as np
 from mcp import Client, StdioServerParameters
 from sqlalchemy import text
 
 from engagement import store
 from engagement.db import read_scope
 from engagement.engine import EngagementService
-from engagement.metrics import score_frame
+from engagement.metrics import score_table
 from engagement.periods import Period
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,23 +94,14 @@ def duckdb_aggregate(service: EngagementService, period: Period, repeat: int) ->
 def naive_engine(service: EngagementService, period: Period, sample: int) -> tuple[float, int]:
     """One query and one score per customer, timed on a sample and scaled to the whole portfolio."""
     with read_scope(service.engine) as session:
-        everyone = store.customers_frame(session, store.Scope("everyone", include_churned=True))
-        ids = list(everyone["customer_id"])
+        ids = store.customer_columns(session, store.Scope("everyone", include_churned=True))["customer_id"]
     chosen = ids[:sample]
     start = time.perf_counter()
     with read_scope(service.engine) as session:
         for customer_id in chosen:
             scope = store.Scope(customer_id, customer_id=customer_id)
-            index = everyone.index[everyone.index == customer_id]
-            begin, end = period.start_dt(), period.end_exclusive_dt()
-            score_frame(
-                store.period_aggregates(session, scope, begin, end),
-                store.distinct_participants(session, scope, begin, end),
-                store.last_contacts_frame(session, scope, end),
-                index,
-                period,
-                service.scoring.weights,
-            )
+            inputs = store.period_inputs(session, scope, {customer_id: 0}, period.start_dt(), period.end_exclusive_dt())
+            score_table(np.array([customer_id], dtype=object), inputs, period, service.scoring.weights)
     per_customer = (time.perf_counter() - start) / max(1, len(chosen))
     return per_customer * len(ids), len(chosen)
 

@@ -1,9 +1,9 @@
 """Scored portfolios kept per period and reused while the store's version stands still.
 
 An entry is the whole portfolio (churned customers included) scored for one period by the same
-`score_frame` as everything else, held as numpy columns: filtering, ranking and patching a row
-then cost microseconds, where a mixed-dtype DataFrame costs milliseconds. A write in this process
-patches the customers it touched; any other change moves the version and the next read recomputes.
+`score_table` as everything else, held as numpy columns: filtering, ranking and patching a row
+then cost microseconds. A write in this process patches the customers it touched; any other change
+moves the version and the next read recomputes.
 """
 
 from __future__ import annotations
@@ -11,53 +11,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-import pandas as pd
 from sqlmodel import Session
 
 from engagement.freshness import current_version
+from engagement.metrics import ScoredTable
 from engagement.periods import Period
 
 Key = tuple[str, object, object]
 MAX_ENTRIES = 32
-
-
-@dataclass(frozen=True)
-class ScoredTable:
-    """A scored frame as columns of numpy arrays, indexed by customer id."""
-
-    ids: np.ndarray
-    columns: dict[str, np.ndarray]
-
-    @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> ScoredTable:
-        return cls(frame.index.to_numpy(dtype=object), {name: frame[name].to_numpy() for name in frame.columns})
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.columns[name]
-
-    def rows(self, positions: np.ndarray) -> list[tuple[str, dict[str, Any]]]:
-        """(customer id, {column: value}) for each position, in that order."""
-        picked = {name: values[positions] for name, values in self.columns.items()}
-        return [(self.ids[p], {name: picked[name][i] for name in picked}) for i, p in enumerate(positions)]
-
-    def patched(self, rows: pd.DataFrame) -> ScoredTable:
-        """A copy with `rows` (a scored frame of a few customers) written over theirs."""
-        where = pd.Index(self.ids).get_indexer(rows.index)
-        if (where < 0).any():
-            raise KeyError("patch for a customer the entry does not hold")
-        columns = {}
-        for name, values in self.columns.items():
-            copy = values.copy()
-            if name in rows.columns:
-                copy[where] = rows[name].to_numpy()
-            columns[name] = copy
-        return ScoredTable(self.ids, columns)
 
 
 @dataclass(frozen=True)
@@ -76,14 +38,14 @@ class ScoreCache:
     def key(period: Period) -> Key:
         return (period.label, period.start, period.end)
 
-    def scored(self, session: Session, period: Period, compute: Callable[[], pd.DataFrame]) -> ScoredTable:
+    def scored(self, session: Session, period: Period, compute: Callable[[], ScoredTable]) -> ScoredTable:
         """The portfolio scored for `period`, recomputed only when the store changed since."""
         version = current_version(session)
         with self._lock:
             entry = self._entries.get(self.key(period))
         if entry is not None and entry.version == version:
             return entry.table
-        table = ScoredTable.from_frame(compute())
+        table = compute()
         with self._lock:
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
@@ -94,7 +56,7 @@ class ScoreCache:
         with self._lock:
             return [entry.period for entry in self._entries.values() if entry.version == version]
 
-    def patch(self, period: Period, expected: int, version: int, rows: pd.DataFrame) -> None:
+    def patch(self, period: Period, expected: int, version: int, rows: ScoredTable) -> None:
         """Write `rows` into the period's entry if it is still at `expected`, and mark it at `version`."""
         with self._lock:
             entry = self._entries.get(self.key(period))

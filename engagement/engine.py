@@ -11,17 +11,16 @@ import math
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, or_, select
 
 from engagement import store
 from engagement.activities import validate_activity
-from engagement.cache import ScoreCache, ScoredTable
+from engagement.cache import ScoreCache
 from engagement.db import read_scope, session_scope
 from engagement.freshness import current_version, own_bumps
 from engagement.errors import EngagementError
-from engagement.metrics import score_frame
+from engagement.metrics import ScoredTable, days_before, score_table
 from engagement.models import Activity, Customer, Stakeholder
 from engagement.periods import Period, previous_period, recent_periods, resolve_period
 from engagement.schemas import (
@@ -53,11 +52,15 @@ from engagement.settings import Settings
 
 MAX_LIMIT = 500
 RECENT_ACTIVITIES = 10
+PORTFOLIO_COLUMNS = (
+    "name", "segment", "csm_id", "engagement_score", "category", "trend", "change", "days_ago", "responses_known",
+    "response_rate", "meetings_held", "executive_touchpoints", "stakeholders_engaged", *COMPONENTS,
+)
 
 
 def _none(value: Any) -> Any:
-    """pandas' missing values (NaN, NaT, None) as None, for the answer models."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    """Missing values (NaN, None) as None, for the answer models."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return value
 
@@ -73,7 +76,7 @@ def check_paging(limit: int, offset: int) -> None:
         raise EngagementError(f"offset {offset} is negative; give 0 or more.")
 
 
-def attention_reason(row: pd.Series) -> str | None:
+def attention_reason(row: dict[str, Any]) -> str | None:
     """Why a customer needs attention (docs/rules.md): low or at-risk, declining, or silent 30+ days."""
     days = _none(row["days_ago"])
     declining = row["trend"] == "declining"
@@ -107,26 +110,26 @@ class EngagementService:
         self.cache = ScoreCache()
 
     # -- the one computation -------------------------------------------------------------------
-    def _period_scores(self, session: Session, scope: store.Scope, index: pd.Index, period: Period) -> pd.DataFrame:
-        start, end = period.start_dt(), period.end_exclusive_dt()
-        sums = store.period_aggregates(session, scope, start, end)
-        people = store.distinct_participants(session, scope, start, end)
-        last = store.last_contacts_frame(session, scope, end)
-        return score_frame(sums, people, last, index, period, self.scoring.weights)
+    def _period_scores(self, session: Session, scope: store.Scope, ids: np.ndarray, period: Period) -> ScoredTable:
+        positions = {cid: i for i, cid in enumerate(ids.tolist())}
+        inputs = store.period_inputs(session, scope, positions, period.start_dt(), period.end_exclusive_dt())
+        return score_table(ids, inputs, period, self.scoring.weights)
 
-    def score_scope(self, session: Session, scope: store.Scope, period: Period) -> pd.DataFrame:
+    def score_scope(self, session: Session, scope: store.Scope, period: Period) -> ScoredTable:
         """Every scope customer's metrics and score for `period`, with the previous period's and the trend."""
-        customers = store.customers_frame(session, scope)
-        index = pd.Index(customers["customer_id"], name="customer_id")
-        frame = self._period_scores(session, scope, index, period)
-        previous = self._period_scores(session, scope, index, previous_period(period))
-        for name in ("name", "segment", "csm_id", "status"):
-            frame[name] = customers[name].to_numpy()
-        frame["previous_score"] = previous["engagement_score"].to_numpy()
-        change = round1_array(frame["engagement_score"].to_numpy() - frame["previous_score"].to_numpy())
-        frame["change"] = change
-        frame["trend"] = trend_array(change)
-        return frame
+        customers = store.customer_columns(session, scope)
+        ids = customers.pop("customer_id")
+        table = self._period_scores(session, scope, ids, period)
+        previous = self._period_scores(session, scope, ids, previous_period(period))
+        change = round1_array(table["engagement_score"] - previous["engagement_score"])
+        table.columns.update(
+            customers,
+            previous_score=previous["engagement_score"],
+            change=change,
+            trend=trend_array(change),
+            churned=customers["status"] == "churned",
+        )
+        return table
 
     def portfolio_scores(self, session: Session, scope: store.Scope, period: Period) -> tuple[ScoredTable, np.ndarray]:
         """The cached whole-portfolio scores for `period`, and a mask of the scope's customers in it."""
@@ -134,11 +137,11 @@ class EngagementService:
         table = self.cache.scored(session, period, lambda: self.score_scope(session, everyone, period))
         keep = np.ones(len(table), dtype=bool)
         if not scope.include_churned:
-            keep &= table["status"] != "churned"
+            keep &= ~table["churned"]
         if scope.csm_ids is not None:
-            keep &= np.isin(table["csm_id"], scope.csm_ids)
+            keep &= table.mask_in("csm_id", scope.csm_ids)
         if scope.segment is not None:
-            keep &= table["segment"] == scope.segment
+            keep &= table.mask_in("segment", [scope.segment])
         return table, keep
 
     def as_of(self) -> dt.date:
@@ -149,7 +152,7 @@ class EngagementService:
 
     # -- answers -------------------------------------------------------------------------------
     @staticmethod
-    def _score(row: pd.Series) -> Score:
+    def _score(row: dict[str, Any]) -> Score:
         return Score(
             engagement_score=row["engagement_score"],
             category=row["category"],
@@ -159,10 +162,10 @@ class EngagementService:
             components=Components(**{name: round(float(row[name]), 4) for name in COMPONENTS}),
         )
 
-    def _metrics_fields(self, row: pd.Series, period: Period) -> dict[str, Any]:
-        last_date = _none(row["last_contact_date"])
+    def _metrics_fields(self, customer_id: str, row: dict[str, Any], period: Period) -> dict[str, Any]:
+        last_date = row["last_contact_date"]
         return {
-            "customer_id": row.name,
+            "customer_id": customer_id,
             "period": period.label,
             "period_start": period.start,
             "period_end": period.end,
@@ -185,7 +188,8 @@ class EngagementService:
 
     @staticmethod
     def _portfolio_rows(table: ScoredTable, positions: np.ndarray) -> list[PortfolioRow]:
-        return [EngagementService._portfolio_row(cid, row) for cid, row in table.rows(positions)]
+        rows = table.rows(positions, PORTFOLIO_COLUMNS)
+        return [EngagementService._portfolio_row(cid, row) for cid, row in rows]
 
     @staticmethod
     def _portfolio_row(customer_id: str, row: dict[str, Any]) -> PortfolioRow:
@@ -206,9 +210,8 @@ class EngagementService:
     @staticmethod
     def _worst_first(table: ScoredTable, keep: np.ndarray) -> np.ndarray:
         """Positions of the kept customers, lowest score first, then by name."""
-        positions = np.flatnonzero(keep)
-        order = np.lexsort((table["name"][positions].astype(str), table["engagement_score"][positions]))
-        return positions[order]
+        order = table.worst_first()
+        return order[keep[order]]
 
     def portfolio(
         self,
@@ -253,8 +256,9 @@ class EngagementService:
         count = len(positions)
         average = round1(float(table["engagement_score"][positions].mean())) if count else None
         previous = round1(float(table["previous_score"][positions].mean())) if count else None
-        categories = table["category"][positions]
-        counts = {name: int((categories == name).sum()) for name in CATEGORIES}
+        codes, lookup = table.codes("category")
+        tally = np.bincount(codes[positions], minlength=len(lookup))
+        counts = {name: int(tally[lookup[name]]) if name in lookup else 0 for name in CATEGORIES}
         return PortfolioSummary(
             customer_count=count,
             average_score=average,
@@ -271,7 +275,7 @@ class EngagementService:
         with read_scope(self.engine) as session:
             customer = store.find_customer(session, ref)
             scope = store.Scope(customer.name, customer_id=customer.id)
-            row = self.score_scope(session, scope, resolved).iloc[0]
+            row = self.score_scope(session, scope, resolved).row(0)
             stakeholders = self._coverage(session, customer, resolved)
             recent = session.exec(
                 select(Activity)
@@ -280,7 +284,7 @@ class EngagementService:
                 .limit(RECENT_ACTIVITIES)
             ).all()
         return CustomerEngagement(
-            **self._metrics_fields(row, resolved),
+            **self._metrics_fields(customer.id, row, resolved),
             name=customer.name,
             segment=customer.segment,
             csm_id=customer.csm_id,
@@ -336,7 +340,7 @@ class EngagementService:
         with read_scope(self.engine) as session:
             customer = store.find_customer(session, ref)
             scope = store.Scope(customer.name, customer_id=customer.id)
-            rows = [(window, self.score_scope(session, scope, window).iloc[0]) for window in windows]
+            rows = [(window, self.score_scope(session, scope, window).row(0)) for window in windows]
         return EngagementTrends(
             customer_id=customer.id,
             name=customer.name,
@@ -366,27 +370,29 @@ class EngagementService:
         end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
         with read_scope(self.engine) as session:
             scope = store.resolve_scope(session, csm, self.settings.user, segment)
-            customers = store.customers_frame(session, scope)
-            last = store.last_contacts_frame(session, scope, end).set_index("customer_id")
-        frame = customers.join(last, how="left")
-        frame["days"] = (pd.Timestamp(as_of) - pd.to_datetime(frame["date"]).dt.normalize()).dt.days
-        frame = frame[frame["days"].isna() | (frame["days"] >= days)]
-        frame = frame.assign(never=frame["days"].isna()).sort_values(
-            ["never", "days", "name"], ascending=[False, False, True], kind="stable"
-        )
+            customers = store.customer_columns(session, scope)
+            ids = customers["customer_id"]
+            positions = {cid: i for i, cid in enumerate(ids.tolist())}
+            dates, kinds = store.last_contacts(session, scope, positions, end)
+        silent = days_before(as_of, dates)
+        never = np.isnan(silent)
+        # Never contacted first, then the longest silence, then by name (ids break ties).
+        order = np.lexsort((ids.astype(str), customers["name"].astype(str), -np.nan_to_num(silent), ~never))
+        chosen = order[(never | (np.nan_to_num(silent) >= days))[order]]
+        page_rows = chosen[offset : offset + limit]
         rows = [
             UncontactedRow(
-                customer_id=cid,
-                name=row["name"],
-                segment=row["segment"],
-                csm_id=_none(row["csm_id"]),
-                last_contact=_none(row["date"]),
-                last_contact_type=_none(row["type"]),
-                days_since_last_contact=None if _none(row["days"]) is None else int(row["days"]),
+                customer_id=ids[p],
+                name=customers["name"][p],
+                segment=customers["segment"][p],
+                csm_id=customers["csm_id"][p],
+                last_contact=dates[p].item(),
+                last_contact_type=kinds[p],
+                days_since_last_contact=None if never[p] else int(silent[p]),
             )
-            for cid, row in frame.iloc[offset : offset + limit].iterrows()
+            for p in page_rows
         ]
-        page = Page(total=len(frame), offset=offset, limit=limit, has_more=offset + limit < len(frame))
+        page = Page(total=len(chosen), offset=offset, limit=limit, has_more=offset + limit < len(chosen))
         return UncontactedCustomers(as_of=as_of, days=days, scope=scope.label, customers=rows, page=page)
 
     def low_engagement(
@@ -459,9 +465,7 @@ class EngagementService:
             for cached in self.cache.periods_at(before):
                 rows = row if cached == period else self.score_scope(session, scope, cached)
                 self.cache.patch(cached, before, version, rows)
-        return LoggedActivity(
-            created=created, activity=public, score=self._score(row.iloc[0]), period=period_info(period)
-        )
+        return LoggedActivity(created=created, activity=public, score=self._score(row.row(0)), period=period_info(period))
 
     @staticmethod
     def level_from_stakeholders(session: Session, customer_id: str, participants: list[str]) -> str | None:

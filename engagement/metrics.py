@@ -1,15 +1,22 @@
 """One customer's or a whole portfolio's metrics and score for a period, from per-customer aggregates.
 
-The database sums each customer's activities of the period in one GROUP BY (`store.period_aggregates`);
-`score_frame` turns those sums into SPEC.md's metrics, the six components, the rounded score and
+The database sums each customer's activities of the period in one GROUP BY (`store.period_sums`);
+`score_table` turns those sums into SPEC.md's metrics, the six components, the rounded score and
 the category. It is the single computation behind every score the product shows: the portfolio,
 one customer's detail, trends and alerts all call it, so they cannot disagree.
+
+Everything here is numpy columns aligned to one array of customer ids: a single customer costs
+tens of microseconds, the whole portfolio a few milliseconds, and answering needs no pandas.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import numpy as np
-import pandas as pd
 
 from engagement.periods import Period
 from engagement.scoring import COMPONENTS, Weights, category_array, round1_array
@@ -30,35 +37,119 @@ COUNT_COLUMNS = [
 ]
 SUM_COLUMNS = ["meeting_minutes", "response_hours"]
 AGGREGATE_COLUMNS = ["customer_id", *COUNT_COLUMNS, *SUM_COLUMNS]
-LAST_CONTACT_COLUMNS = ["customer_id", "date", "type"]
 
 
-def score_frame(
-    aggregates: pd.DataFrame, people: pd.Series, last_contacts: pd.DataFrame, index: pd.Index, period: Period,
-    weights: Weights,
-) -> pd.DataFrame:
-    """Metrics, components, score and category of every customer in `index` for `period`.
+@dataclass(frozen=True)
+class PeriodInputs:
+    """What the store reads for one period, aligned to `ids`: sums (a row per customer, columns in
+    COUNT_COLUMNS + SUM_COLUMNS order, NaN where a customer had no activity), distinct participants,
+    and each customer's latest activity on or before the period's end (NaT / None when never)."""
 
-    `aggregates` has one row of period sums per customer with activity (AGGREGATE_COLUMNS), `people`
-    the distinct participants per customer, `last_contacts` each customer's latest activity on or
-    before the period's end. Customers missing from them had no activity. The arithmetic runs on
-    numpy arrays and builds the frame once: a single customer costs well under a millisecond.
+    sums: np.ndarray
+    people: np.ndarray
+    last_date: np.ndarray  # datetime64[us]
+    last_type: np.ndarray  # object
+
+
+@dataclass(frozen=True, eq=False)
+class ScoredTable:
+    """Scored customers as numpy columns, one position per customer id (in `ids` order)."""
+
+    ids: np.ndarray
+    columns: dict[str, np.ndarray]
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    @functools.cached_property
+    def positions(self) -> dict[str, int]:
+        return {cid: i for i, cid in enumerate(self.ids)}
+
+    def row(self, position: int) -> dict[str, Any]:
+        """One customer's columns as plain Python values (NaT becomes None)."""
+        return {name: values[position : position + 1].tolist()[0] for name, values in self.columns.items()}
+
+    def rows(self, positions: np.ndarray, names: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+        """(customer id, {column: value}) for each position, in that order, of the `names` columns."""
+        picked = {name: self.columns[name][positions].tolist() for name in names}
+        ids = self.ids[positions].tolist()
+        return [(cid, {name: picked[name][i] for name in names}) for i, cid in enumerate(ids)]
+
+    def codes(self, name: str) -> tuple[np.ndarray, dict[Any, int]]:
+        """The column as integer codes and the code of each value: fast masks over text columns."""
+        key = f"codes:{name}"
+        if key not in self._cache:
+            values = ["" if v is None else str(v) for v in self.columns[name].tolist()]
+            uniques, inverse = np.unique(np.array(values, dtype=str), return_inverse=True)
+            self._cache[key] = (inverse, {value: code for code, value in enumerate(uniques.tolist())})
+        return self._cache[key]
+
+    def mask_in(self, name: str, wanted: Sequence[str]) -> np.ndarray:
+        codes, lookup = self.codes(name)
+        return np.isin(codes, [lookup[w] for w in wanted if w in lookup])
+
+    def name_rank(self) -> np.ndarray:
+        """Each customer's position in name order (ids break ties), for sorting without strings."""
+        if "name_rank" not in self._cache:
+            order = np.lexsort((self.ids.astype(str), self.columns["name"].astype(str)))
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order))
+            self._cache["name_rank"] = rank
+        return self._cache["name_rank"]
+
+    def worst_first(self) -> np.ndarray:
+        """All positions, lowest score first, then by name."""
+        if "worst_first" not in self._cache:
+            self._cache["worst_first"] = np.lexsort((self.name_rank(), self.columns["engagement_score"]))
+        return self._cache["worst_first"]
+
+    def patched(self, rows: ScoredTable) -> ScoredTable:
+        """A copy with `rows` (a few customers scored the same way) written over theirs.
+
+        The copy keeps the name order (names do not change by logging), not the score order.
+        """
+        where = np.fromiter((self.positions.get(cid, -1) for cid in rows.ids), dtype=np.int64, count=len(rows))
+        if (where < 0).any():
+            raise KeyError("patch for a customer the table does not hold")
+        columns = {}
+        for name, values in self.columns.items():
+            if name in rows.columns:
+                values = values.copy()
+                values[where] = rows.columns[name]
+            columns[name] = values
+        kept = {key: value for key, value in self._cache.items() if key == "name_rank" or key.startswith("codes:")}
+        patched = ScoredTable(self.ids, columns, kept)
+        patched.__dict__["positions"] = self.positions
+        return patched
+
+
+def days_before(end: Any, dates: np.ndarray) -> np.ndarray:
+    """Whole days from each date's day to `end` (a date), NaN where there is no date."""
+    days = (np.datetime64(end, "D") - dates.astype("datetime64[D]")).astype("timedelta64[D]")
+    return np.where(np.isnat(days), np.nan, days.astype(np.int64).astype(float))
+
+
+def score_table(ids: np.ndarray, inputs: PeriodInputs, period: Period, weights: Weights) -> ScoredTable:
+    """Metrics, components, score and category of every customer in `ids` for `period` (SPEC.md).
+
+    Customers without activity in the period have NaN sums and count as zero everywhere.
     """
-    sums = aggregates.set_index("customer_id").reindex(index)
+    sums = np.nan_to_num(inputs.sums)
     out: dict[str, np.ndarray] = {}
-    for name in COUNT_COLUMNS:
-        out[name] = np.nan_to_num(sums[name].to_numpy(dtype=float)).astype(np.int64)
-    for name in SUM_COLUMNS:
-        out[name] = np.nan_to_num(sums[name].to_numpy(dtype=float))
+    for i, name in enumerate(COUNT_COLUMNS):
+        out[name] = sums[:, i].astype(np.int64)
+    for i, name in enumerate(SUM_COLUMNS, start=len(COUNT_COLUMNS)):
+        out[name] = sums[:, i].astype(float)
     known, answered, timed = out["responses_known"], out["responses_answered"], out["response_times"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["response_rate"] = np.where(known > 0, answered / np.maximum(known, 1), 0.0)
         out["avg_response_time_hours"] = np.where(timed > 0, out["response_hours"] / np.maximum(timed, 1), np.nan)
-    out["stakeholders_engaged"] = np.nan_to_num(people.reindex(index).to_numpy(dtype=float)).astype(np.int64)
-
-    latest = last_contacts.set_index("customer_id").reindex(index)
-    contact = pd.to_datetime(latest["date"])
-    days_ago = (pd.Timestamp(period.end) - contact.dt.normalize()).dt.days.to_numpy(dtype=float)
+    out["stakeholders_engaged"] = np.nan_to_num(inputs.people).astype(np.int64)
+    days_ago = days_before(period.end, inputs.last_date)
 
     components = {
         "email_volume": np.minimum(100.0, out["emails_sent"] * 5.0),
@@ -68,14 +159,18 @@ def score_frame(
         "stakeholder_breadth": np.minimum(100.0, out["stakeholders_engaged"] * 25.0),
         "recency": np.nan_to_num(np.maximum(0.0, 100.0 - days_ago * 3.0)),
     }
-    raw = np.zeros(len(index))
+    raw = np.zeros(len(ids))
     for name in COMPONENTS:
         raw = raw + components[name] * getattr(weights, name)
     score = round1_array(raw)
-    frame = pd.DataFrame(
-        {**out, **components, "raw_score": raw, "engagement_score": score, "days_ago": days_ago}, index=index
-    )
-    frame["last_contact_date"] = contact.to_numpy()
-    frame["last_contact_type"] = latest["type"].to_numpy()
-    frame["category"] = category_array(score)
-    return frame
+    columns = {
+        **out,
+        **components,
+        "raw_score": raw,
+        "engagement_score": score,
+        "days_ago": days_ago,
+        "last_contact_date": inputs.last_date,
+        "last_contact_type": inputs.last_type,
+        "category": category_array(score),
+    }
+    return ScoredTable(ids, columns)

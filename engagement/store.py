@@ -5,17 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, true
+import numpy as np
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, or_, select
 
 from engagement.errors import EngagementError, NotFoundError
-from engagement.metrics import AGGREGATE_COLUMNS, LAST_CONTACT_COLUMNS
+from engagement.metrics import AGGREGATE_COLUMNS, PeriodInputs
 from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
 
 MAX_NAME_LENGTH = 200
@@ -88,18 +89,16 @@ class Scope:
     customer_id: str | None = None
     include_churned: bool = False
 
-    def condition(self) -> ColumnElement[bool]:
-        parts: list[ColumnElement[bool]] = []
+    @property
+    def shape(self) -> tuple[bool, bool, bool, bool]:
+        """What the scope's condition tests, not the values: statements are built once per shape."""
         if self.customer_id is not None:
-            parts.append(col(Customer.id) == self.customer_id)
-        else:
-            if not self.include_churned:
-                parts.append(col(Customer.status) != "churned")
-            if self.csm_ids is not None:
-                parts.append(col(Customer.csm_id).in_(self.csm_ids))
-            if self.segment is not None:
-                parts.append(col(Customer.segment) == self.segment)
-        return and_(true(), *parts)
+            return (True, True, False, False)
+        return (False, self.include_churned, self.csm_ids is not None, self.segment is not None)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {"scope_customer": self.customer_id, "scope_csms": list(self.csm_ids or ()), "scope_segment": self.segment}
 
 
 def normalize_segment(value: str | None) -> str | None:
@@ -124,15 +123,47 @@ def resolve_scope(session: Session, csm_ref: str | None, default_user: str | Non
     return Scope(label + (f", {seg}" if seg else ""), tuple(team), seg)
 
 
-def customers_frame(session: Session, scope: Scope) -> pd.DataFrame:
-    rows = session.exec(
-        select(Customer.id, Customer.name, Customer.segment, Customer.csm_id, Customer.status)
-        .where(scope.condition())
-        .order_by(Customer.id)
-    ).all()
-    return pd.DataFrame.from_records(rows, columns=["customer_id", "name", "segment", "csm_id", "status"]).set_index(
-        "customer_id", drop=False
-    )
+def _scope_conditions(shape: tuple[bool, bool, bool, bool], customer_column: Any) -> list[ColumnElement[bool]]:
+    """The scope's test as bound parameters (Scope.params), over the customer table joined on `customer_column`."""
+    one, include_churned, csms, segment = shape
+    if one:
+        return [customer_column == bindparam("scope_customer")]
+    c = Customer.__table__.c
+    parts = [] if include_churned else [c.status != "churned"]
+    if csms:
+        parts.append(c.csm_id.in_(bindparam("scope_csms", expanding=True)))
+    if segment:
+        parts.append(c.segment == bindparam("scope_segment"))
+    return parts
+
+
+def _scoped(query: Select[Any], shape: tuple[bool, bool, bool, bool], customer_column: Any) -> Select[Any]:
+    """`query` over activities limited to the scope's customers; one customer needs no join."""
+    if not shape[0]:
+        query = query.join(Customer.__table__, Customer.__table__.c.id == customer_column)
+    return query.where(*_scope_conditions(shape, customer_column))
+
+
+@functools.cache
+def _customers_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+    c = Customer.__table__.c
+    return select(c.id, c.name, c.segment, c.csm_id, c.status).where(*_scope_conditions(shape, c.id)).order_by(c.id)
+
+
+CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "csm_id", "status")
+
+
+def customer_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
+    """The scope's customers ordered by id, as object arrays (CUSTOMER_COLUMNS)."""
+    rows = session.connection().execute(_customers_statement(scope.shape), scope.params).all()
+    columns = list(zip(*rows)) if rows else [()] * len(CUSTOMER_COLUMNS)
+    return {name: _objects(values) for name, values in zip(CUSTOMER_COLUMNS, columns)}
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def _is(column: Any, *values: str) -> ColumnElement[bool]:
@@ -141,7 +172,7 @@ def _is(column: Any, *values: str) -> ColumnElement[bool]:
 
 @functools.cache
 def _aggregate_columns() -> tuple[Any, ...]:
-    """The labelled sums of `period_aggregates`, built once: constructing them costs more than running them."""
+    """The labelled sums of `period_sums`, built once: constructing them costs more than running them."""
     a = Activity.__table__.c
     email_out = and_(a.type == "email", a.direction == "outbound")
     answered = and_(email_out, a.response_received.is_(True))
@@ -166,26 +197,26 @@ def _aggregate_columns() -> tuple[Any, ...]:
         "meeting_minutes": func.sum(case((meetings, func.coalesce(a.duration_minutes, 0.0)), else_=0.0)),
         "response_hours": func.sum(case((answered, a.response_time_hours), else_=None)),
     }
+    if list(columns) != AGGREGATE_COLUMNS[1:]:
+        raise AssertionError("sums out of step with metrics.AGGREGATE_COLUMNS")
     return tuple(value.label(name) for name, value in columns.items())
 
 
-def period_aggregates(session: Session, scope: Scope, start: dt.datetime, end_exclusive: dt.datetime) -> pd.DataFrame:
-    """Each scope customer's sums of the period's activities, in one GROUP BY (metrics.AGGREGATE_COLUMNS)."""
-    a = Activity.__table__.c
-    query = (
-        select(a.customer_id, *_aggregate_columns())
-        .join(Customer, col(Customer.id) == a.customer_id)
-        .where(scope.condition(), a.date >= start, a.date < end_exclusive)
-        .group_by(a.customer_id)
-    )
-    rows = session.connection().execute(query).all()
-    return pd.DataFrame.from_records(rows, columns=AGGREGATE_COLUMNS)
+def _in_period(a: Any) -> ColumnElement[bool]:
+    return and_(a.date >= bindparam("start"), a.date < bindparam("end"))
 
 
-def distinct_participants(session: Session, scope: Scope, start: dt.datetime, end_exclusive: dt.datetime) -> pd.Series:
-    """Each scope customer's number of distinct participants in the period (trimmed, case-insensitive)."""
+@functools.cache
+def _sums_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
     a = Activity.__table__.c
-    if session.get_bind().dialect.name == "postgresql":
+    query = select(a.customer_id, *_aggregate_columns()).select_from(Activity.__table__).where(_in_period(a))
+    return _scoped(query, shape, a.customer_id).group_by(a.customer_id)
+
+
+@functools.cache
+def _people_statement(shape: tuple[bool, bool, bool, bool], dialect: str) -> Select[Any]:
+    a = Activity.__table__.c
+    if dialect == "postgresql":
         people = func.json_array_elements_text(a.participants).table_valued("value")
     else:
         people = func.json_each(a.participants).table_valued("value")
@@ -194,34 +225,64 @@ def distinct_participants(session: Session, scope: Scope, start: dt.datetime, en
         select(a.customer_id, func.count(person.distinct()))
         .select_from(Activity.__table__)
         .join(people, true())
-        .join(Customer, col(Customer.id) == a.customer_id)
-        .where(scope.condition(), a.date >= start, a.date < end_exclusive, person != "")
-        .group_by(a.customer_id)
+        .where(_in_period(a), person != "")
     )
-    rows = session.connection().execute(query).all()
-    return pd.Series(dict(rows), dtype="float64")
+    return _scoped(query, shape, a.customer_id).group_by(a.customer_id)
 
 
-def last_contacts_frame(session: Session, scope: Scope, end_exclusive: dt.datetime) -> pd.DataFrame:
-    """Each scope customer's latest activity before `end_exclusive` (date and type), in one query."""
-    latest = (
-        select(col(Activity.customer_id).label("cid"), func.max(Activity.date).label("last"))
-        .join(Customer, col(Customer.id) == col(Activity.customer_id))
-        .where(scope.condition(), col(Activity.date) < end_exclusive)
-        .group_by(col(Activity.customer_id))
-        .subquery()
+@functools.cache
+def _last_contact_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+    a = Activity.__table__.c
+    latest = _scoped(
+        select(a.customer_id.label("cid"), func.max(a.date).label("last")).select_from(Activity.__table__),
+        shape,
+        a.customer_id,
     )
+    latest = latest.where(a.date < bindparam("end")).group_by(a.customer_id).subquery()
     # The per-customer maxima drive the join (through the (customer_id, date) index); an ORDER BY
     # here made SQLite walk the whole activity table instead.
-    query = (
-        select(Activity.customer_id, Activity.date, Activity.type, Activity.id)
+    return (
+        select(a.customer_id, a.date, a.type, a.id)
         .select_from(latest)
-        .join(Activity, and_(col(Activity.customer_id) == latest.c.cid, col(Activity.date) == latest.c.last))
+        .join(Activity.__table__, and_(a.customer_id == latest.c.cid, a.date == latest.c.last))
     )
-    rows = session.exec(query).all()
-    frame = pd.DataFrame.from_records(rows, columns=[*LAST_CONTACT_COLUMNS, "id"]).sort_values("id")
-    # Two activities at the same instant: the one stored last wins, deterministically.
-    return frame.drop_duplicates("customer_id", keep="last")[LAST_CONTACT_COLUMNS]
+
+
+def period_inputs(
+    session: Session, scope: Scope, positions: dict[str, int], start: dt.datetime, end_exclusive: dt.datetime
+) -> PeriodInputs:
+    """The period's sums, distinct participants and last contacts of the scope's customers, aligned to
+    `positions` (customer id -> row). Three queries, each one GROUP BY over the period's activities."""
+    connection = session.connection()
+    params = {**scope.params, "start": start, "end": end_exclusive}
+    count = len(positions)
+    sums = np.full((count, len(AGGREGATE_COLUMNS) - 1), np.nan)
+    for cid, *values in connection.execute(_sums_statement(scope.shape), params):
+        sums[positions[cid]] = values
+    people = np.zeros(count)
+    dialect = session.get_bind().dialect.name
+    for cid, number in connection.execute(_people_statement(scope.shape, dialect), params):
+        people[positions[cid]] = number
+    last_date, last_type = last_contacts(session, scope, positions, end_exclusive)
+    return PeriodInputs(sums, people, last_date, last_type)
+
+
+def last_contacts(
+    session: Session, scope: Scope, positions: dict[str, int], end_exclusive: dt.datetime
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each scope customer's latest activity before `end_exclusive`: dates (NaT if never) and types."""
+    connection = session.connection()
+    count = len(positions)
+    last_date = np.full(count, np.datetime64("NaT"), dtype="datetime64[us]")
+    last_type = np.full(count, None, dtype=object)
+    last_id = np.full(count, -1, dtype=np.int64)
+    params = {**scope.params, "end": end_exclusive}
+    for cid, when, kind, activity_id in connection.execute(_last_contact_statement(scope.shape), params):
+        # Two activities at the same instant: the one stored last wins, deterministically.
+        where = positions[cid]
+        if activity_id > last_id[where]:
+            last_date[where], last_type[where], last_id[where] = when, kind, activity_id
+    return last_date, last_type
 
 
 LEVEL_RANK = {"executive": 3, "champion": 2, "user": 1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from mcp import Client
 from sqlalchemy import MetaData, select
@@ -75,9 +76,11 @@ def every_answer(engine: Engine, settings: Settings) -> dict[str, Any]:
     everyone = store.Scope("everyone", include_churned=True)
     with read_scope(engine) as session:
         for token in PERIODS:
-            frame = service.score_scope(session, everyone, service.period(token))
-            frame = frame.sort_index().astype(object)
-            answers[f"scores {token}"] = frame.where(frame.notna(), None).to_dict(orient="index")  # NaN != NaN
+            table = service.score_scope(session, everyone, service.period(token))
+            answers[f"scores {token}"] = {
+                customer_id: {name: None if value != value else value for name, value in row.items()}  # NaN != NaN
+                for customer_id, row in table.rows(np.arange(len(table)), list(table.columns))
+            }
     for customer_id in sorted(answers["scores this_quarter"])[::6]:
         answers[customer_id] = service.customer(customer_id).model_dump()
     return answers
