@@ -52,9 +52,10 @@ class ScoreCache:
             self._entries[self.key(period)] = Entry(period, version, table)
         return table
 
-    def periods_at(self, version: int) -> list[Period]:
+    def tables_at(self, version: int) -> dict[Period, ScoredTable]:
+        """The entries built at `version`, by period."""
         with self._lock:
-            return [entry.period for entry in self._entries.values() if entry.version == version]
+            return {entry.period: entry.table for entry in self._entries.values() if entry.version == version}
 
     def patch(self, period: Period, expected: int, version: int, rows: ScoredTable) -> None:
         """Write `rows` into the period's entry if it is still at `expected`, and mark it at `version`."""

@@ -115,16 +115,27 @@ class EngagementService:
         inputs = store.period_inputs(session, scope, positions, period.start_dt(), period.end_exclusive_dt())
         return score_table(ids, inputs, period, self.scoring.weights)
 
-    def score_scope(self, session: Session, scope: store.Scope, period: Period) -> ScoredTable:
-        """Every scope customer's metrics and score for `period`, with the previous period's and the trend."""
-        customers = store.customer_columns(session, scope)
+    def score_scope(
+        self,
+        session: Session,
+        scope: store.Scope,
+        period: Period,
+        customers: dict[str, np.ndarray] | None = None,
+        previous_scores: np.ndarray | None = None,
+    ) -> ScoredTable:
+        """Every scope customer's metrics and score for `period`, with the previous period's and the trend.
+
+        `customers` (store.customer_columns) and `previous_scores` are read from the store when not given.
+        """
+        customers = dict(customers or store.customer_columns(session, scope))
         ids = customers.pop("customer_id")
         table = self._period_scores(session, scope, ids, period)
-        previous = self._period_scores(session, scope, ids, previous_period(period))
-        change = round1_array(table["engagement_score"] - previous["engagement_score"])
+        if previous_scores is None:
+            previous_scores = self._period_scores(session, scope, ids, previous_period(period))["engagement_score"]
+        change = round1_array(table["engagement_score"] - previous_scores)
         table.columns.update(
             customers,
-            previous_score=previous["engagement_score"],
+            previous_score=previous_scores,
             change=change,
             trend=trend_array(change),
             churned=customers["status"] == "churned",
@@ -460,12 +471,36 @@ class EngagementService:
             version = current_version(session)
         before = version - own_bumps(self.engine.dialect.name, created)
         scope = store.Scope(target.name, customer_id=target.id)
+        customer = {name: np.array([getattr(target, name)], dtype=object) for name in ("name", "segment", "csm_id", "status")}
+        customer["customer_id"] = np.array([target.id], dtype=object)
+        cached = self.cache.tables_at(before)
         with read_scope(self.engine) as session:
-            row = self.score_scope(session, scope, period)
-            for cached in self.cache.periods_at(before):
-                rows = row if cached == period else self.score_scope(session, scope, cached)
-                self.cache.patch(cached, before, version, rows)
-        return LoggedActivity(created=created, activity=public, score=self._score(row.row(0)), period=period_info(period))
+            fresh = {
+                each: self._rescore_after_log(session, scope, customer, each, cached.get(each), activity.date)
+                for each in dict.fromkeys([period, *cached])
+            }
+        for each, rows in fresh.items():
+            self.cache.patch(each, before, version, rows)
+        return LoggedActivity(
+            created=created, activity=public, score=self._score(fresh[period].row(0)), period=period_info(period)
+        )
+
+    def _rescore_after_log(
+        self,
+        session: Session,
+        scope: store.Scope,
+        customer: dict[str, np.ndarray],
+        period: Period,
+        cached: ScoredTable | None,
+        when: dt.datetime,
+    ) -> ScoredTable:
+        """The customer's row for `period` once a touchpoint dated `when` is stored. A touchpoint after
+        the previous period's end changes nothing of that period, so its cached score (from just
+        before the write) stands and only `period` is read again."""
+        position = None if cached is None else cached.positions.get(scope.customer_id)
+        if position is None or when < previous_period(period).end_exclusive_dt():
+            return self.score_scope(session, scope, period, customer)
+        return self.score_scope(session, scope, period, customer, cached["previous_score"][position : position + 1])
 
     @staticmethod
     def level_from_stakeholders(session: Session, customer_id: str, participants: list[str]) -> str | None:

@@ -117,14 +117,20 @@ class ScoredTable:
             raise KeyError("patch for a customer the table does not hold")
         columns = {}
         for name, values in self.columns.items():
-            if name in rows.columns:
-                values = values.copy()
+            if name in rows.columns and not _same(values[where], rows.columns[name]):
+                values = values.copy()  # copy on write: readers may still hold this table
                 values[where] = rows.columns[name]
             columns[name] = values
         kept = {key: value for key, value in self._cache.items() if key == "name_rank" or key.startswith("codes:")}
         patched = ScoredTable(self.ids, columns, kept)
         patched.__dict__["positions"] = self.positions
         return patched
+
+
+def _same(old: np.ndarray, new: np.ndarray) -> bool:
+    if old.dtype.kind in "fM":
+        return bool(np.array_equal(old, new, equal_nan=True))
+    return bool(np.array_equal(old, new))
 
 
 def days_before(end: Any, dates: np.ndarray) -> np.ndarray:

@@ -325,16 +325,16 @@ def insert_activity(session: Session, customer_id: str, fields: dict[str, Any]) 
     """
     values = {"customer_id": customer_id, **fields, "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
     if fields.get("external_id") is not None:
-        statement = _insert_ignoring_duplicates(session).values(**values).returning(Activity.id)
-        new_id = session.execute(statement).scalar_one_or_none()
-        if new_id is None:
+        statement = _insert_ignoring_duplicates(session).values(**values).returning(*Activity.__table__.c)
+        stored = session.execute(statement).one_or_none()
+        if stored is None:
             existing = session.exec(
                 select(Activity).where(
                     Activity.source == fields["source"], Activity.external_id == fields["external_id"]
                 )
             ).one()
             return existing, False
-        return session.get_one(Activity, new_id), True
+        return Activity(**stored._mapping), True
     activity = Activity(**values)
     session.add(activity)
     session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -86,3 +87,21 @@ def test_logging_the_same_activity_twice_keeps_the_cache_exact(
 
     assert (first.created, second.created) == (True, False)
     assert scores(service) == scores(fresh(engine, settings))
+
+
+@pytest.mark.parametrize("date", ["2026-11-20", "2026-10-01T00:00:00", "2026-09-30T23:59:59", "2026-08-15", "2025-12-01"])
+def test_a_logged_activity_of_any_date_keeps_every_cached_period_and_its_trend_exact(
+    service: EngagementService, factory: Factory, engine: Engine, settings: Settings, date: str
+) -> None:
+    # log_activity reuses a cached previous-period score when the touchpoint falls after that period;
+    # a touchpoint on or before its end must move it (and the change and trend) instead.
+    factory.customer("acme", "Acme Corp")
+    factory.spec_example_one("acme")
+    periods = ("this_quarter", "last_quarter", "last_30_days", "2026-09")
+    for period in periods:
+        scores(service, period)
+
+    service.log_activity("acme", {"type": "meeting", "direction": "outbound", "date": date, "duration_minutes": 90})
+
+    for period in periods:
+        assert scores(service, period) == scores(fresh(engine, settings), period), period
