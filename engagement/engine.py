@@ -467,14 +467,13 @@ class EngagementService:
                 fields["stakeholder_level"] = self.level_from_stakeholders(session, target.id, fields["participants"])
             activity, created = store.insert_activity(session, target.id, fields)
             public = ActivityPublic.model_validate(activity, from_attributes=True)
-            # Read under our own write lock: nobody else can move the version before we commit.
+            # Read under our own write lock: nobody else can move the version before we commit, so the
+            # store is `before` plus this activity, and rescoring here needs no second transaction.
             version = current_version(session)
-        before = version - own_bumps(self.engine.dialect.name, created)
-        scope = store.Scope(target.name, customer_id=target.id)
-        customer = {name: np.array([getattr(target, name)], dtype=object) for name in ("name", "segment", "csm_id", "status")}
-        customer["customer_id"] = np.array([target.id], dtype=object)
-        cached = self.cache.tables_at(before)
-        with read_scope(self.engine) as session:
+            before = version - own_bumps(self.engine.dialect.name, created)
+            scope = store.Scope(target.name, customer_id=target.id)
+            customer = store.customer_columns_of(target)
+            cached = self.cache.tables_at(before)
             fresh = {
                 each: self._rescore_after_log(session, scope, customer, each, cached.get(each), activity.date)
                 for each in dict.fromkeys([period, *cached])

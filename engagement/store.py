@@ -160,6 +160,12 @@ def customer_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
     return {name: _objects(values) for name, values in zip(CUSTOMER_COLUMNS, columns)}
 
 
+def customer_columns_of(customer: Customer) -> dict[str, np.ndarray]:
+    """`customer_columns` of one customer already read."""
+    values = (customer.id, customer.name, customer.segment, customer.csm_id, customer.status)
+    return {name: _objects([value]) for name, value in zip(CUSTOMER_COLUMNS, values)}
+
+
 def _objects(values: Sequence[Any]) -> np.ndarray:
     array = np.empty(len(values), dtype=object)
     array[:] = values
