@@ -14,6 +14,7 @@ TYPES = np.array(["email", "email", "email", "email", "meeting", "call", "messag
 SEGMENTS = np.array(["Enterprise", "Mid-Market", "SMB"])
 CUSTOMERS_PER_CSM = 250
 PEOPLE_PER_CUSTOMER = 6
+CHUNK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -50,35 +51,44 @@ def generate(folder: Path, customers: int, activities: int, as_of: dt.date, seed
             "status": "active",
         }
     )
+    paths = Files(folder / "csms.csv", folder / "customers.csv", folder / "activities.csv", customers, activities)
+    csms.to_csv(paths.csms, index=False)
+    table.to_csv(paths.customers, index=False)
     # Skewed volume: some accounts get far more touchpoints than others.
     weights = rng.pareto(2.0, customers) + 0.2
-    who = rng.choice(customers, size=activities, p=weights / weights.sum())
+    with paths.activities.open("w", newline="") as out:
+        # In chunks, so 20 million rows (100,000 customers) fit in memory.
+        for first in range(0, activities, CHUNK):
+            chunk = _activities(rng, ids, weights / weights.sum(), first, min(CHUNK, activities - first), as_of)
+            chunk.to_csv(out, header=first == 0, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.0f")
+    return paths
+
+
+def _activities(
+    rng: np.random.Generator, ids: np.ndarray, weights: np.ndarray, first: int, count: int, as_of: dt.date
+) -> pd.DataFrame:
+    who = rng.choice(len(ids), size=count, p=weights)
     start = pd.Timestamp(as_of) - pd.Timedelta(days=365)
-    seconds = rng.integers(0, 365 * 86400 + 86399, activities)
-    kinds = TYPES[rng.integers(0, len(TYPES), activities)]
-    outbound = rng.random(activities) < 0.6
+    seconds = rng.integers(0, 365 * 86400 + 86399, count)
+    kinds = TYPES[rng.integers(0, len(TYPES), count)]
+    outbound = rng.random(count) < 0.6
     email_out = (kinds == "email") & outbound
-    answered = rng.random(activities) < 0.7
-    known = rng.random(activities) < 0.9
-    person = rng.integers(0, PEOPLE_PER_CUSTOMER, activities)
+    answered = rng.random(count) < 0.7
+    known = rng.random(count) < 0.9
+    person = rng.integers(0, PEOPLE_PER_CUSTOMER, count)
     meeting = np.isin(kinds, ["meeting", "qbr"])
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer": ids[who],
             "type": kinds,
             "direction": np.where(outbound, "outbound", "inbound"),
             "date": (start + pd.to_timedelta(seconds, unit="s")).strftime("%Y-%m-%dT%H:%M:%S"),
-            "duration_minutes": np.where(meeting, rng.integers(15, 91, activities), np.nan),
+            "duration_minutes": np.where(meeting, rng.integers(15, 91, count), np.nan),
             "participants": pd.Series(person).map(lambda p: f"p{p}@") + pd.Series(ids[who]) + ".example",
             "stakeholder_level": np.where(person == 0, "executive", np.where(person < 3, "champion", "user")),
             "response_received": np.where(email_out & known, np.where(answered, "true", "false"), ""),
-            "response_time_hours": np.where(email_out & known & answered, rng.integers(1, 72, activities), np.nan),
+            "response_time_hours": np.where(email_out & known & answered, rng.integers(1, 72, count), np.nan),
             "source": "bench",
-            "external_id": [f"b{i}" for i in range(activities)],
+            "external_id": [f"b{i}" for i in range(first, first + count)],
         }
     )
-    paths = Files(folder / "csms.csv", folder / "customers.csv", folder / "activities.csv", customers, activities)
-    csms.to_csv(paths.csms, index=False)
-    table.to_csv(paths.customers, index=False)
-    frame.to_csv(paths.activities, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.0f")
-    return paths
