@@ -238,19 +238,21 @@ def _people_statement(shape: tuple[bool, bool, bool, bool], dialect: str) -> Sel
 
 @functools.cache
 def _last_contact_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
-    a = Activity.__table__.c
-    latest = _scoped(
-        select(a.customer_id.label("cid"), func.max(a.date).label("last")).select_from(Activity.__table__),
-        shape,
-        a.customer_id,
+    """Each scope customer's latest activity before :end (the one stored last among equal dates):
+    one probe of the (customer_id, date) index per customer, instead of grouping all their history."""
+    a, c = Activity.__table__.c, Customer.__table__.c
+    x = Activity.__table__.alias("x")
+    latest = (
+        select(x.c.id)
+        .where(x.c.customer_id == c.id, x.c.date < bindparam("end"))
+        .order_by(x.c.date.desc(), x.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    latest = latest.where(a.date < bindparam("end")).group_by(a.customer_id).subquery()
-    # The per-customer maxima drive the join (through the (customer_id, date) index); an ORDER BY
-    # here made SQLite walk the whole activity table instead.
     return (
-        select(a.customer_id, a.date, a.type, a.id)
-        .select_from(latest)
-        .join(Activity.__table__, and_(a.customer_id == latest.c.cid, a.date == latest.c.last))
+        select(c.id, a.date, a.type)
+        .select_from(Customer.__table__.join(Activity.__table__, a.id == latest))
+        .where(*_scope_conditions(shape, c.id))
     )
 
 
@@ -281,13 +283,9 @@ def last_contacts(
     count = len(positions)
     last_date = np.full(count, np.datetime64("NaT"), dtype="datetime64[us]")
     last_type = np.full(count, None, dtype=object)
-    last_id = np.full(count, -1, dtype=np.int64)
     params = {**scope.params, "end": end_exclusive}
-    for cid, when, kind, activity_id in connection.execute(_last_contact_statement(scope.shape), params):
-        # Two activities at the same instant: the one stored last wins, deterministically.
-        where = positions[cid]
-        if activity_id > last_id[where]:
-            last_date[where], last_type[where], last_id[where] = when, kind, activity_id
+    for cid, when, kind in connection.execute(_last_contact_statement(scope.shape), params):
+        last_date[positions[cid]], last_type[positions[cid]] = when, kind
     return last_date, last_type
 
 

@@ -67,3 +67,19 @@ def test_portfolio_and_detail_agree(service: EngagementService, factory: Factory
             detail.score.category,
             detail.score.trend,
         )
+
+
+def test_last_contact_at_one_instant_is_the_activity_stored_last(service: EngagementService, factory: Factory) -> None:
+    factory.customer("acme", "Acme Corp")
+    factory.customer("beta", "Beta Ltd")
+    factory.activity("acme", "2026-11-20T09:00:00", type="call")
+    factory.activity("acme", "2026-11-20T09:00:00", type="meeting")
+    factory.activity("beta", "2026-11-20T09:00:00", type="meeting")
+    factory.activity("beta", "2026-11-20T09:00:00", type="call")
+    factory.activity("beta", "2026-11-25T09:00:00", type="email")  # after the as-of date: not yet
+
+    detail = service.customer("acme")
+    silent = {row.customer_id: row for row in service.uncontacted(days=1).customers}
+
+    assert detail.last_contact is not None and detail.last_contact.type == "meeting"
+    assert (silent["acme"].last_contact_type, silent["beta"].last_contact_type) == ("meeting", "call")
