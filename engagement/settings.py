@@ -6,13 +6,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import platformdirs
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_database_url() -> str:
     """An SQLite file in the user's data directory, the embedded default."""
+    import platformdirs  # only when no URL is configured: not on a configured server's start
+
     folder = Path(platformdirs.user_data_dir("engagement-metrics", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'engagement.db'}"
@@ -58,6 +59,8 @@ class Settings(BaseSettings):
         return self.as_of or dt.datetime.now(dt.UTC).date()
 
     def resolved_google_credentials_dir(self) -> Path:
+        import platformdirs
+
         return self.google_credentials_dir or Path(
             platformdirs.user_config_dir("engagement-metrics", appauthor=False)
         ) / "google"

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, true
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, or_, select
 
@@ -317,7 +316,10 @@ def _insert_ignoring_duplicates(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"The store supports SQLite and PostgreSQL, not {dialect}.")
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # imported only for PostgreSQL: not part of an SQLite server's start
+        from sqlalchemy.dialects.postgresql import insert
     return insert(Activity.__table__).on_conflict_do_nothing(index_elements=["source", "external_id"])
 
 

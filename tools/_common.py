@@ -6,10 +6,10 @@ import functools
 import logging
 import secrets
 import sqlite3
+import sys
 from collections.abc import Callable
 from typing import Annotated, ParamSpec, TypeVar
 
-import psycopg
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 from pydantic import Field
@@ -43,7 +43,9 @@ def database_trouble(exc: BaseException) -> str | None:
         return None
     if exc.connection_invalidated:
         return "the connection was lost"
-    if isinstance(exc.orig, psycopg.OperationalError):
+    # psycopg is imported only when the store is PostgreSQL; an error of its kind means it is loaded.
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(exc.orig, psycopg.OperationalError):
         return "it cannot be reached or is restarting"
     if isinstance(exc.orig, sqlite3.OperationalError):
         text = str(exc.orig).lower()
