@@ -35,9 +35,13 @@ CATEGORY_COLUMNS = frozenset(
     {"customer", "type", "direction", "duration_minutes", "stakeholder_level", "response_received",
      "response_time_hours", "source"}
 )
+# Columns of short cells read as fixed-width bytes: no Python string per cell. A cell that fills the
+# width may have been cut, and the file is read again with that column as text.
+BYTE_COLUMNS = {"date": 32}
 GROUP_A = ("customer_id", "participants", "stakeholder_level")  # stored once per distinct combination
 GROUP_B = ("type", "direction", "duration_minutes", "response_received", "response_time_hours", "source")
 LEVELS: list[str | None] = [None, *STAKEHOLDER_LEVELS]
+EPOCH = dt.date(1970, 1, 1)
 
 
 class Customers:
@@ -85,7 +89,7 @@ class Rows:
 
     header: list[str]
     numbers: np.ndarray
-    frame: pd.DataFrame  # one column per header name, cells as read (not yet trimmed)
+    frame: pd.DataFrame  # one column per header name, cells as read (not yet trimmed; BYTE_COLUMNS maybe bytes)
     rows_read: int
     rejected: list[tuple[int, str]]
 
@@ -97,16 +101,20 @@ def read_columns(data: bytes, first: list[str], header: list[str]) -> Rows | Non
         return None  # the csv module refuses NUL; let it say so
     types: dict[int, Any] = {i: object for i in range(len(first))}
     types |= {i: "category" for i, name in enumerate(header) if name in CATEGORY_COLUMNS}
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(body), header=None, dtype=types, na_filter=False, keep_default_na=False,
-            skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=False,
-        )
-    except (ValueError, pd.errors.ParserError):
-        return None  # a row with more values than the first line, or what pandas cannot read
-    if len(frame) == 0 or frame.shape[1] != len(first) or [str(c) for c in frame.iloc[0]] != first:
+    as_bytes = {i: f"S{BYTE_COLUMNS[name]}" for i, name in enumerate(header) if name in BYTE_COLUMNS}
+    for attempt in (types | as_bytes, types):
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(body), header=None, dtype=attempt, na_filter=False, keep_default_na=False,
+                skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=False,
+            )
+        except (ValueError, pd.errors.ParserError):
+            return None  # a row with more values than the first line, or what pandas cannot read
+        if not any(_may_be_cut(frame[i].to_numpy()) for i in as_bytes):
+            break
+    if len(frame) == 0 or frame.shape[1] != len(first) or [text(c) for c in frame.iloc[0]] != first:
         return None
-    if len(frame) != len(io.StringIO(body.decode("utf-8"), newline="").readlines()):
+    if len(frame) != _lines(body):
         return None  # a quoted cell ran over a line break (a stray quote?): the exact reader names the row
     frame = frame.iloc[1:]
     blank = np.ones(len(frame), dtype=bool)
@@ -123,12 +131,12 @@ def read_columns(data: bytes, first: list[str], header: list[str]) -> Rows | Non
             filled_u = np.fromiter((bool(u.strip()) for u in uniques), dtype=bool, count=len(uniques))
             filled = filled_u[series.cat.codes.to_numpy()]
         else:
-            cells = series.to_numpy(dtype=object)
-            if max(map(len, cells), default=0) > CSV_FIELD_LIMIT:
-                return None
+            cells = series.to_numpy()
+            if cells.dtype == object and max(map(len, cells), default=0) > CSV_FIELD_LIMIT:
+                return None  # (a bytes column's cells are far shorter)
             rows = np.arange(len(cells)) if position >= len(header) else np.flatnonzero(blank)
             filled = np.zeros(len(cells), dtype=bool)
-            filled[rows] = [bool(c.strip()) for c in cells[rows]]
+            filled[rows] = [bool(text(c).strip()) for c in cells[rows]]
         blank &= ~filled
         if position >= len(header):
             extra |= filled
@@ -141,8 +149,26 @@ def read_columns(data: bytes, first: list[str], header: list[str]) -> Rows | Non
         for n in np.arange(2, len(frame) + 2)[~blank & extra]
     ]
     ok = ~extra[~blank]
-    columns = {name: keep[position][ok].reset_index(drop=True) for position, name in enumerate(header)}
-    return Rows(header, numbers[ok], pd.DataFrame(columns), int((~blank).sum()), rejected)
+    columns = keep.iloc[np.flatnonzero(ok), : len(header)].reset_index(drop=True)  # keeps bytes as bytes
+    columns.columns = header
+    return Rows(header, numbers[ok], columns, int((~blank).sum()), rejected)
+
+
+def _may_be_cut(cells: np.ndarray) -> bool:
+    """Whether a column read as bytes has a cell as long as its width (so perhaps cut short)."""
+    return cells.dtype.kind == "S" and bool(cells.view(np.uint8).reshape(len(cells), -1)[:, -1].any())
+
+
+def text(cell: Any) -> str:
+    """A cell as text, whether read as a string or (BYTE_COLUMNS) as UTF-8 bytes."""
+    return cell.decode() if isinstance(cell, bytes) else str(cell)
+
+
+def _lines(body: bytes) -> int:
+    """The physical lines of `body` as text reading splits them (at \\n, \\r\\n or \\r; the last may end
+    without one), counted on the bytes: in UTF-8 neither byte is ever part of another character."""
+    ends = body.count(b"\n") + (body.count(b"\r") - body.count(b"\r\n") if b"\r" in body else 0)
+    return ends + int(bool(body) and not body.endswith((b"\n", b"\r")))
 
 
 def rows_from_cells(header: list[str], cells: list[tuple[int, dict[str, str]]], rows_read: int,
@@ -189,8 +215,8 @@ class Column:
 class Checked:
     """A file's good rows, as the store will hold them, in file order."""
 
-    columns: dict[str, Column]  # GROUP_A, GROUP_B and date / subject / external_id (one value per row)
-    date_us: np.ndarray  # microseconds since 1970, for the insert order
+    columns: dict[str, Column]  # GROUP_A, GROUP_B and subject / external_id (one value per row)
+    date_us: np.ndarray  # the dates: microseconds since 1970, naive UTC
     rejected: list[tuple[int, str]]
 
 
@@ -217,18 +243,21 @@ def check(session: Session, rows: Rows, as_of: dt.date) -> Checked:
         bad |= failed[codes]
         columns["customer_id" if name == "customer" else name] = Column(values, codes)
     for name, limit in LONG_TEXT.items():
-        cells = [c.strip() for c in rows.frame[name].to_numpy(dtype=object)] if name in rows.frame else [""] * n
+        if name not in rows.frame:
+            columns[name] = Column([None], np.zeros(n, dtype=np.int64))
+            continue
+        cells = [c.strip() for c in rows.frame[name].to_numpy(dtype=object).tolist()]
         bad |= np.fromiter(map(len, cells), dtype=np.int64, count=n) > limit
-        bad |= np.fromiter(("\x00" in c for c in cells), dtype=bool, count=n)  # the exact check names it
-        columns[name] = Column([c or None for c in cells], np.arange(n))
-    raw_dates = rows.frame["date"].to_numpy(dtype=object)
+        if "\x00" in "".join(cells):  # the exact check names it
+            bad |= np.fromiter(("\x00" in c for c in cells), dtype=bool, count=n)
+        columns[name] = Column([c or None for c in cells] if "" in cells else cells, np.arange(n))
+    raw_dates = rows.frame["date"].to_numpy()
     date_us, fast = parse_dates(raw_dates, as_of)
     bad |= ~fast
-    columns["date"] = Column(_storage_dates(date_us, fast), np.arange(n))
     rejected: list[tuple[int, str]] = []
     good = ~bad
     for i in np.flatnonzero(bad):
-        cells = {name: str(rows.frame[name].iat[i]).strip() for name in rows.header}
+        cells = {name: text(rows.frame[name].iat[i]).strip() for name in rows.header}
         try:
             customer_id, fields = exact_row(customers, cells, as_of)
         except EngagementError as error:
@@ -256,16 +285,31 @@ def exact_row(customers: Customers, cells: dict[str, str], as_of: dt.date) -> tu
 
 
 def _stored(fields: dict[str, Any]) -> dict[str, Any]:
-    """validate_activity's fields as the fast path holds them (dates and participants as stored text)."""
-    return {**fields, "date": f"{fields['date']:%Y-%m-%d %H:%M:%S.%f}", "participants": json.dumps(fields["participants"])}
+    """validate_activity's fields as the fast path holds them: participants as stored JSON text, and
+    the date apart (as microseconds in `Checked.date_us`)."""
+    return {name: value for name, value in fields.items() if name != "date"} | {
+        "participants": json.dumps(fields["participants"])
+    }
 
 
-def _storage_dates(date_us: np.ndarray, fast: np.ndarray) -> list[str | None]:
-    """'YYYY-MM-DD HH:MM:SS.ffffff', the text SQLAlchemy stores a DateTime as on SQLite."""
-    text = np.datetime_as_string(np.where(fast, date_us, 0).astype("datetime64[us]"), unit="us")
-    chars = text.astype("U26").view(np.uint32).reshape(-1, 26).copy()
-    chars[:, 10] = ord(" ")
-    return chars.view("U26").ravel().tolist()
+def storage_dates(date_us: np.ndarray) -> list[str]:
+    """'YYYY-MM-DD HH:MM:SS.ffffff' of each time (microseconds since 1970), the text SQLAlchemy stores a
+    DateTime as on SQLite. Days, times of day and fractions repeat: each distinct one is written once,
+    then the rows' bytes are gathered and decoded at once."""
+    if not len(date_us):
+        return []
+    day, time_us = np.divmod(date_us, 86_400_000_000)
+    parts: list[tuple[np.ndarray, Callable[[int], str]]] = [
+        (day, lambda d: f"{EPOCH + dt.timedelta(days=d):%Y-%m-%d} "),
+        (time_us // 1_000_000, lambda s: f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}."),
+        (time_us % 1_000_000, lambda us: f"{us:06d}\n"),
+    ]
+    pieces = []
+    for values, write in parts:
+        codes, uniques = pd.factorize(values)
+        table = np.array([write(int(u)).encode() for u in uniques], dtype=bytes)
+        pieces.append(table.view(np.uint8).reshape(len(uniques), -1)[codes])
+    return np.hstack(pieces).tobytes().decode("ascii").split("\n")[:-1]
 
 
 def parse_dates(raw: np.ndarray, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
@@ -273,50 +317,56 @@ def parse_dates(raw: np.ndarray, as_of: dt.date) -> tuple[np.ndarray, np.ndarray
 
     Only forms `datetime.fromisoformat` reads the same way are taken: YYYY-MM-DD, then optionally
     [T or space]HH:MM[:SS] and Z or +HH:MM. Anything else - and any date it would refuse - is left to
-    the exact row check, which also words the reason.
+    the exact row check, which also words the reason. Every character of a taken cell is checked, as
+    bytes of a fixed-width array (a non-ASCII cell is never one of these forms).
     """
-    cells = [c.strip() for c in raw]
-    n = len(cells)
-    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
-    width = 25
-    chars = np.array(cells, dtype=f"U{width}").view(np.uint32).reshape(n, width).astype(np.int64) if n else (
-        np.zeros((0, width), np.int64)
-    )
-    rows = np.arange(n)
+    n, width = len(raw), 25
+    if raw.dtype.kind == "S" and raw.dtype.itemsize >= width:  # BYTE_COLUMNS: no strings to make
+        chars = raw.view(np.uint8).reshape(n, raw.dtype.itemsize)
+        lengths = np.count_nonzero(chars, axis=1)  # cells hold no NUL (read_columns leaves such files alone)
+        # Unlike strings, bytes are not trimmed here: a cell with spaces around it goes to the exact check.
+    else:
+        cells = [c.strip() for c in raw]
+        lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
+        try:
+            chars = np.array(cells, dtype=f"S{width}").view(np.uint8).reshape(n, width)
+        except UnicodeEncodeError:  # 255 is no digit and no separator: such a cell is left to the exact check
+            codes = np.array(cells, dtype=f"U{width}").view(np.uint32).reshape(n, width)
+            chars = np.minimum(codes, 255).astype(np.uint8)
     ok = np.isin(lengths, (10, 16, 17, 19, 20, 22, 25))
     timed = lengths >= 16
     seconds = np.isin(lengths, (19, 20, 25))
-    end = np.where(seconds, 19, 16)  # where the time ends and a zone may start
     zulu = np.isin(lengths, (17, 20))
     offset = np.isin(lengths, (22, 25))
+    zone = np.where(seconds[:, None], chars[:, 19:25], chars[:, 16:22])  # where the time ends: Z or +HH:MM
 
-    def digits(at: np.ndarray | int, count: int) -> np.ndarray:
+    def number(block: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
         nonlocal ok
-        value = np.zeros(n, dtype=np.int64)
-        for k in range(count):
-            d = chars[rows, np.minimum(np.asarray(at) + k, width - 1)] - ord("0")
-            ok &= (d >= 0) & (d <= 9)
-            value = value * 10 + np.clip(d, 0, 9)
-        return value
+        digits = block - np.uint8(ord("0"))  # a byte below '0' wraps around to a large one
+        is_digit = (digits <= 9).all(axis=1)
+        ok &= is_digit if where is None else ~where | is_digit
+        value = np.zeros(n, dtype=np.int64)  # whatever it is where a byte is no digit: such rows are not ok
+        for k in range(block.shape[1]):
+            value = value * 10 + digits[:, k]
+        return value if where is None else np.where(where, value, 0)
 
-    def char(at: np.ndarray | int, allowed: str, where: np.ndarray) -> np.ndarray:
-        found = chars[rows, np.minimum(np.asarray(at), width - 1)]
-        return ~where | np.isin(found, [ord(c) for c in allowed])
+    def char(column: np.ndarray, allowed: str, where: np.ndarray) -> np.ndarray:
+        return ~where | np.isin(column, [ord(c) for c in allowed])
 
-    year, month, day = digits(0, 4), digits(5, 2), digits(8, 2)
-    ok &= char(4, "-", ok) & char(7, "-", ok) & char(10, "T ", timed) & char(13, ":", timed)
-    hour, minute = np.where(timed, digits(np.where(timed, 11, 0), 2), 0), np.where(timed, digits(np.where(timed, 14, 0), 2), 0)
-    ok &= char(16, ":", seconds)
-    second = np.where(seconds, digits(np.where(seconds, 17, 0), 2), 0)
-    ok &= char(end, "Z", zulu) & char(end, "+-", offset) & char(end + 3, ":", offset)
-    off_h, off_m = digits(np.where(offset, end + 1, 0), 2), digits(np.where(offset, end + 4, 0), 2)
-    off_h, off_m = np.where(offset, off_h, 0), np.where(offset, off_m, 0)
+    year, month, day = number(chars[:, 0:4]), number(chars[:, 5:7]), number(chars[:, 8:10])
+    ok &= char(chars[:, 4], "-", ok) & char(chars[:, 7], "-", ok)
+    ok &= char(chars[:, 10], "T ", timed) & char(chars[:, 13], ":", timed)
+    hour, minute = number(chars[:, 11:13], timed), number(chars[:, 14:16], timed)
+    ok &= char(chars[:, 16], ":", seconds)
+    second = number(chars[:, 17:19], seconds)
+    ok &= char(zone[:, 0], "Z", zulu) & char(zone[:, 0], "+-", offset) & char(zone[:, 3], ":", offset)
+    off_h, off_m = number(zone[:, 1:3], offset), number(zone[:, 4:6], offset)
     ok &= (month >= 1) & (month <= 12) & (hour <= 23) & (minute <= 59) & (second <= 59)
     ok &= (off_h <= 23) & (off_m <= 59) & (year >= 1990)
     month_start = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
     days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(np.int64)
     ok &= (day >= 1) & (day <= days_in_month)
-    sign = np.where(chars[rows, np.minimum(end, width - 1)] == ord("-"), -1, 1)
+    sign = np.where(zone[:, 0] == ord("-"), -1, 1)
     local = month_start.astype("datetime64[D]").astype(np.int64) + np.where(ok, day - 1, 0)
     total_s = local * 86400 + hour * 3600 + minute * 60 + second - sign * (off_h * 3600 + off_m * 60)
     date_us = np.where(ok, total_s, 0) * 1_000_000
@@ -357,6 +407,9 @@ def derive_ids(checked: Checked) -> None:
         return
     parts = []
     for name in ("customer_id", *GROUP_B[:2], "date", *GROUP_B[2:], "participants", "stakeholder_level", "subject"):
+        if name == "date":
+            parts.append([json.dumps(d) for d in storage_dates(checked.date_us[missing])])
+            continue
         column = columns[name]
         token = (lambda v: v) if name == "participants" else json.dumps  # participants are JSON already
         if len(column.values) > len(missing):  # a column of one value per row: only the rows needing it
@@ -373,12 +426,20 @@ def derive_ids(checked: Checked) -> None:
 
 @dataclass
 class Staged:
-    """What the insert writes: per row (date, external_id, subject, a, b) in insert order, where a and b
-    index the distinct (GROUP_A) and (GROUP_B) value combinations, so most values are sent once."""
+    """What the insert writes, in insert order: per row its date as stored text, external_id, subject
+    (None when no row has one) and indexes a and b into the distinct (GROUP_A) and (GROUP_B) value
+    combinations, so most values are sent once."""
 
-    rows: list[tuple[Any, ...]]
+    dates: list[str]
+    external_ids: list[str]
+    subjects: list[str | None] | None
+    a: np.ndarray
+    b: np.ndarray
     a_values: list[tuple[Any, ...]]
     b_values: list[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.dates)
 
 
 def stage(checked: Checked) -> Staged:
@@ -388,21 +449,28 @@ def stage(checked: Checked) -> Staged:
     columns = checked.columns
     source, ext = columns["source"], columns["external_id"]
     source_codes = pd.factorize(np.array(source.values, dtype=object))[0][source.codes]
-    ext_codes = pd.factorize(np.array(ext.values, dtype=object)[ext.codes])[0]
+    external_ids = np.array(ext.values, dtype=object)[ext.codes]
+    ext_codes = pd.factorize(external_ids)[0]
     first = ~pd.Series(ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes).duplicated()
     rows = np.flatnonzero(first.to_numpy())
     customer = columns["customer_id"]
     rank = np.empty(len(customer.values), dtype=np.int64)
     by_id = sorted(range(len(customer.values)), key=lambda k: customer.values[k] or "")  # None: a refused cell
     rank[by_id] = np.arange(len(customer.values))
-    order = rows[np.lexsort((rows, checked.date_us[rows], rank[customer.codes[rows]]))]
+    order = rows[np.lexsort((checked.date_us[rows], rank[customer.codes[rows]]))]  # stable: file order in ties
     a_codes, a_first = _combinations([columns[name].codes[order] for name in GROUP_A])
     b_codes, b_first = _combinations([columns[name].codes[order] for name in GROUP_B])
-    a_values = [tuple(columns[name].row(order[i]) for name in GROUP_A) for i in a_first]
-    b_values = [tuple(columns[name].row(order[i]) for name in GROUP_B) for i in b_first]
-    per_row = [np.array(columns[name].values, dtype=object)[columns[name].codes[order]].tolist()
-               for name in ("date", "external_id", "subject")]
-    return Staged(list(zip(*per_row, a_codes.tolist(), b_codes.tolist())), a_values, b_values)
+    a_values, b_values = (
+        list(zip(*(np.array(columns[name].values, dtype=object)[columns[name].codes[order[firsts]]] for name in group)))
+        for group, firsts in ((GROUP_A, a_first), (GROUP_B, b_first))
+    )
+    subject = columns["subject"]
+    subjects = (
+        None if subject.values.count(None) == len(subject.values)
+        else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
+    )
+    dates = storage_dates(checked.date_us[order])
+    return Staged(dates, external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values)
 
 
 def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

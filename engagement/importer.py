@@ -20,8 +20,9 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engagement import bulk, store
+from engagement import bulk
 from engagement.bulk import Customers as _Customers
+from engagement.bulk_insert import insert_activities
 from engagement.db import session_scope
 from engagement.errors import EngagementError
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
@@ -42,6 +43,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 64, 200, 320, 200
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line with its end, as text reading splits them
 
 
 class RejectedRow(BaseModel):
@@ -209,7 +211,8 @@ def _read_columns(path: Path, kind: str, data: bytes, text: str) -> _Table | Non
     """A big file's fast read (bulk.read_columns); None leaves it to the csv module, which then also
     words any whole-file error, so the errors and their order stay those of the row-by-row read."""
     try:
-        first = next(csv.reader(io.StringIO(text, newline="")), [])
+        # Lines found lazily: a StringIO would copy the whole file for its first record.
+        first = next(csv.reader(line.group() for line in LINE_RE.finditer(text)), [])
         header = _header(path, kind, first)
     except (csv.Error, EngagementError):
         return None
@@ -440,8 +443,7 @@ def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     def write() -> _Counts:
-        staged = bulk.stage(checked)
-        new = store.bulk_insert_activities(session, staged.rows, staged.a_values, staged.b_values, now)
+        new = insert_activities(session, bulk.stage(checked), now)
         return _Counts(imported=new, unchanged=len(checked.date_us) - new)
 
     return write

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
@@ -554,3 +555,40 @@ def test_bulk_rows_are_stored_as_the_orm_stores_them(engine: Engine, factory: Fa
         assert raw[0] == raw[1]
         assert bulk_row.date == dt.datetime(2026, 10, 5, 13, 0) and bulk_row.participants == ["ana@a.test"]
         assert bulk_row.response_received is True and bulk_row.stakeholder_level is None
+
+
+def activity_schema(engine: Engine) -> tuple[list[Any], list[str]]:
+    """The activity table's indexes and triggers, as the database lists them."""
+    indexes = sorted((i["name"], tuple(i["column_names"])) for i in inspect(engine).get_indexes("activity"))
+    if engine.dialect.name == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'activity'"
+    else:
+        query = "SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE event_object_table = 'activity'"
+    with engine.connect() as connection:
+        triggers = sorted(connection.exec_driver_sql(query).scalars())
+    return indexes, triggers
+
+
+@pytest.mark.parametrize("existing", [0, 100])
+def test_an_import_keeps_the_schema_whole_and_moves_the_version_once_per_row(
+    engine: Engine, factory: Factory, tmp_path: Path, existing: int
+) -> None:
+    # On SQLite a big import drops the per-row version trigger (and, when it at least doubles the table,
+    # the secondary indexes) inside its transaction: both must be back, and the version moved as the
+    # trigger would have moved it, or cached answers would go stale.
+    factory.customer("acme", "Acme Corp")
+    factory.activities("acme", existing, "2026-10-01T09:00:00")
+    schema = activity_schema(engine)
+    with Session(engine) as session:
+        before = current_version(session)
+    rows = "".join(f"acme,call,outbound,2026-11-{1 + n % 20:02d},,,,x{n}\n" for n in range(60))
+    path = write(tmp_path, ACTIVITY_HEADER + rows + "acme,call,outbound,2026-11-02,,,,x1\n")  # one duplicate
+
+    report = import_csv(engine, "activities", path, as_of=AS_OF)
+
+    with Session(engine) as session:
+        after = current_version(session)
+    assert report.imported == 60
+    assert activity_schema(engine) == schema and len(schema[1]) >= 1
+    assert after - before == (1 if engine.dialect.name == "postgresql" else 60)
+    assert count(engine, Activity) == existing + 60
