@@ -299,17 +299,30 @@ def storage_dates(date_us: np.ndarray) -> list[str]:
     if not len(date_us):
         return []
     day, time_us = np.divmod(date_us, 86_400_000_000)
-    parts: list[tuple[np.ndarray, Callable[[int], str]]] = [
-        (day, lambda d: f"{EPOCH + dt.timedelta(days=d):%Y-%m-%d} "),
-        (time_us // 1_000_000, lambda s: f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}."),
-        (time_us % 1_000_000, lambda us: f"{us:06d}\n"),
+    seconds = time_us // 1_000_000
+    parts: list[tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]] = [
+        (day, lambda d: np.array([f"{EPOCH + dt.timedelta(days=int(k)):%Y-%m-%d} ".encode() for k in d]).view("u1")),
+        (seconds, lambda s: _ascii(len(s), (s // 3600, 2), ":", (s // 60 % 60, 2), ":", (s % 60, 2), ".")),
+        (time_us % 1_000_000, lambda us: _ascii(len(us), (us, 6), "\n")),
     ]
     pieces = []
     for values, write in parts:
         codes, uniques = pd.factorize(values)
-        table = np.array([write(int(u)).encode() for u in uniques], dtype=bytes)
-        pieces.append(table.view(np.uint8).reshape(len(uniques), -1)[codes])
+        pieces.append(write(uniques).reshape(len(uniques), -1)[codes])
     return np.hstack(pieces).tobytes().decode("ascii").split("\n")[:-1]
+
+
+def _ascii(rows: int, *parts: str | tuple[np.ndarray, int]) -> np.ndarray:
+    """Rows of ASCII text, one byte a column: each part a separator, or (numbers, width) written with
+    leading zeros."""
+    columns = []
+    for part in parts:
+        if isinstance(part, str):
+            columns.append(np.full((rows, 1), ord(part), dtype=np.uint8))
+        else:
+            values, width = part
+            columns.append((values[:, None] // 10 ** np.arange(width - 1, -1, -1) % 10 + ord("0")).astype(np.uint8))
+    return np.hstack(columns)
 
 
 def parse_dates(raw: np.ndarray, as_of: dt.date) -> tuple[np.ndarray, np.ndarray]:
@@ -333,40 +346,41 @@ def parse_dates(raw: np.ndarray, as_of: dt.date) -> tuple[np.ndarray, np.ndarray
         except UnicodeEncodeError:  # 255 is no digit and no separator: such a cell is left to the exact check
             codes = np.array(cells, dtype=f"U{width}").view(np.uint32).reshape(n, width)
             chars = np.minimum(codes, 255).astype(np.uint8)
+    chars = np.ascontiguousarray(chars[:, :width].T)  # one row per position: contiguous for the checks below
     ok = np.isin(lengths, (10, 16, 17, 19, 20, 22, 25))
     timed = lengths >= 16
     seconds = np.isin(lengths, (19, 20, 25))
     zulu = np.isin(lengths, (17, 20))
     offset = np.isin(lengths, (22, 25))
-    zone = np.where(seconds[:, None], chars[:, 19:25], chars[:, 16:22])  # where the time ends: Z or +HH:MM
+    zone = np.where(seconds, chars[19:25], chars[16:22])  # where the time ends: Z or +HH:MM
 
     def number(block: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
         nonlocal ok
         digits = block - np.uint8(ord("0"))  # a byte below '0' wraps around to a large one
-        is_digit = (digits <= 9).all(axis=1)
+        is_digit = (digits <= 9).all(axis=0)
         ok &= is_digit if where is None else ~where | is_digit
         value = np.zeros(n, dtype=np.int64)  # whatever it is where a byte is no digit: such rows are not ok
-        for k in range(block.shape[1]):
-            value = value * 10 + digits[:, k]
+        for digit in digits:
+            value = value * 10 + digit
         return value if where is None else np.where(where, value, 0)
 
     def char(column: np.ndarray, allowed: str, where: np.ndarray) -> np.ndarray:
         return ~where | np.isin(column, [ord(c) for c in allowed])
 
-    year, month, day = number(chars[:, 0:4]), number(chars[:, 5:7]), number(chars[:, 8:10])
-    ok &= char(chars[:, 4], "-", ok) & char(chars[:, 7], "-", ok)
-    ok &= char(chars[:, 10], "T ", timed) & char(chars[:, 13], ":", timed)
-    hour, minute = number(chars[:, 11:13], timed), number(chars[:, 14:16], timed)
-    ok &= char(chars[:, 16], ":", seconds)
-    second = number(chars[:, 17:19], seconds)
-    ok &= char(zone[:, 0], "Z", zulu) & char(zone[:, 0], "+-", offset) & char(zone[:, 3], ":", offset)
-    off_h, off_m = number(zone[:, 1:3], offset), number(zone[:, 4:6], offset)
+    year, month, day = number(chars[0:4]), number(chars[5:7]), number(chars[8:10])
+    ok &= char(chars[4], "-", ok) & char(chars[7], "-", ok)
+    ok &= char(chars[10], "T ", timed) & char(chars[13], ":", timed)
+    hour, minute = number(chars[11:13], timed), number(chars[14:16], timed)
+    ok &= char(chars[16], ":", seconds)
+    second = number(chars[17:19], seconds)
+    ok &= char(zone[0], "Z", zulu) & char(zone[0], "+-", offset) & char(zone[3], ":", offset)
+    off_h, off_m = number(zone[1:3], offset), number(zone[4:6], offset)
     ok &= (month >= 1) & (month <= 12) & (hour <= 23) & (minute <= 59) & (second <= 59)
     ok &= (off_h <= 23) & (off_m <= 59) & (year >= 1990)
     month_start = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
     days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(np.int64)
     ok &= (day >= 1) & (day <= days_in_month)
-    sign = np.where(zone[:, 0] == ord("-"), -1, 1)
+    sign = np.where(zone[0] == ord("-"), -1, 1)
     local = month_start.astype("datetime64[D]").astype(np.int64) + np.where(ok, day - 1, 0)
     total_s = local * 86400 + hour * 3600 + minute * 60 + second - sign * (off_h * 3600 + off_m * 60)
     date_us = np.where(ok, total_s, 0) * 1_000_000
@@ -426,11 +440,11 @@ def derive_ids(checked: Checked) -> None:
 
 @dataclass
 class Staged:
-    """What the insert writes, in insert order: per row its date as stored text, external_id, subject
-    (None when no row has one) and indexes a and b into the distinct (GROUP_A) and (GROUP_B) value
-    combinations, so most values are sent once."""
+    """What the insert writes, in insert order: per row its date (microseconds since 1970, naive UTC),
+    external_id, subject (None when no row has one) and indexes a and b into the distinct (GROUP_A) and
+    (GROUP_B) value combinations, so most values are sent once."""
 
-    dates: list[str]
+    date_us: np.ndarray
     external_ids: list[str]
     subjects: list[str | None] | None
     a: np.ndarray
@@ -439,7 +453,7 @@ class Staged:
     b_values: list[tuple[Any, ...]]
 
     def __len__(self) -> int:
-        return len(self.dates)
+        return len(self.date_us)
 
 
 def stage(checked: Checked) -> Staged:
@@ -454,10 +468,12 @@ def stage(checked: Checked) -> Staged:
     first = ~pd.Series(ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes).duplicated()
     rows = np.flatnonzero(first.to_numpy())
     customer = columns["customer_id"]
-    rank = np.empty(len(customer.values), dtype=np.int64)
+    rank = np.empty(len(customer.values), dtype=np.min_scalar_type(len(customer.values)))  # small: radix sorted
     by_id = sorted(range(len(customer.values)), key=lambda k: customer.values[k] or "")  # None: a refused cell
     rank[by_id] = np.arange(len(customer.values))
-    order = rows[np.lexsort((checked.date_us[rows], rank[customer.codes[rows]]))]  # stable: file order in ties
+    # Two stable sorts, by date and then by customer: ties stay in file order.
+    by_date = rows[np.argsort(checked.date_us[rows], kind="stable")]
+    order = by_date[np.argsort(rank[customer.codes[by_date]], kind="stable")]
     a_codes, a_first = _combinations([columns[name].codes[order] for name in GROUP_A])
     b_codes, b_first = _combinations([columns[name].codes[order] for name in GROUP_B])
     a_values, b_values = (
@@ -469,16 +485,18 @@ def stage(checked: Checked) -> Staged:
         None if subject.values.count(None) == len(subject.values)
         else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
     )
-    dates = storage_dates(checked.date_us[order])
-    return Staged(dates, external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values)
+    return Staged(checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values)
 
 
 def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's index into the distinct combinations of several code columns, and each one's first row."""
-    combined = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    combined, span = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64), 1
     for column in codes:
-        # Re-numbered after each step, so the combined key stays below the row count: no overflow.
-        combined = pd.factorize(combined * (int(column.max(initial=0)) + 1) + column)[0].astype(np.int64)
+        size = int(column.max(initial=0)) + 1
+        if span * size >= 2**62:  # re-numbered, so the combined key stays below the row count: no overflow
+            combined, span = pd.factorize(combined)[0].astype(np.int64), len(combined)
+        combined, span = combined * size + column, span * size
+    combined = pd.factorize(combined)[0].astype(np.int64)
     # factorize numbers values by first appearance: a row is a combination's first where its code is new.
     before = np.maximum.accumulate(np.concatenate(([-1], combined[:-1])))
     return combined, np.flatnonzero(combined > before)
