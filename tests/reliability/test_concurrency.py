@@ -235,6 +235,38 @@ def test_an_import_is_one_transaction_a_reader_before_its_commit_sees_the_old_po
     assert new != old
 
 
+def test_a_connection_reading_during_an_import_sees_the_version_trigger_and_every_index(
+    settings: Settings, engine: Engine, factory: Factory, tmp_path: Path
+) -> None:
+    # On SQLite the import drops the per-row version trigger and (when it at least doubles the table) the
+    # secondary indexes inside its transaction: nobody else may see the store without them.
+    seed_portfolio(factory)
+    query = (
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'activity'" if engine.dialect.name == "sqlite"
+        else "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'activity' AND schemaname = current_schema()"
+        " UNION ALL SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = 'activity'::regclass"
+    )
+    other = make_engine(settings.resolved_database_url())
+
+    def schema() -> list[tuple[Any, ...]]:
+        with other.connect() as connection:
+            return sorted(map(tuple, connection.exec_driver_sql(query)))
+
+    def read_before_commit(connection: Any) -> None:  # the import's transaction is about to commit
+        seen.append(schema())
+
+    before, seen = schema(), []
+    event.listen(engine, "commit", read_before_commit)
+    try:
+        report = import_csv(engine, "activities", import_file(tmp_path, per_customer=50), as_of=AS_OF)
+    finally:
+        event.remove(engine, "commit", read_before_commit)
+        other.dispose()
+
+    assert report.imported == CUSTOMERS * 50
+    assert seen == [before] and any("trigger" in str(row).lower() for row in before)
+
+
 def test_portfolio_reads_racing_a_bulk_import_see_each_customer_old_or_new(
     settings: Settings, engine: Engine, factory: Factory, tmp_path: Path
 ) -> None:

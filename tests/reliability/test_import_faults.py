@@ -189,3 +189,38 @@ def test_the_cli_reports_a_database_error_mid_import_as_nothing_imported(
     assert snapshot(store) == before
     assert result.exit_code == 1 and not isinstance(result.exception, SQLAlchemyError), result.exception
     assert "nothing" in result.output.lower() and "Traceback" not in result.output
+
+
+def activity_schema(engine: Engine) -> list[tuple[Any, ...]]:
+    """Every index and trigger on activity with its definition (an import on SQLite drops some inside its
+    transaction: they must come back exactly, or be there all along for everyone else)."""
+    if engine.dialect.name == "sqlite":
+        query = "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'activity' AND name != 'fail_late'"
+    else:
+        query = (
+            "SELECT 'index', indexname, indexdef FROM pg_indexes WHERE tablename = 'activity' "
+            "AND schemaname = current_schema() UNION ALL SELECT 'trigger', tgname, pg_get_triggerdef(oid) "
+            "FROM pg_trigger WHERE tgrelid = 'activity'::regclass AND tgname != 'fail_late'"
+        )
+    with engine.connect() as connection:
+        return sorted(map(tuple, connection.exec_driver_sql(query)))
+
+
+@pytest.mark.parametrize("stored", [1, 3000], ids=["import-bigger-than-table", "import-smaller-than-table"])
+def test_an_import_failing_late_leaves_the_triggers_and_indexes_and_stores_nothing(
+    store: Engine, factory: Factory, tmp_path: Path, stored: int
+) -> None:
+    # A big import rebuilds the secondary indexes, every import replaces the version trigger: after a
+    # failure half-way both are as they were, no row is kept, and the trigger still counts writes.
+    factory.activities("acme", stored - 1, "2026-09-01T10:00:00")
+    path = write(tmp_path, [HEADER, *good_rows(1200)])
+    fail_on_a_late_row(store, "ext-1150")
+    schema, before = activity_schema(store), snapshot(store)
+
+    with pytest.raises(SQLAlchemyError, match="injected fault"):
+        import_csv(store, "activities", path, as_of=AS_OF)
+
+    assert activity_schema(store) == schema and snapshot(store) == before
+    assert any(kind == "trigger" for kind, _, _ in schema) and sum(kind == "index" for kind, _, _ in schema) >= 3
+    factory.activity("acme", "2026-11-02T10:00:00")
+    assert snapshot(store)["store_version"] != before["store_version"]
