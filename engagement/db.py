@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
     config.set_main_option("script_location", "engagement:migrations")
     config.attributes["connection"] = connection
     return config
+
+
+def for_database(dialect: str) -> Callable[[Any, Any, str, bool, Any], bool]:
+    """Alembic autogenerate's `include_object`: an index the models create on one database only
+    (`Index.ddl_if(dialect=...)`) is not missing on the others."""
+
+    def include(item: Any, _name: Any, kind: str, _reflected: bool, _compare_to: Any) -> bool:
+        only = getattr(getattr(item, "_ddl_if", None), "dialect", None)
+        return kind != "index" or only is None or only == dialect
+
+    return include
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:

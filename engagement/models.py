@@ -85,6 +85,49 @@ class Activity(ActivityBase, table=True):
     created_at: NaiveDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
 
 
+class ActivityDay(SQLModel, table=True):
+    """Per customer and UTC day, the sums a period's metrics take (metrics.AGGREGATE_COLUMNS), kept by
+    triggers on activity (migration 0004): a period reads a row per customer-day, not every activity."""
+
+    __tablename__ = "activity_day"  # type: ignore[assignment]
+    # PostgreSQL reads a period's days through the day index (rows are written in day order); SQLite
+    # scans its table, clustered by customer, faster than it would follow an index to each row.
+    __table_args__ = (Index("ix_activity_day_day", "day").ddl_if(dialect="postgresql"), {"sqlite_with_rowid": False})
+
+    customer_id: str = Field(primary_key=True, max_length=64)
+    day: dt.date = Field(primary_key=True)
+    emails_sent: int
+    emails_received: int
+    meetings_held: int
+    qbrs_completed: int
+    calls_made: int
+    calls_received: int
+    messages_sent: int
+    messages_received: int
+    executive_touchpoints: int
+    responses_known: int
+    responses_answered: int
+    response_times: int
+    meeting_minutes: float
+    response_hours: float | None = None
+
+
+class ActivityPersonMonth(SQLModel, table=True):
+    """Per customer, month (its first day) and participant (trimmed, lower-cased): bit d-1 of `days` is
+    set when they took part in an activity on day d. Kept by triggers on activity (migration 0004)."""
+
+    __tablename__ = "activity_person_month"  # type: ignore[assignment]
+    __table_args__ = (
+        Index("ix_activity_person_month_month", "month").ddl_if(dialect="postgresql"),
+        {"sqlite_with_rowid": False},
+    )
+
+    customer_id: str = Field(primary_key=True, max_length=64)
+    month: dt.date = Field(primary_key=True)
+    person: str = Field(primary_key=True)
+    days: int
+
+
 # -- Google Workspace capture (engagement/google) ---------------------------------------------------
 
 
