@@ -100,7 +100,7 @@ def naive_engine(service: EngagementService, period: Period, sample: int) -> tup
     with read_scope(service.engine) as session:
         for customer_id in chosen:
             scope = store.Scope(customer_id, customer_id=customer_id)
-            inputs = store.period_inputs(session, scope, {customer_id: 0}, period.start_dt(), period.end_exclusive_dt())
+            inputs = store.period_inputs(session, scope, {customer_id: 0}, period)
             score_table(np.array([customer_id], dtype=object), inputs, period, service.scoring.weights)
     per_customer = (time.perf_counter() - start) / max(1, len(chosen))
     return per_customer * len(ids), len(chosen)

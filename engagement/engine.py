@@ -110,9 +110,13 @@ class EngagementService:
         self.cache = ScoreCache()
 
     # -- the one computation -------------------------------------------------------------------
-    def _period_scores(self, session: Session, scope: store.Scope, ids: np.ndarray, period: Period) -> ScoredTable:
+    def _period_scores(
+        self, session: Session, scope: store.Scope, ids: np.ndarray, period: Period, exact_last_contact: bool = True
+    ) -> ScoredTable:
+        """Scores for `period`; without `exact_last_contact` the last contact is only its day (enough for
+        the score: see store.period_inputs), for a previous period whose scores alone are kept."""
         positions = {cid: i for i, cid in enumerate(ids.tolist())}
-        inputs = store.period_inputs(session, scope, positions, period.start_dt(), period.end_exclusive_dt())
+        inputs = store.period_inputs(session, scope, positions, period, exact_last_contact)
         return score_table(ids, inputs, period, self.scoring.weights)
 
     def score_scope(
@@ -131,7 +135,8 @@ class EngagementService:
         ids = customers.pop("customer_id")
         table = self._period_scores(session, scope, ids, period)
         if previous_scores is None:
-            previous_scores = self._period_scores(session, scope, ids, previous_period(period))["engagement_score"]
+            previous = self._period_scores(session, scope, ids, previous_period(period), exact_last_contact=False)
+            previous_scores = previous["engagement_score"]
         change = round1_array(table["engagement_score"] - previous_scores)
         table.columns.update(
             customers,

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, or_, select
 
 from engagement.errors import EngagementError, NotFoundError
 from engagement.metrics import AGGREGATE_COLUMNS, PeriodInputs
-from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
+from engagement.models import SEGMENTS, Activity, ActivityDay, ActivityPersonMonth, Csm, Customer, Stakeholder
+from engagement.periods import Period
 
 MAX_NAME_LENGTH = 200
 
@@ -136,9 +137,15 @@ def _scope_conditions(shape: tuple[bool, bool, bool, bool], customer_column: Any
 
 
 def _scoped(query: Select[Any], shape: tuple[bool, bool, bool, bool], customer_column: Any) -> Select[Any]:
-    """`query` over activities limited to the scope's customers; one customer needs no join."""
-    if not shape[0]:
-        query = query.join(Customer.__table__, Customer.__table__.c.id == customer_column)
+    """`query` over rollup rows limited to the scope's customers. One customer needs no join; a whole
+    portfolio (churned or not) neither: every customer's rows are read anyway, and the caller keeps the
+    scope's (`positions`) - cheaper than joining the customer table to drop the few churned ones."""
+    one, _, csms, segment = shape
+    if one:
+        return query.where(*_scope_conditions(shape, customer_column))
+    if not (csms or segment):
+        return query
+    query = query.join(Customer.__table__, Customer.__table__.c.id == customer_column)
     return query.where(*_scope_conditions(shape, customer_column))
 
 
@@ -175,8 +182,9 @@ def _is(column: Any, *values: str) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _aggregate_columns() -> tuple[Any, ...]:
-    """The labelled sums of `period_sums`, built once: constructing them costs more than running them."""
+def activity_sums() -> tuple[Any, ...]:
+    """Per activity group, the labelled sums of metrics.AGGREGATE_COLUMNS over raw activities: what
+    activity_day holds per customer-day (migration 0004 keeps it; the SQLite bulk import adds to it)."""
     a = Activity.__table__.c
     email_out = and_(a.type == "email", a.direction == "outbound")
     answered = and_(email_out, a.response_received.is_(True))
@@ -206,83 +214,123 @@ def _aggregate_columns() -> tuple[Any, ...]:
     return tuple(value.label(name) for name, value in columns.items())
 
 
-def _in_period(a: Any) -> ColumnElement[bool]:
-    return and_(a.date >= bindparam("start"), a.date < bindparam("end"))
-
-
 @functools.cache
 def _sums_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
-    a = Activity.__table__.c
-    query = select(a.customer_id, *_aggregate_columns()).select_from(Activity.__table__).where(_in_period(a))
-    return _scoped(query, shape, a.customer_id).group_by(a.customer_id)
+    """The period's sums per customer from the per-day rollup (whole days, both bounds inclusive)."""
+    d = ActivityDay.__table__.c
+    sums = [func.sum(d[name]).label(name) for name in AGGREGATE_COLUMNS[1:]]
+    query = select(d.customer_id, *sums, func.max(d.day).label("last_day")).where(d.day >= bindparam("first_day"), d.day <= bindparam("last_day"))
+    return _scoped(query, shape, d.customer_id).group_by(d.customer_id)
+
+
+ALL_DAYS = 2**31 - 1  # bits 0-30: every day of a month
 
 
 @functools.cache
-def _people_statement(shape: tuple[bool, bool, bool, bool], dialect: str) -> Select[Any]:
-    a = Activity.__table__.c
-    if dialect == "postgresql":
-        people = func.json_array_elements_text(a.participants).table_valued("value")
-    else:
-        people = func.json_each(a.participants).table_valued("value")
-    person = func.lower(func.trim(people.c.value))
-    query = (
-        select(a.customer_id, func.count(person.distinct()))
-        .select_from(Activity.__table__)
-        .join(people, true())
-        .where(_in_period(a), person != "")
+def _people_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+    """Distinct participants per customer: people whose day bits in the period's months meet the period's
+    days (its first and last month may be partial; the months between are whole)."""
+    m = ActivityPersonMonth.__table__.c
+    first, last = bindparam("first_month"), bindparam("last_month")
+    period_days = case((m.month == first, bindparam("first_mask")), (m.month == last, bindparam("last_mask")),
+                       else_=ALL_DAYS)
+    query = select(m.customer_id, func.count(m.person.distinct())).where(
+        m.month >= first, m.month <= last, m.days.op("&")(period_days) != 0
     )
-    return _scoped(query, shape, a.customer_id).group_by(a.customer_id)
+    return _scoped(query, shape, m.customer_id).group_by(m.customer_id)
+
+
+def _day_bits(first: int, last: int) -> int:
+    """Bits first-1 .. last-1: days first..last of a month."""
+    return (1 << last) - (1 << (first - 1))
+
+
+def _period_params(period: Period) -> dict[str, Any]:
+    first_month, last_month = period.start.replace(day=1), period.end.replace(day=1)
+    month_end = (first_month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    return {
+        "first_day": period.start, "last_day": period.end, "first_month": first_month, "last_month": last_month,
+        "first_mask": _day_bits(period.start.day, min(period.end, month_end).day),
+        "last_mask": _day_bits(1, period.end.day),
+    }
 
 
 @functools.cache
-def _last_contact_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+def _last_contact_statement(shape: tuple[bool, bool, bool, bool], dialect: str, among: bool = False) -> Select[Any]:
     """Each scope customer's latest activity before :end (the one stored last among equal dates):
-    one probe of the (customer_id, date) index per customer, instead of grouping all their history."""
+    one probe of the (customer_id, date) index per customer, instead of grouping all their history.
+    PostgreSQL reads the row in the probe (LATERAL); SQLite, which has no LATERAL, looks it up by id."""
     a, c = Activity.__table__.c, Customer.__table__.c
     x = Activity.__table__.alias("x")
     latest = (
-        select(x.c.id)
+        select(x.c.id, x.c.date, x.c.type)
         .where(x.c.customer_id == c.id, x.c.date < bindparam("end"))
         .order_by(x.c.date.desc(), x.c.id.desc())
         .limit(1)
-        .scalar_subquery()
     )
-    return (
-        select(c.id, a.date, a.type)
-        .select_from(Customer.__table__.join(Activity.__table__, a.id == latest))
-        .where(*_scope_conditions(shape, c.id))
-    )
+    if dialect == "postgresql":
+        row = latest.lateral("latest")
+        query = select(c.id, row.c.date, row.c.type).select_from(Customer.__table__.join(row, true()))
+    else:
+        query = select(c.id, a.date, a.type).select_from(
+            Customer.__table__.join(Activity.__table__, a.id == latest.with_only_columns(x.c.id).scalar_subquery())
+        )
+    if among:  # customers named by id (bound as :among), all in the scope
+        return query.where(c.id.in_(bindparam("among", expanding=True)))
+    return query.where(*_scope_conditions(shape, c.id))
 
 
 def period_inputs(
-    session: Session, scope: Scope, positions: dict[str, int], start: dt.datetime, end_exclusive: dt.datetime
+    session: Session, scope: Scope, positions: dict[str, int], period: Period, exact_last_contact: bool = True
 ) -> PeriodInputs:
     """The period's sums, distinct participants and last contacts of the scope's customers, aligned to
-    `positions` (customer id -> row). Three queries, each one GROUP BY over the period's activities."""
+    `positions` (customer id -> row): two GROUP BYs over the rollups and an index probe per customer.
+
+    Without `exact_last_contact` the last contact is only its day (midnight, no type), which is all a
+    score needs (recency counts whole days): the latest day in the period where there is one, so only
+    customers without activity in the period are probed."""
     connection = session.connection()
-    params = {**scope.params, "start": start, "end": end_exclusive}
+    params = {**scope.params, **_period_params(period)}
     count = len(positions)
     sums = np.full((count, len(AGGREGATE_COLUMNS) - 1), np.nan)
-    for cid, *values in connection.execute(_sums_statement(scope.shape), params):
-        sums[positions[cid]] = values
+    last_day = np.full(count, None, dtype=object)
+    for cid, *values, day in connection.execute(_sums_statement(scope.shape), params):
+        if (row := positions.get(cid)) is not None:
+            sums[row], last_day[row] = values, day
     people = np.zeros(count)
-    dialect = session.get_bind().dialect.name
-    for cid, number in connection.execute(_people_statement(scope.shape, dialect), params):
-        people[positions[cid]] = number
-    last_date, last_type = last_contacts(session, scope, positions, end_exclusive)
+    for cid, number in connection.execute(_people_statement(scope.shape), params):
+        if (row := positions.get(cid)) is not None:
+            people[row] = number
+    if exact_last_contact:
+        last_date, last_type = last_contacts(session, scope, positions, period.end_exclusive_dt())
+    else:
+        quiet = [cid for cid, row in positions.items() if last_day[row] is None]
+        last_date = last_day.astype("datetime64[D]").astype("datetime64[us]")
+        last_type = np.full(count, None, dtype=object)
+        if quiet:
+            among = quiet if len(quiet) <= MAX_PROBED_BY_ID else None  # many: probing the whole scope is as cheap
+            before, _ = last_contacts(session, scope, positions, period.end_exclusive_dt(), among)
+            rows = [positions[cid] for cid in quiet]
+            last_date[rows] = before[rows].astype("datetime64[D]").astype("datetime64[us]")
     return PeriodInputs(sums, people, last_date, last_type)
 
 
+MAX_PROBED_BY_ID = 5000  # customers named in one IN list (SQLite allows 32,766 parameters)
+
+
 def last_contacts(
-    session: Session, scope: Scope, positions: dict[str, int], end_exclusive: dt.datetime
+    session: Session, scope: Scope, positions: dict[str, int], end_exclusive: dt.datetime,
+    among: list[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each scope customer's latest activity before `end_exclusive`: dates (NaT if never) and types."""
+    """Each scope customer's latest activity before `end_exclusive`: dates (NaT if never) and types.
+    With `among`, only those customers (of the scope) are probed; the others stay NaT."""
     connection = session.connection()
     count = len(positions)
     last_date = np.full(count, np.datetime64("NaT"), dtype="datetime64[us]")
     last_type = np.full(count, None, dtype=object)
-    params = {**scope.params, "end": end_exclusive}
-    for cid, when, kind in connection.execute(_last_contact_statement(scope.shape), params):
+    params = {**scope.params, "end": end_exclusive, "among": among or []}
+    statement = _last_contact_statement(scope.shape, session.get_bind().dialect.name, among is not None)
+    for cid, when, kind in connection.execute(statement, params):
         last_date[positions[cid]], last_type[positions[cid]] = when, kind
     return last_date, last_type
 

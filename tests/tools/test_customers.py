@@ -148,3 +148,35 @@ async def test_invalid_or_future_period_is_a_clear_error(client: Client, factory
     message = await call_error(client, "get_customer_engagement", customer="acme", period=period)
 
     assert "this_quarter" in message or "as-of date" in message
+
+
+@pytest.mark.parametrize(
+    ("period", "people"),
+    [
+        ("this_month", {"a@acme.test", "b@acme.test", "c@acme.test"}),  # 2026-11-01..24: a month cut short
+        ("last_30_days", {"a@acme.test", "b@acme.test", "c@acme.test", "e@acme.test"}),  # 10-26..11-24
+        ("2026-10", {"a@acme.test", "d@acme.test", "e@acme.test"}),  # a whole month
+        ("this_quarter", {"a@acme.test", "b@acme.test", "c@acme.test", "d@acme.test", "e@acme.test"}),
+        ("last_quarter", {"x@acme.test"}),
+        ("2026-08", set()),
+    ],
+)
+async def test_a_period_counts_the_participants_of_its_own_days(
+    client: Client, factory: Factory, period: str, people: set[str]
+) -> None:
+    factory.customer("acme", "Acme Corp")
+    for when, who in [
+        ("2026-09-30T23:59:59", "x@acme.test"),
+        ("2026-10-01T00:00:00", "d@acme.test"),
+        ("2026-10-25T23:59:59", "d@acme.test"),  # the day before last_30_days begins
+        ("2026-10-26T00:00:00", "e@acme.test"),
+        ("2026-10-31T10:00:00", "A@acme.test"),
+        ("2026-11-17T23:59:59", "a@acme.test"),
+        ("2026-11-18T00:00:00", "b@acme.test"),
+        ("2026-11-24T23:59:59", "c@acme.test"),
+    ]:
+        factory.activity("acme", when, type="call", participants=[who])
+
+    answer = await call(client, "get_customer_engagement", customer="acme", period=period)
+
+    assert answer["quality"]["stakeholders_engaged"] == len(people)
