@@ -2,35 +2,44 @@
 in the import's own transaction.
 
 On SQLite an inserted row costs far more in the work it sets off than in itself: the store-version
-trigger runs an UPDATE for every row, and each secondary index takes a random insert. So within the
-transaction the trigger is dropped and the version bumped once by the rows inserted (its exact
-effect), and when the import at least doubles the table its secondary indexes are dropped and built
+trigger runs an UPDATE for every row, the rollup trigger an upsert per row into each rollup, and each
+secondary index takes a random insert. So within the transaction both triggers are dropped, the
+version is bumped once by the rows inserted and the new rows are added to the rollups in one
+GROUP BY each (their exact effect), and when the import at least doubles the table its secondary indexes are dropped and built
 again afterwards, which sorts once instead of searching per row. SQLite's DDL is transactional: the
 schema is whole again before the commit, a failure rolls it back with the rows, and no other
 connection sees the store without them (readers see the last commit; writers wait for the lock,
-which BEGIN IMMEDIATE takes first).
+which BEGIN IMMEDIATE takes first). PostgreSQL's rollup trigger already runs once per statement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import sqlite3
 from typing import Any
 
+from sqlalchemy import case, func, literal_column, select
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from engagement import store
 from engagement.bulk import GROUP_A, GROUP_B, Staged, storage_dates
-from engagement.models import Activity
+from engagement.metrics import AGGREGATE_COLUMNS
+from engagement.models import Activity, ActivityDay
 
 COLUMNS = (*GROUP_A, *GROUP_B, "date", "subject", "external_id", "created_at")
 SELECTED = ", ".join(
     [*(f"a.{c}" for c in GROUP_A), *(f"b.{c}" for c in GROUP_B), "s.date", "s.subject", "s.external_id"]
 )
 VERSION_TRIGGER = "activity_insert_bumps_version"  # migration 0003's per-row trigger on inserts
+ROLLUP_TRIGGER = "activity_insert_rolls_up"  # migration 0004's per-row trigger adding a row to the rollups
 SECONDARY_INDEXES = tuple(sorted(str(index.name) for index in Activity.__table__.indexes))  # type: ignore[attr-defined]
 SQLITE_IMPORT_CACHE_KIB = 1024 * 1024  # a big import's pages stay in memory (2M rows: 512 MiB halves the speed)
+ANALYZE_AFTER_ROWS = 10_000  # PostgreSQL: an import this big refreshes the tables' statistics itself
 STAGE_TABLES = ("activity_stage", "activity_stage_a", "activity_stage_b")
 
 
@@ -63,7 +72,7 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
     cursor.execute(f"PRAGMA temp.cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
     try:
         stored = cursor.execute("SELECT coalesce(max(id), 0) FROM activity").fetchone()[0]  # an estimate will do
-        dropped = [VERSION_TRIGGER, *(SECONDARY_INDEXES if len(staged) >= stored else ())]
+        dropped = [VERSION_TRIGGER, ROLLUP_TRIGGER, *(SECONDARY_INDEXES if len(staged) >= stored else ())]
         schema = cursor.execute(
             f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'activity' AND name IN "
             f"({', '.join('?' * len(dropped))})",
@@ -80,9 +89,13 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
             (created, len(staged.b_values), len(staged.b_values)),
         )
         inserted = int(cursor.rowcount)
+        names = {name for _, name, _ in schema}
+        if inserted and ROLLUP_TRIGGER in names:
+            for sql in _sqlite_rollup_statements():
+                cursor.execute(sql, (stored,))  # rows after the largest id before the import: the new ones
         for _, _, sql in schema:
             cursor.execute(sql)
-        if inserted and any(kind == "trigger" for kind, _, _ in schema):
+        if inserted and VERSION_TRIGGER in names:
             cursor.execute("UPDATE store_version SET version = version + ? WHERE id = 1", (inserted,))
         return inserted
     finally:
@@ -91,6 +104,34 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
         cursor.execute(f"PRAGMA cache_size = {old_cache}")
         cursor.execute(f"PRAGMA temp.cache_size = {old_temp_cache}")
         cursor.close()
+
+
+@functools.cache
+def _sqlite_rollup_statements() -> tuple[str, str]:
+    """What the per-row rollup trigger does, for every activity with an id above `?` in one pass: their
+    sums added to their customer-days, their participants' day bits to their customer-months."""
+    a, d = Activity.__table__.c, ActivityDay.__table__
+    day = func.substr(a.date, 1, 10)
+    new_days = select(a.customer_id, day, *store.activity_sums()).where(a.id > literal_column("?")).group_by(
+        a.customer_id, day
+    )
+    insert = sqlite_insert(d).from_select([c.name for c in d.c], new_days)
+    added = {name: d.c[name] + insert.excluded[name] for name in AGGREGATE_COLUMNS[1:-1]}
+    added["response_hours"] = case(
+        (insert.excluded.response_hours.is_(None), d.c.response_hours),
+        else_=func.coalesce(d.c.response_hours, 0.0) + insert.excluded.response_hours,
+    )
+    days = insert.on_conflict_do_update(index_elements=[d.c.customer_id, d.c.day], set_=added)
+    person = "lower(trim(p.value))"
+    people = (
+        "INSERT INTO activity_person_month (customer_id, month, person, days) "
+        f"SELECT a.customer_id, substr(a.date, 1, 7) || '-01', {person}, "
+        "sum(DISTINCT 1 << (CAST(substr(a.date, 9, 2) AS INTEGER) - 1)) "
+        f"FROM activity a, json_each(a.participants) p WHERE a.id > ? AND {person} != '' GROUP BY 1, 2, 3 "
+        "ON CONFLICT (customer_id, month, person) DO UPDATE SET days = activity_person_month.days | excluded.days"
+    )
+    # The only parameter is the `?` (the id after which rows are new); the sums' constants are literals.
+    return str(days.compile(dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True})), people
 
 
 def _stage_sqlite(driver: sqlite3.Connection, cursor: sqlite3.Cursor, staged: Staged) -> None:
@@ -161,4 +202,8 @@ def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> int:
         inserted = int(cursor.rowcount)
         for table in STAGE_TABLES:
             cursor.execute(f"DROP TABLE {table}")  # a long session would otherwise keep them until commit
+        if inserted >= ANALYZE_AFTER_ROWS:
+            # The planner's row counts of the activity table and its rollups (filled by the statement trigger)
+            # would otherwise stay those of before the import until autovacuum comes round.
+            cursor.execute("ANALYZE activity, activity_day, activity_person_month")
         return inserted
