@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from engagement import store
+from engagement.db import read_scope
 from engagement.engine import EngagementService
+from engagement.periods import previous_period
 from tests.factories import Factory
 
 
@@ -83,3 +86,33 @@ def test_last_contact_at_one_instant_is_the_activity_stored_last(service: Engage
 
     assert detail.last_contact is not None and detail.last_contact.type == "meeting"
     assert (silent["acme"].last_contact_type, silent["beta"].last_contact_type) == ("meeting", "call")
+
+
+@pytest.mark.parametrize("probe", ["quiet customers by id", "whole scope"])
+def test_the_previous_score_equals_the_previous_period_scored_on_its_own(
+    service: EngagementService, factory: Factory, monkeypatch: pytest.MonkeyPatch, probe: str
+) -> None:
+    # The previous period is read for its scores only, its last contact to the day (recency counts whole
+    # days); customers quiet in it are probed for their last contact before it, by id or all at once.
+    if probe == "whole scope":
+        monkeypatch.setattr(store, "MAX_PROBED_BY_ID", 0)
+    factory.customer("acme", "Acme Corp")
+    factory.spec_example_one("acme")
+    factory.activity("acme", "2026-10-24T23:59:59", type="call")  # the previous period's last instant
+    factory.customer("quiet", "Quiet Ltd")  # nothing in October up to the 24th: recency from September
+    factory.activity("quiet", "2026-09-30T23:00:00", type="meeting", duration_minutes=60)
+    factory.activity("quiet", "2026-11-02T09:00:00", type="call")
+    factory.customer("late", "Late Inc")  # its only October touchpoint falls after the cut (the 24th)
+    factory.activity("late", "2026-10-25T08:00:00", type="meeting")
+    factory.activity("late", "2026-05-05T08:00:00", type="email")
+    factory.customer("never", "Never Co")
+    everyone = store.Scope("everyone", include_churned=True)
+    period = service.period("this_month")  # the previous period: 2026-10-01..24
+
+    with read_scope(service.engine) as session:
+        table = service.score_scope(session, everyone, period)
+        alone = service.score_scope(session, everyone, previous_period(period))
+
+    assert table.ids.tolist() == alone.ids.tolist() == ["acme", "late", "never", "quiet"]
+    assert table["previous_score"].tolist() == alone["engagement_score"].tolist()
+    assert (alone["days_ago"][3], alone["engagement_score"][3]) == (24, 2.8)  # recency 100 - 24 * 3, weight .1
