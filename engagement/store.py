@@ -216,10 +216,12 @@ def activity_sums() -> tuple[Any, ...]:
 
 @functools.cache
 def _sums_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
-    """The period's sums per customer from the per-day rollup (whole days, both bounds inclusive)."""
+    """The period's sums per customer from the per-day rollup (whole days, both bounds inclusive), and
+    each one's latest day with activity in it."""
     d = ActivityDay.__table__.c
     sums = [func.sum(d[name]).label(name) for name in AGGREGATE_COLUMNS[1:]]
-    query = select(d.customer_id, *sums, func.max(d.day).label("last_day")).where(d.day >= bindparam("first_day"), d.day <= bindparam("last_day"))
+    in_period = and_(d.day >= bindparam("first_day"), d.day <= bindparam("last_day"))
+    query = select(d.customer_id, *sums, func.max(d.day).label("last_day")).where(in_period)
     return _scoped(query, shape, d.customer_id).group_by(d.customer_id)
 
 
