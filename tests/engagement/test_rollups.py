@@ -98,6 +98,8 @@ def test_the_rollups_follow_every_kind_of_write(
                      stakeholder_level="executive")
     factory.activity("acme", "2026-11-01T10:00:00", response_received=True, response_time_hours=None)
     factory.activity("acme", "2026-11-01T11:00:00", response_received=False)
+    factory.activity("acme", "2026-11-03T08:00:00", type="meeting", participants=["hal@acme.test"])  # deleted below;
+    # an imported call names hal the same day, so their day bit must stay
     factory.activity("beta", "2026-10-01T00:00:00", type="call", direction="inbound", participants=["dee@beta.test"])
     factory.activity("beta", "2026-10-31T12:00:00", type="message", participants=["DEE@beta.test"])
     assert_rollups_match(engine)
@@ -125,8 +127,8 @@ def test_the_rollups_follow_every_kind_of_write(
         rows[0].date = dt.datetime(2026, 9, 15, 8, 0)  # to another month
         rows[1].participants = ["ivy@acme.test"]
         rows[2].type = "call"
-        rows[5].customer_id = "acme"  # to another customer
-        session.add_all([rows[0], rows[1], rows[2], rows[5]])
+        rows[6].customer_id = "acme"  # to another customer
+        session.add_all([rows[0], rows[1], rows[2], rows[6]])
         session.commit()
     assert_rollups_match(engine)
 

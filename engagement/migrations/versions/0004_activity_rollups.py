@@ -6,8 +6,8 @@ customer-day instead of every activity.
 the month on which they took part, so distinct participants of any run of whole days is a count of
 people whose bits meet the period's.
 
-Inserts add to the rollups; a delete or an update recomputes the days and months it touched from the
-activity table. SQLite's triggers run per row; PostgreSQL's run per statement over its transition
+Inserts add to the rollups; a delete or an update recomputes the days it touched from the activity
+table and clears a participant's day bit unless another activity of that day names them. SQLite's triggers run per row; PostgreSQL's run per statement over its transition
 tables, so a bulk insert rolls up in one set-based pass. PostgreSQL writes the rollups in day (month)
 order and indexes them by it, so a period's rows sit together on disk; SQLite keeps them clustered by
 customer (WITHOUT ROWID), and a scan of that is faster there than following a day index to each row.
@@ -105,20 +105,23 @@ def _sqlite() -> None:
     day, month, bit = "substr({r}.date, 1, 10)", "substr({r}.date, 1, 7) || '-01'", \
         "1 << (CAST(substr({r}.date, 9, 2) AS INTEGER) - 1)"
     people = "lower(trim(p.value))"
-    # Rebuild a day / a month of one customer from the activity table (after a delete or an update).
+    # Rebuild a day of one customer from the activity table (after a delete or an update).
     rebuild_day = (
         "DELETE FROM activity_day WHERE customer_id = {r}.customer_id AND day = " + day + "; "
         f"INSERT INTO activity_day ({', '.join(DAY_COLUMNS)}) SELECT a.customer_id, substr(a.date, 1, 10), "
         f"{_aggregates('a')} FROM activity a WHERE a.customer_id = {{r}}.customer_id "
         "AND a.date >= " + day + " AND a.date < date(" + day + ", '+1 day') GROUP BY a.customer_id; "
     )
-    rebuild_month = (
-        "DELETE FROM activity_person_month WHERE customer_id = {r}.customer_id AND month = " + month + "; "
-        "INSERT INTO activity_person_month (customer_id, month, person, days) "
-        f"SELECT a.customer_id, {month.format(r='{r}')}, {people}, sum(DISTINCT {bit.format(r='a')}) "
-        "FROM activity a, json_each(a.participants) p WHERE a.customer_id = {r}.customer_id "
-        "AND a.date >= " + month + " AND a.date < date(" + month + ", '+1 month') AND " + people + " != '' "
-        "GROUP BY 1, 2, 3; "
+    # After a delete or an update, a participant's bit for the row's day stays set only if another
+    # activity of that customer-day names them: a look at the day's few rows, not the month's.
+    clear_bits = (
+        "UPDATE activity_person_month SET days = days & ~(" + bit + ") "
+        "WHERE customer_id = {r}.customer_id AND month = " + month + " "
+        "AND person IN (SELECT lower(trim(value)) FROM json_each({r}.participants)) "
+        "AND NOT EXISTS (SELECT 1 FROM activity a, json_each(a.participants) q WHERE a.customer_id = {r}.customer_id "
+        "AND a.date >= " + day + " AND a.date < date(" + day + ", '+1 day') "
+        "AND lower(trim(q.value)) = activity_person_month.person); "
+        "DELETE FROM activity_person_month WHERE customer_id = {r}.customer_id AND month = " + month + " AND days = 0; "
     )
     add_day = (
         f"INSERT INTO activity_day ({', '.join(DAY_COLUMNS)}) VALUES (NEW.customer_id, {day.format(r='NEW')}, "
@@ -133,12 +136,11 @@ def _sqlite() -> None:
     op.execute(f"CREATE TRIGGER activity_insert_rolls_up AFTER INSERT ON activity BEGIN {add_day}{add_month}END")
     op.execute(
         "CREATE TRIGGER activity_delete_rolls_up AFTER DELETE ON activity BEGIN "
-        f"{rebuild_day.format(r='OLD')}{rebuild_month.format(r='OLD')}END"
+        f"{rebuild_day.format(r='OLD')}{clear_bits.format(r='OLD')}END"
     )
     op.execute(
         f"CREATE TRIGGER activity_update_rolls_up AFTER UPDATE OF {', '.join(SCORED)} ON activity BEGIN "
-        f"{rebuild_day.format(r='OLD')}{rebuild_month.format(r='OLD')}"
-        f"{rebuild_day.format(r='NEW')}{rebuild_month.format(r='NEW')}END"
+        f"{rebuild_day.format(r='OLD')}{rebuild_day.format(r='NEW')}{clear_bits.format(r='OLD')}{add_month}END"
     )
     op.execute(
         f"INSERT INTO activity_day ({', '.join(DAY_COLUMNS)}) SELECT a.customer_id, substr(a.date, 1, 10), "
@@ -174,7 +176,10 @@ def _postgresql() -> None:
         "GROUP BY 1, 2, 3 ORDER BY 2, 1, 3 "
         "ON CONFLICT (customer_id, month, person) DO UPDATE SET days = m.days | excluded.days; "
     )
-    # Deletes and updates: the touched days and months rebuilt from the activity table.
+    # Deletes and updates: the touched days and months rebuilt from the activity table. Two writers never
+    # rebuild at once: every write first locks the store_version row (migration 0003's statement trigger
+    # activity_bumps_version fires before these, PostgreSQL firing a table's triggers in name order, and
+    # the app's write transactions lock it at their start), so each rebuild sees the other's commit.
     touched = "(SELECT DISTINCT customer_id, date::date AS day FROM ({rows}) r)"
     rebuild = (
         "DELETE FROM activity_day d USING {touched} t WHERE d.customer_id = t.customer_id AND d.day = t.day; "
