@@ -230,6 +230,8 @@ def _text(row: _Row, column: str, maximum: int, required: bool = False) -> str |
         raise EngagementError(f"{column} is required.")
     if len(value) > maximum:
         raise EngagementError(f"{column} is {len(value)} characters long; at most {maximum} are accepted.")
+    if "\x00" in value:  # PostgreSQL cannot store it: the row is refused, not the whole file
+        raise EngagementError(f"{column} contains a NUL character (\\x00); remove it.")
     return value or None
 
 

@@ -128,3 +128,32 @@ def test_a_nul_character_in_an_activity_cell_refuses_that_row_only_and_reads_sti
     assert table_counts(seeded)["activity"] == before + 1
     service = EngagementService(seeded, settings, load_scoring_config())
     assert service.portfolio(csm="all").summary.customer_count == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "good", "bad"),
+    [
+        ("csms", {"id": "x-1", "name": "Zed", "email": "zed@zeta.test"}, {"name": "Z\x00"}),
+        ("customers", {"id": "beta", "name": "Beta Ltd", "segment": "SMB"}, {"name": "B\x00"}),
+        (
+            "stakeholders",
+            {"customer": "acme", "name": "Ana", "email": "ana@acme.test", "title": "VP"},
+            {"title": "V\x00P"},
+        ),
+    ],
+)
+def test_a_nul_character_in_a_text_cell_refuses_that_row_only(
+    seeded: Engine, tmp_path: Path, kind: str, good: dict[str, str], bad: dict[str, str]
+) -> None:
+    """Found by fuzzing on PostgreSQL: a CSM named "\\x00" failed the whole import with a database error."""
+    second = {k: v.replace("x-1", "x-2").replace("zed@", "zoe@").replace("beta", "gamma").replace("ana@", "bo@")
+              for k, v in good.items()}
+    path = tmp_path / f"{kind}.csv"
+    path.write_text(as_csv([good, second | bad]), encoding="utf-8")
+    before = table_counts(seeded)[kind[:-1]]
+
+    report = import_csv(seeded, kind, path, as_of=AS_OF)  # type: ignore[arg-type]
+
+    assert [(r.row, "NUL" in r.reason) for r in report.rejected] == [(3, True)], report
+    assert table_counts(seeded)[kind[:-1]] == before + 1
+
