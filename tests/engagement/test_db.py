@@ -23,7 +23,7 @@ def test_migrations_create_exactly_the_models_tables(engine: Engine) -> None:
         context = MigrationContext.configure(connection, opts={"include_object": db.for_database(engine.dialect.name)})
         differences = compare_metadata(context, SQLModel.metadata)
 
-    assert differences == [], "models and migrations differ: add a migration (see docs/operations.md)"
+    assert differences == [], "models and migrations differ: add a migration (README, Development)"
     assert current_revision(engine) is not None
 
 
