@@ -79,7 +79,8 @@ def parse_bool(field: str, value: Any) -> bool | None:
     raise EngagementError(f"{field} '{value}' is not valid; use true, false, or leave it empty for unknown.")
 
 
-def _text(field: str, value: Any, maximum: int) -> str | None:
+def clean_text(field: str, value: Any, maximum: int) -> str | None:
+    """A text field trimmed (None when empty), or an EngagementError if too long or holding a NUL."""
     if value is None:
         return None
     text = str(value).strip()
@@ -133,7 +134,7 @@ def validate_activity(raw: dict[str, Any], as_of: dt.date, default_source: str) 
     if when.year < 1990:
         raise EngagementError(f"date {when.date().isoformat()} is before 1990; give the real date of the activity.")
     response = parse_bool("response_received", raw.get("response_received"))
-    source = _text("source", raw.get("source"), MAX_SOURCE_LENGTH) or default_source
+    source = clean_text("source", raw.get("source"), MAX_SOURCE_LENGTH) or default_source
     return {
         "type": kind,
         "direction": direction,
@@ -145,7 +146,7 @@ def validate_activity(raw: dict[str, Any], as_of: dt.date, default_source: str) 
         "response_time_hours": _number(
             "response_time_hours", raw.get("response_time_hours"), MAX_RESPONSE_HOURS, "hours"
         ),
-        "subject": _text("subject", raw.get("subject"), MAX_SUBJECT_LENGTH),
+        "subject": clean_text("subject", raw.get("subject"), MAX_SUBJECT_LENGTH),
         "source": source.lower(),
-        "external_id": _text("external_id", raw.get("external_id"), MAX_ID_LENGTH),
+        "external_id": clean_text("external_id", raw.get("external_id"), MAX_ID_LENGTH),
     }

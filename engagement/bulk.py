@@ -195,7 +195,7 @@ CELL_RULES: dict[str, Callable[[str], Any]] = {
     "stakeholder_level": lambda v: rules._choice("stakeholder_level", v, STAKEHOLDER_LEVELS, False),
     "response_received": lambda v: rules.parse_bool("response_received", v),
     "response_time_hours": lambda v: rules._number("response_time_hours", v, rules.MAX_RESPONSE_HOURS, "hours"),
-    "source": lambda v: (rules._text("source", v, rules.MAX_SOURCE_LENGTH) or "csv").lower(),
+    "source": lambda v: (rules.clean_text("source", v, rules.MAX_SOURCE_LENGTH) or "csv").lower(),
 }
 LONG_TEXT = {"subject": rules.MAX_SUBJECT_LENGTH, "external_id": rules.MAX_ID_LENGTH}
 

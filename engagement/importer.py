@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engagement import bulk
+from engagement.activities import clean_text
 from engagement.bulk import Customers as _Customers
 from engagement.bulk_insert import insert_activities
 from engagement.db import session_scope
@@ -228,11 +229,7 @@ def _text(row: _Row, column: str, maximum: int, required: bool = False) -> str |
     value = row[column]
     if not value and required:
         raise EngagementError(f"{column} is required.")
-    if len(value) > maximum:
-        raise EngagementError(f"{column} is {len(value)} characters long; at most {maximum} are accepted.")
-    if "\x00" in value:  # PostgreSQL cannot store it: the row is refused, not the whole file
-        raise EngagementError(f"{column} contains a NUL character (\\x00); remove it.")
-    return value or None
+    return clean_text(column, value, maximum)  # too long, or holding a NUL: the row is refused
 
 
 def _email(row: _Row, column: str, required: bool = False) -> str | None:
