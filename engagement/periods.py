@@ -49,7 +49,7 @@ def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _add_months(first_of_month: dt.date, months: int) -> dt.date:
+def add_months(first_of_month: dt.date, months: int) -> dt.date:
     index = first_of_month.year * 12 + first_of_month.month - 1 + months
     return dt.date(index // 12, index % 12 + 1, 1)
 
@@ -61,7 +61,7 @@ def quarter_label(start: dt.date) -> str:
 def calendar_period(start: dt.date, kind: str, as_of: dt.date, label: str | None = None) -> Period:
     """The quarter or month beginning at `start`, cut at the as-of date if it runs past it."""
     months = 3 if kind == "quarter" else 1
-    full_end = _add_months(start, months) - dt.timedelta(days=1)
+    full_end = add_months(start, months) - dt.timedelta(days=1)
     if start > as_of:
         raise EngagementError(
             f"Period {label or start.isoformat()} starts after the as-of date {as_of.isoformat()}; "
@@ -78,11 +78,11 @@ def resolve_period(token: str | None, as_of: dt.date) -> Period:
     if lowered == "this_quarter":
         return calendar_period(quarter_start(as_of), "quarter", as_of, "this_quarter")
     if lowered == "last_quarter":
-        return calendar_period(_add_months(quarter_start(as_of), -3), "quarter", as_of, "last_quarter")
+        return calendar_period(add_months(quarter_start(as_of), -3), "quarter", as_of, "last_quarter")
     if lowered == "this_month":
         return calendar_period(month_start(as_of), "month", as_of, "this_month")
     if lowered == "last_month":
-        return calendar_period(_add_months(month_start(as_of), -1), "month", as_of, "last_month")
+        return calendar_period(add_months(month_start(as_of), -1), "month", as_of, "last_month")
     if lowered in ("last_30_days", "last_90_days"):
         days = 30 if lowered == "last_30_days" else 90
         start = as_of - dt.timedelta(days=days - 1)
@@ -102,7 +102,7 @@ def previous_period(period: Period) -> Period:
         start = end - dt.timedelta(days=period.days - 1)
         return Period(f"previous {period.label}", start, end, end, "days")
     months = 3 if period.kind == "quarter" else 1
-    start = _add_months(period.start, -months)
+    start = add_months(period.start, -months)
     full_end = period.start - dt.timedelta(days=1)
     end = min(start + dt.timedelta(days=period.days - 1), full_end) if period.to_date else full_end
     default_label = quarter_label(start) if period.kind == "quarter" else start.strftime("%Y-%m")
@@ -115,5 +115,5 @@ def recent_periods(count: int, granularity: str, as_of: dt.date) -> list[Period]
         raise EngagementError(f"Unknown granularity '{granularity}'. Use month or quarter.")
     months = 3 if granularity == "quarter" else 1
     current = quarter_start(as_of) if granularity == "quarter" else month_start(as_of)
-    starts = [_add_months(current, -months * back) for back in range(count - 1, -1, -1)]
+    starts = [add_months(current, -months * back) for back in range(count - 1, -1, -1)]
     return [calendar_period(start, granularity, as_of) for start in starts]

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, or_, select
 from engagement.errors import EngagementError, NotFoundError
 from engagement.metrics import AGGREGATE_COLUMNS, PeriodInputs
 from engagement.models import SEGMENTS, Activity, ActivityDay, ActivityPersonMonth, Csm, Customer, Stakeholder
-from engagement.periods import Period
+from engagement.periods import Period, add_months, month_start
 
 MAX_NAME_LENGTH = 200
 
@@ -248,8 +248,8 @@ def _day_bits(first: int, last: int) -> int:
 
 
 def _period_params(period: Period) -> dict[str, Any]:
-    first_month, last_month = period.start.replace(day=1), period.end.replace(day=1)
-    month_end = (first_month + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+    first_month, last_month = month_start(period.start), month_start(period.end)
+    month_end = add_months(first_month, 1) - dt.timedelta(days=1)
     return {
         "first_day": period.start, "last_day": period.end, "first_month": first_month, "last_month": last_month,
         "first_mask": _day_bits(period.start.day, min(period.end, month_end).day),
