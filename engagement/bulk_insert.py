@@ -71,8 +71,10 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
     cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
     cursor.execute(f"PRAGMA temp.cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
     try:
-        stored = cursor.execute("SELECT coalesce(max(id), 0) FROM activity").fetchone()[0]  # an estimate will do
-        dropped = [VERSION_TRIGGER, ROLLUP_TRIGGER, *(SECONDARY_INDEXES if len(staged) >= stored else ())]
+        # Every row inserted below gets an id above this one (SQLite numbers new rows after the largest);
+        # as the table's size it is near enough to decide whether the import at least doubles it.
+        last_id = cursor.execute("SELECT coalesce(max(id), 0) FROM activity").fetchone()[0]
+        dropped = [VERSION_TRIGGER, ROLLUP_TRIGGER, *(SECONDARY_INDEXES if len(staged) >= last_id else ())]
         schema = cursor.execute(
             f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'activity' AND name IN "
             f"({', '.join('?' * len(dropped))})",
@@ -92,7 +94,7 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
         names = {name for _, name, _ in schema}
         if inserted and ROLLUP_TRIGGER in names:
             for sql in _sqlite_rollup_statements():
-                cursor.execute(sql, (stored,))  # rows after the largest id before the import: the new ones
+                cursor.execute(sql, (last_id,))  # the new rows
         for _, _, sql in schema:
             cursor.execute(sql)
         if inserted and VERSION_TRIGGER in names:
