@@ -1,4 +1,4 @@
-"""Rich renderings of the engine's answers for the terminal (part of the CLI edge, like cli.py)."""
+"""Rich renderings of the engine's answers for the terminal (part of the CLI edge)."""
 
 from __future__ import annotations
 

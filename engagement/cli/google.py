@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from engagement.cli_common import errors, open_service, user_errors
+from engagement.cli.common import errors, open_service, user_errors
 from engagement.errors import EngagementError
 from engagement.settings import Settings
 

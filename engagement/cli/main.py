@@ -10,10 +10,10 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 
-from engagement import cli_views as views
-from engagement.cli_common import errors, open_service, user_errors
-from engagement.cli_google import auth_app, domain_app, sync
-from engagement.cli_install import install_app
+from engagement.cli import views
+from engagement.cli.common import errors, open_service, user_errors
+from engagement.cli.google import auth_app, domain_app, sync
+from engagement.cli.install import install_app
 from engagement.settings import Settings
 
 app = typer.Typer(
@@ -162,6 +162,3 @@ def serve(
     errors.print(f"Serving MCP over streamable HTTP at http://{host}:{port}/mcp (Ctrl+C stops)")
     create_server(Settings()).run("streamable-http", host=host, port=port)
 
-
-if __name__ == "__main__":
-    app()
