@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
 from sqlalchemy.engine import Engine
 
+from engagement.cli.netloc import is_loopback
 from engagement.settings import Settings
 from tests.factories import Factory
 from tests.servers import http_server, server_env
@@ -62,3 +65,45 @@ async def test_http_server_serves_the_same_tools(served: str, factory: Factory) 
 
     assert portfolio["customers"][0]["engagement_score"] == 56.8
     assert logged["created"] is True
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.com"])
+def test_serve_refuses_a_network_bind_without_sign_in(settings: Settings, engine: Engine, host: str) -> None:
+    served = subprocess.run(
+        [sys.executable, "-m", "engagement.cli", "serve", "--host", host, "--port", "8765"],
+        cwd=ROOT, env=server_env(settings), capture_output=True, text=True, timeout=60,
+    )
+
+    assert served.returncode == 1
+    assert f"Refusing to listen on {host}" in served.stderr and "127.0.0.1" in served.stderr
+    assert "Traceback" not in served.stderr
+
+
+def test_serve_refuses_a_port_out_of_range_as_a_usage_error(settings: Settings, engine: Engine) -> None:
+    served = subprocess.run(
+        [sys.executable, "-m", "engagement.cli", "serve", "--port", "99999"],
+        cwd=ROOT, env=server_env(settings), capture_output=True, text=True, timeout=60,
+    )
+
+    assert served.returncode == 2
+    assert "65535" in served.stderr and "Traceback" not in served.stderr
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.3.4.5", "::1", "[::1]"])
+def test_loopback_names_are_loopback(host: str) -> None:
+    assert is_loopback(host)
+
+
+async def test_http_server_refuses_a_forged_host_and_stores_nothing(served: str, factory: Factory, engine: Engine) -> None:
+    factory.customer("acme", "Acme Corp")
+    call = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+    async with httpx2.AsyncClient() as http:
+        forged = await http.post(served, json=call, headers={**headers, "Host": "evil.example"})
+        origin = await http.post(served, json=call, headers={**headers, "Origin": "http://evil.example"})
+        honest = await http.post(served, json=call, headers=headers)
+
+    assert forged.status_code == 421 and origin.status_code == 403
+    assert honest.status_code == 200

@@ -150,15 +150,24 @@ def db_upgrade() -> None:
 @app.command()
 @user_errors
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to listen on: a loopback address (127.0.0.1, ::1, localhost).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port, 1-65535.", min=1, max=65535)] = 8000,
 ) -> None:
     """Serve the MCP tools over streamable HTTP at http://HOST:PORT/mcp.
 
     Example: engagement serve --port 8000
     """
+    from engagement.errors import EngagementError
+    from engagement.cli.netloc import is_loopback, transport_security
+
+    if not is_loopback(host):
+        # Until the server has users and tokens, anyone who reaches the port would read every customer.
+        raise EngagementError(
+            f"Refusing to listen on {host}: the server has no sign-in yet, so anyone who reaches it could read "
+            "every customer and log activities. Listen on 127.0.0.1 (the default) and put a TLS reverse proxy "
+            "with its own authentication in front to share it."
+        )
     from server import create_server
 
-    errors.print(f"Serving MCP over streamable HTTP at http://{host}:{port}/mcp (Ctrl+C stops)")
-    create_server(Settings()).run("streamable-http", host=host, port=port)
-
+    errors.print(f"Serving MCP over streamable HTTP at http://{host}:{port}/mcp (Ctrl+C stops)", markup=False)
+    create_server(Settings()).run("streamable-http", host=host, port=port, transport_security=transport_security(host, port))
