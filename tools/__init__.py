@@ -5,7 +5,7 @@ from __future__ import annotations
 from mcp.server.mcpserver import MCPServer
 
 from engagement.engine import EngagementService
-from tools import activities, customers, google, portfolio
+from tools import activities, customers, google, mcp_prompts, portfolio
 
 
 def register_all(server: MCPServer, service: EngagementService) -> None:
@@ -13,3 +13,4 @@ def register_all(server: MCPServer, service: EngagementService) -> None:
     customers.register(server, service)
     activities.register(server, service)
     google.register(server, service)
+    mcp_prompts.register(server)

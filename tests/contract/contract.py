@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from mcp import Client
-from mcp.types import Tool
+from mcp.types import Prompt, Tool
 
 SNAPSHOT = Path(__file__).with_name("tools.json")
 UPDATE_HINT = (
@@ -23,13 +23,14 @@ class Contract:
     server_name: str
     instructions: str | None
     tools: list[Tool]
+    prompts: list[Prompt]
 
     def by_name(self) -> dict[str, Tool]:
         return {tool.name: tool for tool in self.tools}
 
 
 async def fetch_contract(client: Client) -> Contract:
-    """Every tool, following `next_cursor`, and the server's instructions, through the real client."""
+    """Every tool and prompt, following `next_cursor`, and the server's instructions, through the real client."""
     tools: list[Tool] = []
     cursor: str | None = None
     while True:
@@ -38,8 +39,18 @@ async def fetch_contract(client: Client) -> Contract:
         cursor = page.next_cursor
         if cursor is None:
             break
+    prompts: list[Prompt] = []
+    cursor = None
+    while True:
+        listed = await client.list_prompts(cursor=cursor, cache_mode="refresh")
+        prompts.extend(listed.prompts)
+        cursor = listed.next_cursor
+        if cursor is None:
+            break
     name = client.server_info.name if client.server_info else ""
-    return Contract(name, client.instructions, sorted(tools, key=lambda tool: tool.name))
+    return Contract(
+        name, client.instructions, sorted(tools, key=lambda tool: tool.name), sorted(prompts, key=lambda p: p.name)
+    )
 
 
 def wire(tool: Tool) -> dict[str, Any]:
@@ -48,7 +59,8 @@ def wire(tool: Tool) -> dict[str, Any]:
 
 
 def snapshot_of(contract: Contract) -> dict[str, Any]:
-    """What the snapshot pins: names, titles, schemas, annotations, instructions.
+    """What the snapshot pins: names, titles, schemas, annotations, instructions; prompts' names, titles and
+    arguments (name, required).
 
     Descriptions stay out on purpose: they are prose in prompts/tools/*.md that is tuned often, and
     the rule test checks them instead; a schema or annotation change is what breaks a client.
@@ -57,7 +69,16 @@ def snapshot_of(contract: Contract) -> dict[str, Any]:
     for tool in contract.tools:
         data = wire(tool)
         tools.append({key: data[key] for key in ("name", "title", "inputSchema", "outputSchema", "annotations") if key in data})
-    return {"server": {"name": contract.server_name, "instructions": contract.instructions}, "tools": tools}
+    prompts = [
+        {
+            "name": prompt.name,
+            "title": prompt.title,
+            "arguments": [{"name": arg.name, "required": bool(arg.required)} for arg in prompt.arguments or []],
+        }
+        for prompt in contract.prompts
+    ]
+    server = {"name": contract.server_name, "instructions": contract.instructions}
+    return {"server": server, "tools": tools, "prompts": prompts}
 
 
 def render(snapshot: dict[str, Any]) -> str:
