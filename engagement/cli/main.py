@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from engagement.cli import views
+from engagement.cli.agents import ask, chat
 from engagement.cli.common import errors, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
@@ -129,6 +130,8 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(domain_app, name="domain")
 app.command()(sync)
 app.add_typer(install_app, name="install")
+app.command()(ask)
+app.command()(chat)
 
 
 @db_app.command("upgrade")
