@@ -72,7 +72,8 @@ class Terminal:
                 Text(
                     f"  {usage.total_input_tokens:,} tokens in ({usage.cache_read_input_tokens:,} read from cache, "
                     f"{usage.cache_creation_input_tokens:,} written to cache), {usage.output_tokens:,} out; "
-                    f"{usage.replies} replies, {len(answer.calls)} tool calls, {answer.seconds:.1f} s",
+                    f"{_count(usage.replies, 'reply', 'replies')}, {_count(len(answer.calls), 'tool call')}, "
+                    f"{answer.seconds:.1f} s",
                     style="dim",
                 ),
                 soft_wrap=True,
@@ -138,6 +139,10 @@ def chat(agent: AgentOption = None, verbose: VerboseOption = False) -> None:
         return True
 
     _interruptible(run)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def _read_question() -> str | None:

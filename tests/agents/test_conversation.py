@@ -146,7 +146,7 @@ def test_verbose_shows_each_tool_call_and_the_tokens(fake: FakeAnthropic) -> Non
 
     assert result.exit_code == 0, result.output
     assert "tool find_uncontacted_customers(days=30)" in result.stderr and " ms" in result.stderr
-    assert "read from cache" in result.stderr and "2 replies, 1 tool calls" in result.stderr
+    assert "read from cache" in result.stderr and "2 replies, 1 tool call," in result.stderr
 
 
 @pytest.mark.usefixtures("cli_env", "portfolio")

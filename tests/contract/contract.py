@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,26 +32,23 @@ class Contract:
 
 async def fetch_contract(client: Client) -> Contract:
     """Every tool and prompt, following `next_cursor`, and the server's instructions, through the real client."""
-    tools: list[Tool] = []
-    cursor: str | None = None
-    while True:
-        page = await client.list_tools(cursor=cursor, cache_mode="refresh")
-        tools.extend(page.tools)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    prompts: list[Prompt] = []
-    cursor = None
-    while True:
-        listed = await client.list_prompts(cursor=cursor, cache_mode="refresh")
-        prompts.extend(listed.prompts)
-        cursor = listed.next_cursor
-        if cursor is None:
-            break
+    tools: list[Tool] = await every_page(client.list_tools, "tools")
+    prompts: list[Prompt] = await every_page(client.list_prompts, "prompts")
     name = client.server_info.name if client.server_info else ""
     return Contract(
         name, client.instructions, sorted(tools, key=lambda tool: tool.name), sorted(prompts, key=lambda p: p.name)
     )
+
+
+async def every_page(list_page: Callable[..., Awaitable[Any]], field: str) -> list[Any]:
+    """The `field` items of every page a list call returns, fresh from the server (no client cache)."""
+    found: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = await list_page(cursor=cursor, cache_mode="refresh")
+        found.extend(getattr(page, field))
+        if (cursor := page.next_cursor) is None:
+            return found
 
 
 def wire(tool: Tool) -> dict[str, Any]:
