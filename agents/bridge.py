@@ -83,8 +83,8 @@ class ToolBridge:
                 return
 
     def available(self, names: Sequence[str]) -> list[str]:
-        """`names` that the server lists, in their order (an agent may name tools that arrive later)."""
-        return [name for name in names if name in self._tools]
+        """`names` that the server lists, each once, in their order (an agent may name tools that arrive later)."""
+        return [name for name in dict.fromkeys(names) if name in self._tools]
 
     def tools(self, names: Sequence[str]) -> list[BetaAsyncFunctionTool[Any]]:
         """The runner's tools for `names`; the last carries the cache breakpoint, so the whole list is cached."""

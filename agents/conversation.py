@@ -91,7 +91,8 @@ class Conversation:
         """Answer `question`, streaming to `listener`; the history grows only when the answer completes."""
         chosen = forced(self._agent) if self._agent is not None else route(question)
         listener.routed(chosen)
-        # Earlier answers' tool calls stay in the history, so their tools stay offered: the tools only grow.
+        # Earlier answers' tool calls stay in the history, so their tools stay offered: the list only grows,
+        # at its end, so the cached prefix of the requests stays the same.
         self._used += [agent for agent in chosen.agents if agent not in self._used]
         self._bridge.listener = listener
         self._bridge.start_answer("\n".join([*self._untold, question]))
@@ -102,7 +103,7 @@ class Conversation:
             model=self._model,
             max_tokens=self._max_tokens,
             system=[self._system(chosen)],
-            tools=self._bridge.tools([*chosen.tools, *tool_names(self._used)]),
+            tools=self._bridge.tools(tool_names(self._used)),
             messages=[*self.history, *turn],
             stream=True,
             max_iterations=self._max_rounds,

@@ -129,6 +129,8 @@ class FakeAnthropic:
     def _next(self, request: Request) -> Reply | Failure | Broken:
         with self._lock:
             self.requests.append(request)
+            if (refusal := invalid(request.body)) is not None:
+                return Failure(400, "invalid_request_error", refusal)
             if not self._script:
                 return Failure(500, "api_error", "the fake has no scripted reply left", {"x-should-retry": "false"})
             item = self._script.popleft()
@@ -211,6 +213,31 @@ class FakeAnthropic:
                 self.wfile.write(b"0\r\n\r\n")
 
         return Handler
+
+
+def invalid(body: dict[str, Any]) -> str | None:
+    """What the real API answers with a 400 for the mistakes a client of it can make, else None."""
+    if not body.get("model") or not isinstance(body.get("max_tokens"), int):
+        return "model: Field required" if not body.get("model") else "max_tokens: Field required"
+    names = [tool["name"] for tool in body.get("tools", [])]
+    if len(names) != len(set(names)):
+        return "tools: Tool names must be unique."
+    breakpoints = json.dumps([body.get("tools"), body.get("system"), body.get("messages")]).count('"cache_control"')
+    breakpoints += "cache_control" in body
+    if breakpoints > 4:
+        return f"A maximum of 4 blocks with cache_control may be provided. Found {breakpoints}."
+    messages = body.get("messages", [])
+    for i, message in enumerate(messages):
+        content = message["content"] if isinstance(message["content"], list) else []
+        asked = {block["id"] for block in content if isinstance(block, dict) and block.get("type") == "tool_use"}
+        if not asked:
+            continue
+        following = messages[i + 1]["content"] if i + 1 < len(messages) else []
+        answered = {block.get("tool_use_id") for block in following if isinstance(block, dict)}
+        if message["role"] == "assistant" and not asked <= answered:
+            return (f"messages.{i + 1}: `tool_use` ids were found without `tool_result` blocks immediately after: "
+                    f"{', '.join(sorted(asked - answered))}.")  # fmt: skip
+    return None
 
 
 def _event(kind: str, data: dict[str, Any]) -> bytes:

@@ -86,6 +86,20 @@ async def test_tool_rounds_are_bounded_and_an_unfinished_answer_says_so(conversa
 
 
 @pytest.mark.anyio
+async def test_after_an_unfinished_answer_the_next_question_is_still_a_valid_request(
+    conversation: Conversation, fake: FakeAnthropic
+) -> None:
+    fake.script(*[reply(tool_use("search_customers", query="acme")) for _ in range(3)], reply(text("Acme Corp is acme.")))
+
+    await conversation.ask("Show me engagement metrics for my accounts", Recorder())
+    answer = await conversation.ask("Just Acme, please", Recorder())
+
+    assert answer.text == "Acme Corp is acme." and answer.finished
+    last = fake.requests[-1].body["messages"]
+    assert last[-2]["content"][0]["type"] == "tool_result" and last[-1]["content"] == "Just Acme, please"
+
+
+@pytest.mark.anyio
 async def test_tools_the_server_does_not_have_yet_are_left_out(conversation: Conversation, fake: FakeAnthropic) -> None:
     fake.script(reply(text("Nothing to compare yet.")))
 
