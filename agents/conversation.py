@@ -19,6 +19,7 @@ from anthropic.types.beta import BetaMessageParam, BetaTextBlockParam, BetaUsage
 from agents.bridge import CACHED, ToolBridge, ToolCall
 from agents.catalog import Agent, system_prompt, tool_names
 from agents.errors import AgentError, describe
+from agents.grounding import tool_answers, unsupported
 from agents.routing import Route, forced, route
 
 MAX_ROUNDS = 8
@@ -64,6 +65,8 @@ class Answer:
     seconds: float
     finished: bool = field(default=True)
     """False when the tool rounds ran out before the model gave its answer."""
+    unsupported: list[str] = field(default_factory=list)
+    """One-decimal numbers (scores, averages, changes) in the text that no tool answered."""
 
 
 class Conversation:
@@ -134,7 +137,9 @@ class Conversation:
         self.history += turn
         stored = any(call.name == "log_activity" and not call.is_error for call in self._bridge.made)
         self._untold = [] if stored else [*self._untold, question]
-        return Answer(chosen, "\n".join(texts), list(self._bridge.made), usage, time.perf_counter() - start, finished)
+        said = "\n".join(texts)
+        return Answer(chosen, said, list(self._bridge.made), usage, time.perf_counter() - start, finished,
+                      unsupported(said, tool_answers(self.history)))  # fmt: skip
 
     @staticmethod
     def _system(chosen: Route) -> BetaTextBlockParam:

@@ -66,6 +66,12 @@ class Terminal:
                      "ask something narrower.", style="yellow"),
                 soft_wrap=True,
             )  # fmt: skip
+        if answer.unsupported:
+            errors.print(
+                Text(f"No tool answered {', '.join(answer.unsupported)}: do not rely on "
+                     f"{'it' if len(answer.unsupported) == 1 else 'them'} without checking.", style="yellow"),
+                soft_wrap=True,
+            )  # fmt: skip
         if self.verbose:
             usage = answer.usage
             errors.print(

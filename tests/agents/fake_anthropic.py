@@ -103,8 +103,7 @@ class FakeAnthropic:
         self._script: deque[Script] = deque()
         self._cached: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
 
@@ -213,6 +212,16 @@ class FakeAnthropic:
                 self.wfile.write(b"0\r\n\r\n")
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up between requests is normal; socketserver would print its traceback to stderr, which
+    a test reads as the command's own output."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
 
 
 def invalid(body: dict[str, Any]) -> str | None:

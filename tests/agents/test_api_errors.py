@@ -21,7 +21,7 @@ QUESTION = "Show me low-engaged customers"
 def one_line_error(output: str) -> str:
     lines = [line for line in output.splitlines() if line.startswith("Error: ")]
     assert len(lines) == 1, output
-    assert "Traceback" not in output
+    assert "Traceback" not in output, output
     return lines[0]
 
 

@@ -172,3 +172,15 @@ def test_text_from_the_model_is_never_read_as_markup(fake: FakeAnthropic) -> Non
     assert result.exit_code == 0, result.output
     assert "[bold red]Acme[/] costs [link=x]$5[/link] :smile:" in result.stdout
     assert "## Researcher" in fake.requests[0].system_text and "## Monitor" not in fake.requests[0].system_text
+
+
+@pytest.mark.usefixtures("cli_env", "portfolio")
+def test_a_score_no_tool_answered_is_named_after_the_answer(fake: FakeAnthropic) -> None:
+    fake.script(reply(tool_use("get_customer_engagement", customer="acme")),
+                lambda request: reply(text(f"Acme Corp scores {request.tool_answer()['score']['engagement_score']}, "
+                                           "up from 91.3 last year.")))  # fmt: skip
+
+    result = engagement("ask", "What's the engagement score for Acme Corp?")
+
+    assert result.exit_code == 0, result.output
+    assert "No tool answered 91.3: do not rely on it without checking." in result.stderr

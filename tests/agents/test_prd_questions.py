@@ -109,3 +109,4 @@ def test_a_prd_question_is_answered_by_its_agent_with_the_tools_numbers(
     assert said in result.stdout
     assert any(number in said for number in numbers(tool_answer))
     assert agent.title in result.stderr
+    assert "No tool answered" not in result.stderr
