@@ -1,6 +1,6 @@
 """Open a conversation: the Anthropic client from the environment, and this project's MCP server in memory.
 
-The server is the one `python server.py` serves (`create_server(settings)`), reached through the MCP
+The server is the one `python server.py` serves (`tools.server.create_server`), reached through the MCP
 SDK's in-process client: no subprocess, and the agents see exactly the tools Claude Desktop sees.
 """
 
@@ -16,6 +16,7 @@ from agents.bridge import ToolBridge
 from agents.catalog import AGENTS
 from agents.conversation import MAX_ROUNDS, Conversation
 from agents.errors import KEY_HINT, AgentError, missing_key
+from engagement.caller import Caller
 from engagement.settings import Settings
 
 
@@ -39,14 +40,14 @@ async def open_conversation(
     max_rounds: int = MAX_ROUNDS,
 ) -> AsyncIterator[Conversation]:
     """A conversation over the configured store; `agent` forces one agent for every question."""
-    from server import create_server  # the composition root builds the server exactly as stdio serves it
+    from tools.server import create_server  # the server exactly as stdio serves it, asked as the local user
 
     async with AsyncExitStack() as stack:
         if client is None:
             client = anthropic_client()
             stack.push_async_callback(client.close)
         session = await stack.enter_async_context(Client(create_server(settings)))
-        bridge = ToolBridge(session, settings.today())
+        bridge = ToolBridge(session, Caller.local(settings).as_of)
         await bridge.load()
         yield Conversation(
             client, bridge, model=settings.model, agent=AGENTS[agent] if agent else None, max_rounds=max_rounds

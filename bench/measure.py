@@ -20,9 +20,10 @@ from sqlalchemy import text
 
 from engagement import store
 from engagement.db import read_scope
-from engagement.engine import EngagementService
 from engagement.metrics import score_table
 from engagement.periods import Period
+from engagement.scope import EVERYONE, one_customer
+from engagement.service import EngagementService
 
 ROOT = Path(__file__).resolve().parents[1]
 BARE_SERVER = ROOT / "bench" / "bare_server.py"
@@ -39,11 +40,10 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
 
 def full_recompute(service: EngagementService, period: Period, repeat: int) -> tuple[float, float]:
     """The daily recompute of every customer for the period (no cache): median seconds, peak MiB."""
-    everyone = store.Scope("everyone", include_churned=True)
 
     def run() -> None:
         with read_scope(service.engine) as session:
-            service.score_scope(session, everyone, period)
+            service.scorer.score(session, EVERYONE, period)
 
     seconds = median_time(run, repeat)
     tracemalloc.start()
@@ -94,12 +94,12 @@ def duckdb_aggregate(service: EngagementService, period: Period, repeat: int) ->
 def naive_engine(service: EngagementService, period: Period, sample: int) -> tuple[float, int]:
     """One query and one score per customer, timed on a sample and scaled to the whole portfolio."""
     with read_scope(service.engine) as session:
-        ids = store.customer_columns(session, store.Scope("everyone", include_churned=True))["customer_id"]
+        ids = store.customer_columns(session, EVERYONE)["customer_id"]
     chosen = ids[:sample]
     start = time.perf_counter()
     with read_scope(service.engine) as session:
         for customer_id in chosen:
-            scope = store.Scope(customer_id, customer_id=customer_id)
+            scope = one_customer(customer_id, customer_id)
             inputs = store.period_inputs(session, scope, {customer_id: 0}, period)
             score_table(np.array([customer_id], dtype=object), inputs, period, service.scoring.weights)
     per_customer = (time.perf_counter() - start) / max(1, len(chosen))

@@ -27,7 +27,7 @@ from engagement.bulk_insert import insert_activities
 from engagement.db import session_scope
 from engagement.errors import EngagementError
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
-from engagement.store import normalize_segment
+from engagement.lookup import normalize_segment
 
 Kind = Literal["customers", "stakeholders", "csms", "activities"]
 KINDS: tuple[str, ...] = get_args(Kind)

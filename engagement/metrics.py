@@ -1,9 +1,9 @@
 """One customer's or a whole portfolio's metrics and score for a period, from per-customer aggregates.
 
-The database sums each customer's activities of the period in one GROUP BY (`store.period_sums`);
+The store sums each customer's activities of the period from its rollups (`store.period_inputs`);
 `score_table` turns those sums into SPEC.md's metrics, the six components, the rounded score and
-the category. It is the single computation behind every score the product shows: the portfolio,
-one customer's detail, trends and alerts all call it, so they cannot disagree.
+the category. It is the single computation behind every score the product shows (through
+`engagement.scorer`): the portfolio, one customer's detail, trends and alerts, so they cannot disagree.
 
 Everything here is numpy columns aligned to one array of customer ids: a single customer costs
 tens of microseconds, the whole portfolio a few milliseconds, and answering needs no pandas.

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from engagement.errors import EngagementError
 
 PERIOD_FORMS = "this_quarter, last_quarter, this_month, last_month, last_30_days, last_90_days, YYYY-Qn or YYYY-MM"
 DEFAULT_PERIOD = "this_quarter"
+Granularity = Literal["month", "quarter"]
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -109,7 +111,7 @@ def previous_period(period: Period) -> Period:
     return Period(default_label, start, end, full_end, period.kind)
 
 
-def recent_periods(count: int, granularity: str, as_of: dt.date) -> list[Period]:
+def recent_periods(count: int, granularity: Granularity | str, as_of: dt.date) -> list[Period]:
     """The last `count` months or quarters, oldest first, the current one to date."""
     if granularity not in ("month", "quarter"):
         raise EngagementError(f"Unknown granularity '{granularity}'. Use month or quarter.")

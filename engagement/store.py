@@ -1,9 +1,12 @@
-"""Reading and writing the store: finding customers and CSMs, loading a period's activities, logging."""
+"""Reading a period's numbers from the store's rollups, and writing activities.
+
+Lookups of what a caller names (customers, CSMs) are in `engagement.lookup`; which customers a
+question covers is `engagement.scope`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,146 +14,40 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, true
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
-from engagement.errors import EngagementError, NotFoundError
 from engagement.metrics import AGGREGATE_COLUMNS, PeriodInputs
-from engagement.models import SEGMENTS, Activity, ActivityDay, ActivityPersonMonth, Csm, Customer, Stakeholder
+from engagement.models import Activity, ActivityDay, ActivityPersonMonth, Customer, Stakeholder
 from engagement.periods import Period, add_months, month_start
+from engagement.scope import Scope, Shape
 
-MAX_NAME_LENGTH = 200
-
-
-def find_customer(session: Session, ref: str) -> Customer:
-    """A customer by id, or by name ignoring case (a unique partial name works too).
-
-    Unknown or ambiguous references raise NotFoundError listing the close matches.
-    """
-    text = (ref or "").strip()
-    if not text:
-        raise EngagementError("customer is empty; give a customer id or name (search_customers finds them).")
-    if len(text) > MAX_NAME_LENGTH:
-        raise EngagementError(f"customer is {len(text)} characters long; ids and names are at most {MAX_NAME_LENGTH}.")
-    if by_id := session.get(Customer, text):
-        return by_id
-    lowered = text.lower()
-    exact = session.exec(select(Customer).where(func.lower(Customer.name) == lowered)).all()
-    if len(exact) == 1:
-        return exact[0]
-    partial = exact or session.exec(
-        select(Customer).where(func.lower(Customer.name).contains(lowered, autoescape=True)).limit(11)
-    ).all()
-    if len(partial) == 1:
-        return partial[0]
-    if partial:
-        names = ", ".join(f"{c.name} ({c.id})" for c in partial[:10])
-        raise NotFoundError(f"customer '{text}' is ambiguous; it matches {names}. Give the id or the full name.")
-    names = session.exec(select(Customer.name)).all()
-    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
-    hint = f" Close matches: {', '.join(close)}." if close else " search_customers lists customers by name."
-    raise NotFoundError(f"No customer '{text}'.{hint}")
-
-
-def find_csm(session: Session, ref: str) -> Csm:
-    """A CSM by id or email (case-insensitive)."""
-    text = (ref or "").strip()
-    found = session.get(Csm, text) or session.exec(
-        select(Csm).where(or_(func.lower(Csm.email) == text.lower(), func.lower(Csm.id) == text.lower()))
-    ).first()
-    if found is None:
-        known = ", ".join(f"{c.id} ({c.email})" for c in session.exec(select(Csm).order_by(Csm.id)).all()[:20])
-        raise NotFoundError(f"No CSM '{text}'. Give a CSM id or email: {known or 'none are stored yet'}.")
-    return found
-
-
-def team_of(session: Session, csm: Csm) -> list[str]:
-    """The CSM's id and the ids of everyone reporting to them, directly or not."""
-    rows = session.exec(select(Csm.id, Csm.manager_id)).all()
-    reports: dict[str | None, list[str]] = {}
-    for csm_id, manager_id in rows:
-        reports.setdefault(manager_id, []).append(csm_id)
-    team, queue = [csm.id], [csm.id]
-    while queue:
-        for member in reports.get(queue.pop(), []):
-            if member not in team:
-                team.append(member)
-                queue.append(member)
-    return team
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which customers a portfolio question is about."""
-
-    label: str
-    csm_ids: tuple[str, ...] | None = None  # None: every CSM
-    segment: str | None = None
-    customer_id: str | None = None
-    include_churned: bool = False
-
-    @property
-    def shape(self) -> tuple[bool, bool, bool, bool]:
-        """What the scope's condition tests, not the values: statements are built once per shape."""
-        if self.customer_id is not None:
-            return (True, True, False, False)
-        return (False, self.include_churned, self.csm_ids is not None, self.segment is not None)
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return {"scope_customer": self.customer_id, "scope_csms": list(self.csm_ids or ()), "scope_segment": self.segment}
-
-
-def normalize_segment(value: str | None) -> str | None:
-    if value is None or value.strip() == "":
-        return None
-    for segment in SEGMENTS:
-        if value.strip().lower() == segment.lower():
-            return segment
-    raise EngagementError(f"segment '{value}' is not valid; use one of {', '.join(SEGMENTS)}.")
-
-
-def resolve_scope(session: Session, csm_ref: str | None, default_user: str | None, segment: str | None) -> Scope:
-    """The customers of `csm_ref` (or of the default user), their team's if a manager; `all` means everyone."""
-    ref = csm_ref if csm_ref not in (None, "") else default_user
-    seg = normalize_segment(segment)
-    if ref is None or ref.strip().lower() == "all":
-        label = "all customers"
-        return Scope(label + (f", {seg}" if seg else ""), None, seg)
-    csm = find_csm(session, ref)
-    team = team_of(session, csm)
-    label = f"{csm.name}'s customers" if len(team) == 1 else f"{csm.name}'s team ({len(team)} CSMs)"
-    return Scope(label + (f", {seg}" if seg else ""), tuple(team), seg)
-
-
-def _scope_conditions(shape: tuple[bool, bool, bool, bool], customer_column: Any) -> list[ColumnElement[bool]]:
+def _scope_conditions(shape: Shape, customer_column: Any) -> list[ColumnElement[bool]]:
     """The scope's test as bound parameters (Scope.params), over the customer table joined on `customer_column`."""
-    one, include_churned, csms, segment = shape
-    if one:
+    if shape.one_customer:
         return [customer_column == bindparam("scope_customer")]
     c = Customer.__table__.c
-    parts = [] if include_churned else [c.status != "churned"]
-    if csms:
+    parts = [] if shape.include_churned else [c.status != "churned"]
+    if shape.by_csm:
         parts.append(c.csm_id.in_(bindparam("scope_csms", expanding=True)))
-    if segment:
+    if shape.by_segment:
         parts.append(c.segment == bindparam("scope_segment"))
     return parts
 
 
-def _scoped(query: Select[Any], shape: tuple[bool, bool, bool, bool], customer_column: Any) -> Select[Any]:
+def _scoped(query: Select[Any], shape: Shape, customer_column: Any) -> Select[Any]:
     """`query` over rollup rows limited to the scope's customers. One customer needs no join; a whole
     portfolio (churned or not) neither: every customer's rows are read anyway, and the caller keeps the
     scope's (`positions`) - cheaper than joining the customer table to drop the few churned ones."""
-    one, _, csms, segment = shape
-    if one:
+    if shape.one_customer:
         return query.where(*_scope_conditions(shape, customer_column))
-    if not (csms or segment):
+    if not (shape.by_csm or shape.by_segment):
         return query
     query = query.join(Customer.__table__, Customer.__table__.c.id == customer_column)
     return query.where(*_scope_conditions(shape, customer_column))
 
 
 @functools.cache
-def _customers_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+def _customers_statement(shape: Shape) -> Select[Any]:
     c = Customer.__table__.c
     return select(c.id, c.name, c.segment, c.csm_id, c.status).where(*_scope_conditions(shape, c.id)).order_by(c.id)
 
@@ -215,7 +112,7 @@ def activity_sums() -> tuple[Any, ...]:
 
 
 @functools.cache
-def _sums_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+def _sums_statement(shape: Shape) -> Select[Any]:
     """The period's sums per customer from the per-day rollup (whole days, both bounds inclusive), and
     each one's latest day with activity in it."""
     d = ActivityDay.__table__.c
@@ -229,7 +126,7 @@ ALL_DAYS = 2**31 - 1  # bits 0-30: every day of a month
 
 
 @functools.cache
-def _people_statement(shape: tuple[bool, bool, bool, bool]) -> Select[Any]:
+def _people_statement(shape: Shape) -> Select[Any]:
     """Distinct participants per customer: people whose day bits in the period's months meet the period's
     days (its first and last month may be partial; the months between are whole)."""
     m = ActivityPersonMonth.__table__.c
@@ -258,7 +155,7 @@ def _period_params(period: Period) -> dict[str, Any]:
 
 
 @functools.cache
-def _last_contact_statement(shape: tuple[bool, bool, bool, bool], dialect: str, among: bool = False) -> Select[Any]:
+def _last_contact_statement(shape: Shape, dialect: str, among: bool = False) -> Select[Any]:
     """Each scope customer's latest activity before :end (the one stored last among equal dates):
     one probe of the (customer_id, date) index per customer, instead of grouping all their history.
     PostgreSQL reads the row in the probe (LATERAL); SQLite, which has no LATERAL, looks it up by id."""
@@ -359,6 +256,11 @@ class StakeholderLevels:
         """The most senior level among participants, for an activity whose caller gave none."""
         found = [self.levels[key] for p in participants if (key := (customer_id, p)) in self.levels]
         return max(found, key=LEVEL_RANK.__getitem__) if found else None
+
+
+def level_from_stakeholders(session: Session, customer_id: str, participants: list[str]) -> str | None:
+    """The most senior known level among an activity's participants, when the caller gave none."""
+    return StakeholderLevels.load(session, customer_id).most_senior(customer_id, participants)
 
 
 def _insert_ignoring_duplicates(session: Session) -> Any:

@@ -12,10 +12,10 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from engagement.db import create_tables, make_engine, temporary_schema
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
-from tests.factories import Factory
+from tests.factories import local, Factory
 
 # CI (.ci/run sets HYPOTHESIS_PROFILE=ci) tries the same generated examples on every run, so main cannot
 # turn red by the luck of the draw; other runs draw new ones, and what they find becomes an @example.

@@ -8,8 +8,15 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from engagement.caller import Caller
 from engagement.db import session_scope
 from engagement.models import Activity, Csm, Customer, Stakeholder
+from engagement.service import EngagementService
+
+
+def local(service: EngagementService) -> Caller:
+    """The local user of the test store's settings, as of its fixed day (what the stdio server and the CLI ask as)."""
+    return Caller.local(service.settings)
 
 
 class Factory:

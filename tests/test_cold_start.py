@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from engagement.errors import database_trouble
 from engagement.settings import Settings
 from tests.servers import server_env
-from tools._common import database_trouble
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_AT_START = (

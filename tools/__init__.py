@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from mcp.server.mcpserver import MCPServer
 
-from engagement.engine import EngagementService
+from engagement.caller import Caller
+from engagement.service import EngagementService
 from tools import activities, customers, google, mcp_prompts, portfolio
+from tools._common import CallerOf
 
 
-def register_all(server: MCPServer, service: EngagementService) -> None:
-    portfolio.register(server, service)
-    customers.register(server, service)
-    activities.register(server, service)
-    google.register(server, service)
+def register_all(server: MCPServer, service: EngagementService, caller_of: CallerOf | None = None) -> None:
+    """Every tool on `server`; `caller_of` says who asks in each call (default: the local user, as of today)."""
+    who = caller_of or (lambda: Caller.local(service.settings))
+    portfolio.register(server, service, who)
+    customers.register(server, service, who)
+    activities.register(server, service, who)
+    google.register(server, service, who)
     mcp_prompts.register(server)

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from engagement.activities import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
-from engagement.engine import EngagementService
+from engagement.models import ActivityType, Direction, StakeholderLevel
 from engagement.schemas import LoggedActivity
-from tools._common import CustomerRef, caller_errors, description
+from engagement.service import EngagementService
+from tools._common import CallerOf, CustomerRef, description, tool_errors
 
 # Not idempotent in general: without an external_id each call stores a new touchpoint.
 WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False, openWorldHint=False)
 
 
-def register(server: MCPServer, service: EngagementService) -> None:
+def register(server: MCPServer, service: EngagementService, caller_of: CallerOf) -> None:
     @server.tool(name="log_activity", title="Log an activity", description=description("log_activity"), annotations=WRITE)
-    @caller_errors
+    @tool_errors
     def log_activity(
         customer: CustomerRef,
-        type: Annotated[
-            Literal["email", "meeting", "call", "qbr", "message", "event"], Field(description="Kind of touchpoint.")
-        ],
-        direction: Annotated[Literal["inbound", "outbound"], Field(description="outbound: we reached out.")],
+        type: Annotated[ActivityType, Field(description="Kind of touchpoint.")],
+        direction: Annotated[Direction, Field(description="outbound: we reached out.")],
         date: Annotated[
             str | None, Field(description="ISO 8601 date or date-time; default now. Not in the future.", max_length=40)
         ] = None,
@@ -35,7 +34,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
             Field(description="Customer-side contacts, emails preferred.", max_length=MAX_PARTICIPANTS),
         ] = None,
         stakeholder_level: Annotated[
-            Literal["executive", "champion", "user"] | None,
+            StakeholderLevel | None,
             Field(description="Most senior customer-side level; default from the known stakeholders."),
         ] = None,
         response_received: Annotated[
@@ -61,4 +60,4 @@ def register(server: MCPServer, service: EngagementService) -> None:
             "source": source,
             "external_id": external_id,
         }
-        return service.log_activity(customer, raw)
+        return service.log_activity(caller_of(), customer=customer, activity=raw)

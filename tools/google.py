@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 
-from engagement.engine import EngagementService
+from engagement.app import google_sync
 from engagement.google.report import SyncReport, SyncStatus
-from tools._common import READ_ONLY, CsmRef, caller_errors, description
+from engagement.service import EngagementService
+from tools._common import READ_ONLY, CallerOf, CsmRef, description, tool_errors
 
 if TYPE_CHECKING:
     from engagement.google.sync import GoogleSync
@@ -19,18 +20,12 @@ if TYPE_CHECKING:
 SYNC = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True)
 
 
-def register(server: MCPServer, service: EngagementService, sync: GoogleSync | None = None) -> None:
-    made: list[GoogleSync] = [sync] if sync is not None else []
-    lock = threading.Lock()
-
-    def runner() -> GoogleSync:
-        """The sync, made at the first Google tool call: its modules are not imported at start."""
-        with lock:
-            if not made:
-                from engagement.google.sync import GoogleSync
-
-                made.append(GoogleSync(service.engine, service.settings))
-            return made[0]
+def register(
+    server: MCPServer, service: EngagementService, caller_of: CallerOf, sync_of: Callable[[], GoogleSync] | None = None
+) -> None:
+    """`sync_of` gives the sync to run (default: the service's, made at the first Google tool call by
+    engagement.app, so its modules are not imported at start)."""
+    sync = sync_of or (lambda: google_sync(service))
 
     @server.tool(
         name="sync_google_workspace",
@@ -38,9 +33,9 @@ def register(server: MCPServer, service: EngagementService, sync: GoogleSync | N
         description=description("sync_google_workspace"),
         annotations=SYNC,
     )
-    @caller_errors
+    @tool_errors
     def sync_google_workspace(csm: CsmRef = None) -> SyncReport:
-        return runner().run(csm)
+        return sync().run(csm, caller_of())
 
     @server.tool(
         name="get_sync_status",
@@ -48,6 +43,6 @@ def register(server: MCPServer, service: EngagementService, sync: GoogleSync | N
         description=description("get_sync_status"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def get_sync_status() -> SyncStatus:
-        return runner().status()
+        return sync().status(caller_of())

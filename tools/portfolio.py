@@ -2,39 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from engagement.engine import EngagementService
 from engagement.schemas import CustomerSearch, LowEngagementCustomers, PortfolioEngagement, UncontactedCustomers
-from tools._common import READ_ONLY, CsmRef, Limit, Offset, PeriodToken, SegmentName, caller_errors, description
+from engagement.scoring import Category
+from engagement.service import EngagementService
+from tools._common import READ_ONLY, CallerOf, CsmRef, Limit, Offset, PeriodToken, SegmentName, description, tool_errors
 
 Score = Annotated[float | None, Field(description="Score bound, 0-100.", ge=0, le=100)]
 
 
-def register(server: MCPServer, service: EngagementService) -> None:
+def register(server: MCPServer, service: EngagementService, caller_of: CallerOf) -> None:
     @server.tool(
         name="get_portfolio_engagement",
         title="Portfolio engagement",
         description=description("get_portfolio_engagement"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def get_portfolio_engagement(
         csm_id: CsmRef = None,
         period: PeriodToken = None,
         segment: SegmentName = None,
         min_score: Score = None,
         max_score: Score = None,
-        category: Annotated[
-            Literal["high", "healthy", "low", "at_risk"] | None, Field(description="Only this category.")
-        ] = None,
+        category: Annotated[Category | None, Field(description="Only this category.")] = None,
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> PortfolioEngagement:
-        return service.portfolio(csm_id, period, segment, min_score, max_score, category, limit, offset)
+        return service.portfolio(
+            caller_of(), csm=csm_id, period=period, segment=segment, min_score=min_score, max_score=max_score,
+            category=category, limit=limit, offset=offset,
+        )
 
     @server.tool(
         name="find_uncontacted_customers",
@@ -42,7 +44,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
         description=description("find_uncontacted_customers"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def find_uncontacted_customers(
         days: Annotated[int, Field(description="Silent for at least this many days, 1-3650.", ge=1, le=3650)] = 30,
         csm_id: CsmRef = None,
@@ -50,7 +52,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> UncontactedCustomers:
-        return service.uncontacted(days, csm_id, segment, limit, offset)
+        return service.uncontacted(caller_of(), days=days, csm=csm_id, segment=segment, limit=limit, offset=offset)
 
     @server.tool(
         name="find_low_engagement_customers",
@@ -58,7 +60,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
         description=description("find_low_engagement_customers"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def find_low_engagement_customers(
         period: PeriodToken = None,
         csm_id: CsmRef = None,
@@ -67,7 +69,9 @@ def register(server: MCPServer, service: EngagementService) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> LowEngagementCustomers:
-        return service.low_engagement(period, csm_id, segment, threshold, limit, offset)
+        return service.low_engagement(
+            caller_of(), period=period, csm=csm_id, segment=segment, threshold=threshold, limit=limit, offset=offset
+        )
 
     @server.tool(
         name="search_customers",
@@ -75,10 +79,10 @@ def register(server: MCPServer, service: EngagementService) -> None:
         description=description("search_customers"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def search_customers(
         query: Annotated[str, Field(description="Part of a customer's name or id.", max_length=200)],
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> CustomerSearch:
-        return service.search(query, limit, offset)
+        return service.search(caller_of(), query=query, limit=limit, offset=offset)

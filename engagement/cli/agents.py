@@ -15,8 +15,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from engagement.cli.common import errors, user_errors
-from engagement.settings import Settings
+from engagement.cli.common import errors, load, user_errors
 
 if TYPE_CHECKING:
     from agents.bridge import ToolCall
@@ -120,7 +119,7 @@ def ask(
     from agents.connect import open_conversation
 
     async def run() -> bool:
-        async with open_conversation(Settings(), agent=agent) as conversation:
+        async with open_conversation(load(), agent=agent) as conversation:
             return await _answer(conversation, question, Terminal(verbose))
 
     if not _interruptible(run):
@@ -137,7 +136,7 @@ def chat(agent: AgentOption = None, verbose: VerboseOption = False) -> None:
 
     async def run() -> bool:
         terminal = Terminal(verbose)
-        async with open_conversation(Settings(), agent=agent) as conversation:
+        async with open_conversation(load(), agent=agent) as conversation:
             errors.print(Text("Ask about your customers; Ctrl-D ends the conversation.", style="dim"))
             while (question := await asyncio.to_thread(_read_question)) is not None:
                 if question.strip():

@@ -1,58 +1,88 @@
-"""What every command module shares: the stderr console, user-error handling, the service."""
+"""What every command module shares: the stderr console, the one error mapping as exit codes, the service."""
 
 from __future__ import annotations
 
 import functools
 import logging
-import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-import psycopg
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy.exc import SQLAlchemyError
+from rich.markup import escape
 
-from engagement.errors import EngagementError
+from engagement.caller import Caller
+from engagement.errors import fault_of
 from engagement.settings import Settings
 
 if TYPE_CHECKING:
-    from engagement.engine import EngagementService
+    from engagement.service import EngagementService
 
 errors = Console(stderr=True)
-logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Bad input, bad settings or a failing database: a red message and exit code 1, never a traceback."""
+    """Any failure as one red message and exit code 1, never a traceback (engagement.errors.fault_of):
+    bad input or settings say what is accepted; a database failure or our own bug says that nothing the
+    command wrote was kept (every write is one transaction) and gives the reference of the logged details."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
-        except (EngagementError, ValidationError) as exc:
-            errors.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)  # no line breaks inside paths
-            raise typer.Exit(1) from exc
-        except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:  # bulk paths use the drivers directly
-            # Every write is one transaction, so a failure means nothing of this command was kept.
-            # The class names the fault; the message would carry the statement and its host.
-            logger.debug("database error in %s", fn.__name__, exc_info=True)
-            errors.print(
-                f"[red]Database error[/red] ({type(exc).__name__}): the command stopped and nothing it wrote was "
-                "kept. Check the database (ENGAGEMENT_DATABASE_URL) and run it again.",
-                highlight=False,
-                soft_wrap=True,
-            )
+        except typer.Exit:
+            raise
+        except Exception as exc:
+            fault = fault_of(exc, f"command {fn.__name__}")
+            if fault.callers:
+                message = f"[red]Error:[/red] {escape(fault.message)}"
+            else:
+                message = (
+                    f"[red]Error:[/red] {escape(fault.message)} The command stopped and nothing it wrote was kept; "
+                    "set ENGAGEMENT_LOG_LEVEL=DEBUG to see the details."
+                )
+            errors.print(message, highlight=False, soft_wrap=True)  # no line breaks inside paths
             raise typer.Exit(1) from exc
 
     return wrapper
 
 
-def open_service() -> EngagementService:
-    """The engine over the configured store; imported late so `--help` stays fast."""
-    from server import create_service
+def log_to_stderr(settings: Settings) -> None:
+    """Log lines to stderr at the configured level, tracebacks only at DEBUG where someone asked for them
+    (unless logging is set up already, as when the commands run inside another program or a test)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler()
+    if settings.log_level != "DEBUG":
+        handler.addFilter(_without_traceback)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
 
-    return create_service(Settings())
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    record.exc_info, record.exc_text = None, None
+    return True
+
+
+def load() -> Settings:
+    """The settings from the environment (a bad value is a clear error), with logging set from them."""
+    from engagement.app import load_settings
+
+    settings = load_settings()
+    log_to_stderr(settings)
+    return settings
+
+
+def open_service() -> EngagementService:
+    """The service over the configured store; imported late so `--help` stays fast."""
+    from engagement.app import create_service
+
+    return create_service(load())
+
+
+def local_caller(service: EngagementService) -> Caller:
+    """Whoever runs the command: the configured user, as of today (or ENGAGEMENT_AS_OF)."""
+    return Caller.local(service.settings)

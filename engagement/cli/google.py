@@ -13,9 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from engagement.cli.common import errors, open_service, user_errors
+from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.errors import EngagementError
-from engagement.settings import Settings
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -60,9 +59,9 @@ def auth_google(
     """
     from engagement.db import session_scope
     from engagement.google.auth import CredentialStore, load_json_file, run_installed_app_flow
-    from engagement.store import find_csm
+    from engagement.lookup import find_csm
 
-    settings = Settings()
+    settings = load()
     store = CredentialStore(settings.resolved_google_credentials_dir())
     if service_account is not None:
         path = store.save_service_account(load_json_file(service_account))
@@ -74,7 +73,7 @@ def auth_google(
         raise EngagementError("Give --client-secrets client_secret.json (browser consent) or --from-file token.json.")
     service = open_service()
     with session_scope(service.engine) as session:
-        found = find_csm(session, csm)
+        found = find_csm(session, csm, local_caller(service))
     if from_file is not None:
         info = load_json_file(from_file)
     else:
@@ -121,12 +120,13 @@ def sync(
 
     Example: engagement sync --every 15m
     """
-    from engagement.google.sync import GoogleSync, run_every
+    from engagement.app import google_sync
+    from engagement.google.sync import run_every
 
     if once and every:
         raise EngagementError("Give --once or --every, not both.")
     service = open_service()
-    runner = GoogleSync(service.engine, service.settings)
+    runner = google_sync(service)
     if every is None:
         report = runner.run(csm)
         _print_report(report, as_json)
@@ -155,7 +155,7 @@ def domain_add(
     from engagement.google.domains import map_domain
 
     service = open_service()
-    row = map_domain(service.engine, domain, customer, service.settings.google_internal_domains)
+    row = map_domain(service.engine, domain, customer, local_caller(service), service.settings.google_internal_domains)
     console.print(f"{row.domain} -> {row.customer_id}. The next sync attributes new mail from it.")
 
 

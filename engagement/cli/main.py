@@ -12,10 +12,9 @@ from rich.console import Console
 
 from engagement.cli import views
 from engagement.cli.agents import ask, chat
-from engagement.cli.common import errors, open_service, user_errors
+from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
-from engagement.settings import Settings
 
 app = typer.Typer(
     help="Customer engagement metrics: load data, see the report, serve it to Claude over MCP.",
@@ -50,7 +49,7 @@ def demo(
 
     service = open_service()
     with console.status("Generating 12 months of touchpoints..."):
-        summary = load_demo(service.engine, as_of=service.as_of(), seed=seed, reset=reset)
+        summary = load_demo(service.engine, as_of=local_caller(service).as_of, seed=seed, reset=reset)
     if as_json:
         _print_json(summary)
         return
@@ -74,7 +73,7 @@ def import_(
     from engagement.importer import import_csv
 
     service = open_service()
-    report = import_csv(service.engine, kind, file, as_of=service.as_of(), strict=strict)
+    report = import_csv(service.engine, kind, file, as_of=local_caller(service).as_of, strict=strict)
     if as_json:
         _print_json(report)
     else:
@@ -97,7 +96,7 @@ def report(
     Example: engagement report --period last_quarter --segment Enterprise
     """
     service = open_service()
-    result = service.portfolio(csm=csm, period=period, segment=segment, limit=limit)
+    result = service.portfolio(local_caller(service), csm=csm, period=period, segment=segment, limit=limit)
     if as_json:
         _print_json(result)
         return
@@ -116,8 +115,9 @@ def customer(
     Example: engagement customer "Acme Corp"
     """
     service = open_service()
-    detail = service.customer(name, period)
-    trend = service.trends(detail.customer_id, 6, "month")
+    caller = local_caller(service)
+    detail = service.customer(caller, ref=name, period=period)
+    trend = service.trends(caller, ref=detail.customer_id)
     if as_json:
         _print_json(detail)
         return
@@ -143,7 +143,7 @@ def db_upgrade() -> None:
     """
     from engagement.db import current_revision, make_engine, migrate
 
-    settings = Settings()
+    settings = load()
     engine = make_engine(settings.resolved_database_url())
     before = current_revision(engine)
     migrate(engine)
@@ -170,7 +170,7 @@ def serve(
             "every customer and log activities. Listen on 127.0.0.1 (the default) and put a TLS reverse proxy "
             "with its own authentication in front to share it."
         )
-    from server import create_server
+    from tools.server import create_server
 
     errors.print(f"Serving MCP over streamable HTTP at http://{host}:{port}/mcp (Ctrl+C stops)", markup=False)
-    create_server(Settings()).run("streamable-http", host=host, port=port, transport_security=transport_security(host, port))
+    create_server(load()).run("streamable-http", host=host, port=port, transport_security=transport_security(host, port))

@@ -56,7 +56,7 @@ def http_status(error: Exception) -> int:
 
 
 @dataclass
-class Caller:
+class ApiCaller:
     """Runs API requests with exponential backoff (1, 2, 4, ... s plus jitter) on 429, 5xx and rate-limit 403s."""
 
     sleep: Sleep = time.sleep

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engagement.google.api import Caller, http_status
+from engagement.google.api import ApiCaller, http_status
 
 QBR = re.compile(r"\bqbrs?\b|quarterly business review", re.IGNORECASE)
 NOT_MEETINGS = frozenset({"outOfOffice", "focusTime", "workingLocation", "birthday"})
@@ -112,7 +112,7 @@ def parse_event(event: dict[str, Any]) -> Meeting:
 class CalendarReader:
     """Reads the `primary` calendar through a calendar v3 service."""
 
-    def __init__(self, service: Any, caller: Caller, calendar_id: str = "primary") -> None:
+    def __init__(self, service: Any, caller: ApiCaller, calendar_id: str = "primary") -> None:
         self.events = service.events()
         self.caller = caller
         self.calendar_id = calendar_id

@@ -7,11 +7,12 @@ import re
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from engagement.caller import Caller
 from engagement.db import session_scope
 from engagement.errors import EngagementError
 from engagement.google.attribution import FREE_MAIL, Directory
+from engagement.lookup import find_customer
 from engagement.models import CustomerDomain
-from engagement.store import find_customer
 
 DOMAIN = re.compile(r"^(?=.{3,253}$)([a-z0-9](-?[a-z0-9])*\.)+[a-z]{2,63}$")
 
@@ -25,8 +26,8 @@ def normalize_domain(value: str) -> str:
     return domain
 
 
-def map_domain(engine: Engine, domain: str, customer: str, internal_domains: str = "") -> CustomerDomain:
-    """Attribute mail and meetings with people at `domain` (and its subdomains) to `customer`."""
+def map_domain(engine: Engine, domain: str, customer: str, caller: Caller, internal_domains: str = "") -> CustomerDomain:
+    """Attribute mail and meetings with people at `domain` (and its subdomains) to `customer` (one the caller may see)."""
     name = normalize_domain(domain)
     if name in FREE_MAIL:
         raise EngagementError(
@@ -35,7 +36,7 @@ def map_domain(engine: Engine, domain: str, customer: str, internal_domains: str
     with session_scope(engine) as session:
         if Directory.load(session, internal_domains).is_internal(f"x@{name}"):
             raise EngagementError(f"{name} is one of our own domains; only customer domains can be mapped.")
-        target = find_customer(session, customer)
+        target = find_customer(session, customer, caller)
         row = session.get(CustomerDomain, name) or CustomerDomain(domain=name, customer_id=target.id)
         row.customer_id = target.id
         session.add(row)

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engagement.google.api import Caller, http_status
+from engagement.google.api import ApiCaller, http_status
 from engagement.google.attribution import is_no_reply, parse_addresses
 
 # The headers a metadata read asks for: addressing, threading, and the marks of automated mail.
@@ -105,7 +105,7 @@ def parse_message(resource: dict[str, Any]) -> Mail:
 class GmailReader:
     """Reads one mailbox (`me`) through a gmail v1 service; `known` holds ids already read from it."""
 
-    def __init__(self, service: Any, caller: Caller) -> None:
+    def __init__(self, service: Any, caller: ApiCaller) -> None:
         self.service = service
         self.caller = caller
         self.users = service.users()

@@ -11,13 +11,12 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, or_, select
 
-from engagement.engine import EngagementService
 from engagement.google.attribution import Directory
 from engagement.google.calendar import Meeting, parse_event
 from engagement.google.gmail import Mail
 from engagement.google.report import Tally
 from engagement.models import Activity, SyncedEvent, SyncedMessage, SyncSource
-from engagement.store import insert_activity
+from engagement.store import insert_activity, level_from_stakeholders
 
 MAX_SUBJECT = 500
 MAX_RESPONSE_HOURS = 24 * 366
@@ -60,7 +59,7 @@ def write_mail(session: Session, source: SyncSource, directory: Directory, mails
         tally.attributed += 1
         direction = "outbound" if directory.is_internal(mail.sender) else "inbound"
         external_id = (mail.message_id or f"gmail:{source.account}:{mail.gmail_id}")[:512]
-        level = EngagementService.level_from_stakeholders(session, attribution.customer_id, attribution.participants)
+        level = level_from_stakeholders(session, attribution.customer_id, attribution.participants)
         fields: dict[str, Any] = {
             "type": "email",
             "direction": direction,
@@ -191,7 +190,7 @@ def _meeting_fields(
         "date": meeting.start,
         "duration_minutes": meeting.minutes,
         "participants": participants[:100],
-        "stakeholder_level": EngagementService.level_from_stakeholders(session, attribution.customer_id, participants),
+        "stakeholder_level": level_from_stakeholders(session, attribution.customer_id, participants),
         "response_received": None,
         "subject": _subject(meeting.title),
         "source": "calendar",

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from engagement.caller import Caller
 from engagement.db import session_scope
-from engagement.google.api import Api, Caller, GoogleApiError, ServiceFactory, Sleep, default_service_factory
+from engagement.google.api import Api, ApiCaller, GoogleApiError, ServiceFactory, Sleep, default_service_factory
 from engagement.google.attribution import Directory
 from engagement.google.auth import Account, CredentialStore
 from engagement.google.calendar import CalendarReader
@@ -34,7 +35,7 @@ from engagement.google.report import (
 )
 from engagement.models import Csm, SyncSource
 from engagement.settings import Settings
-from engagement.store import find_csm
+from engagement.lookup import find_csm
 
 logger = logging.getLogger(__name__)
 KINDS: tuple[Api, ...] = ("gmail", "calendar")
@@ -80,20 +81,23 @@ class GoogleSync:
         self.credentials = credentials or CredentialStore(settings.resolved_google_credentials_dir())
         self._lock = threading.Lock()  # the loop and a tool call in one process never sync the same source twice
 
-    def _csms(self, csm: str | None) -> list[tuple[str, str]]:
+    def _csms(self, csm: str | None, caller: Caller | None) -> list[tuple[str, str]]:
+        """(id, email) of the CSM named, or of every CSM the caller may see (None: a local job sees all)."""
+        everyone = Caller(as_of=self.now().date()) if caller is None else caller
         with session_scope(self.engine) as session:
             if csm is not None and csm.strip().lower() != "all":
-                found = find_csm(session, csm)
+                found = find_csm(session, csm, everyone)
                 return [(found.id, found.email)]
-            return [(c.id, c.email) for c in session.exec(select(Csm).order_by(Csm.id)).all()]
+            rows = session.exec(select(Csm).order_by(Csm.id)).all()
+            return [(c.id, c.email) for c in rows if everyone.may_see(c.id)]
 
-    def _caller(self) -> Caller:
-        return Caller() if self.sleep is None else Caller(sleep=self.sleep)
+    def _caller(self) -> ApiCaller:
+        return ApiCaller() if self.sleep is None else ApiCaller(sleep=self.sleep)
 
-    def run(self, csm: str | None = None) -> SyncReport:
-        """Sync every connected CSM (or one CSM by id or email) and report what changed."""
+    def run(self, csm: str | None = None, caller: Caller | None = None) -> SyncReport:
+        """Sync every connected CSM the caller may see (or one CSM by id or email) and report what changed."""
         started = self.now()
-        csms = self._csms(csm)
+        csms = self._csms(csm, caller)
         accounts = self.credentials.accounts(csms)
         connected = {a.csm_id for a in accounts}
         runs: list[SourceRun] = []
@@ -198,13 +202,18 @@ class GoogleSync:
         except Exception:
             logger.exception("Could not record the failed %s sync of %s", kind, account.csm_id)
 
-    def status(self) -> SyncStatus:
-        """Per mailbox and calendar: last run, last success, cursor age, last counts and error."""
+    def status(self, caller: Caller | None = None) -> SyncStatus:
+        """Per mailbox and calendar of the CSMs the caller may see: last run, last success, cursor age,
+        last counts and error."""
         now = self.now()
-        csms = self._csms(None)
+        csms = self._csms(None, caller)
+        visible = {csm_id for csm_id, _ in csms}
         connected = {a.csm_id for a in self.credentials.accounts(csms)}
         with session_scope(self.engine) as session:
-            rows = session.exec(select(SyncSource).order_by(SyncSource.csm_id, SyncSource.kind)).all()
+            rows = [
+                r for r in session.exec(select(SyncSource).order_by(SyncSource.csm_id, SyncSource.kind)).all()
+                if r.csm_id in visible
+            ]
         sources = [
             SourceStatus(
                 csm_id=r.csm_id,

@@ -7,15 +7,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from engagement.db import read_scope
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.freshness import current_version
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
-from tests.factories import Factory
+from tests.factories import local, Factory
 
 
 def scores(service: EngagementService, period: str | None = None) -> dict[str, tuple[float, str, float]]:
-    answer = service.portfolio(csm="all", period=period, limit=500)
+    answer = service.portfolio(local(service), csm="all", period=period, limit=500)
     return {r.customer_id: (r.engagement_score, r.trend, r.change_from_last_period) for r in answer.customers}
 
 
@@ -38,7 +38,8 @@ def test_logged_activity_shows_in_the_next_portfolio_answer(
     before = scores(service)
     scores(service, "last_30_days")  # a second cached period, patched too
 
-    service.log_activity("acme", {"type": "meeting", "direction": "outbound", "date": "2026-11-24", "duration_minutes": 60})
+    meeting = {"type": "meeting", "direction": "outbound", "date": "2026-11-24", "duration_minutes": 60}
+    service.log_activity(local(service), customer="acme", activity=meeting)
 
     after = scores(service)
     # 4 meetings, 150 min, contact today: 7.5 + 12 + 80*.25 + 25*.15 + 11.25 + 10
@@ -82,8 +83,8 @@ def test_logging_the_same_activity_twice_keeps_the_cache_exact(
     scores(service)
     call = {"type": "call", "direction": "outbound", "date": "2026-11-20", "external_id": "crm-1"}
 
-    first = service.log_activity("acme", call)
-    second = service.log_activity("acme", call)
+    first = service.log_activity(local(service), customer="acme", activity=call)
+    second = service.log_activity(local(service), customer="acme", activity=call)
 
     assert (first.created, second.created) == (True, False)
     assert scores(service) == scores(fresh(engine, settings))
@@ -101,7 +102,8 @@ def test_a_logged_activity_of_any_date_keeps_every_cached_period_and_its_trend_e
     for period in periods:
         scores(service, period)
 
-    service.log_activity("acme", {"type": "meeting", "direction": "outbound", "date": date, "duration_minutes": 90})
+    meeting = {"type": "meeting", "direction": "outbound", "date": date, "duration_minutes": 90}
+    service.log_activity(local(service), customer="acme", activity=meeting)
 
     for period in periods:
         assert scores(service, period) == scores(fresh(engine, settings), period), period

@@ -17,11 +17,12 @@ from sqlmodel import SQLModel, col, select
 
 from engagement.db import create_tables, make_engine, session_scope, temporary_schema
 from engagement.demo import DemoSummary, load_demo
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.errors import EngagementError
 from engagement.models import Activity, Csm, Customer, Stakeholder
 from engagement.scoring import CATEGORIES, load_scoring_config
 from engagement.settings import Settings
+from tests.factories import local
 from tests.conftest import AS_OF, BACKENDS, POSTGRES_URL
 
 ORDER: list[tuple[type[SQLModel], tuple[Any, ...]]] = [
@@ -152,17 +153,17 @@ def test_portfolio_is_a_team_of_four_csms_and_a_manager_with_48_customers(demo: 
     assert len({c["email"].split("@")[1] for c in csms}) == 1
     assert {c["csm_id"] for c in customers} == {c["id"] for c in csms} - {managers[0]["id"]}
     assert {c["status"] for c in customers} == {"active", "renewed", "churned"}
-    team = demo.service.portfolio(csm=managers[0]["id"], limit=500)
+    team = demo.service.portfolio(local(demo.service), csm=managers[0]["id"], limit=500)
     assert team.page.total == sum(c["status"] != "churned" for c in customers)
 
 
 def test_every_category_is_present_this_quarter_and_each_csm_has_a_mix(demo: Demo) -> None:
-    portfolio = demo.service.portfolio(limit=500)
+    portfolio = demo.service.portfolio(local(demo.service), limit=500)
 
     assert all(count.count > 0 for count in portfolio.summary.categories)
     assert {c.category for c in portfolio.customers} == set(CATEGORIES)
     for csm_id in {c.csm_id for c in portfolio.customers}:
-        own = demo.service.portfolio(csm=csm_id, limit=500)
+        own = demo.service.portfolio(local(demo.service), csm=csm_id, limit=500)
         assert len({c.category for c in own.customers}) >= 3, csm_id
     assert {"improving", "declining"} <= {c.trend for c in portfolio.customers}
 
@@ -172,8 +173,8 @@ def test_never_contacted_customers_score_zero_and_come_first_in_uncontacted(demo
         contacted = set(session.exec(select(Activity.customer_id).distinct()).all())
         never = {c for c in session.exec(select(Customer.id)).all() if c not in contacted}
 
-    uncontacted = demo.service.uncontacted(limit=500).customers
-    scores = {c.customer_id: c.engagement_score for c in demo.service.portfolio(limit=500).customers}
+    uncontacted = demo.service.uncontacted(local(demo.service), limit=500).customers
+    scores = {c.customer_id: c.engagement_score for c in demo.service.portfolio(local(demo.service), limit=500).customers}
 
     assert 2 <= len(never) <= 3
     assert {c.customer_id for c in uncontacted[: len(never)]} == never
@@ -214,7 +215,7 @@ def test_activities_involve_the_customers_own_stakeholders(demo: Demo) -> None:
 
 
 def test_health_scores_follow_engagement(demo: Demo) -> None:
-    portfolio = demo.service.portfolio(limit=500).customers
+    portfolio = demo.service.portfolio(local(demo.service), limit=500).customers
     health = {c["id"]: c["health_score"] for c in dump(demo.engine)["Customer"]}
 
     engagement = [c.engagement_score for c in portfolio]
@@ -227,7 +228,7 @@ def test_churned_customers_were_less_engaged_before_renewal_than_renewed_ones(de
     for c in customers:
         if c["status"] in before:
             month = c["renewal_date"].replace(day=1) - dt.timedelta(days=1)
-            score = demo.service.customer(c["id"], period=f"{month:%Y-%m}").score.engagement_score
+            score = demo.service.customer(local(demo.service), ref=c["id"], period=f"{month:%Y-%m}").score.engagement_score
             before[c["status"]].append(score)
 
     assert len(before["churned"]) >= 3 and len(before["renewed"]) >= 3

@@ -6,16 +6,17 @@ import pytest
 
 from engagement import store
 from engagement.db import read_scope
-from engagement.engine import EngagementService
-from engagement.periods import previous_period
-from tests.factories import Factory
+from engagement.periods import previous_period, resolve_period
+from engagement.scope import EVERYONE
+from engagement.service import EngagementService
+from tests.factories import Factory, local
 
 
 def test_spec_example_one_scores_56_8_low(service: EngagementService, factory: Factory) -> None:
     factory.customer("acme", "Acme Corp")
     factory.spec_example_one("acme")
 
-    detail = service.customer("Acme Corp")
+    detail = service.customer(local(service), ref="Acme Corp")
 
     components = detail.score.components
     assert (components.email_volume, components.email_response, components.meeting_frequency) == (50, 60, 60)
@@ -31,7 +32,7 @@ def test_spec_example_one_scores_56_8_low(service: EngagementService, factory: F
 def test_customer_never_contacted_scores_zero_at_risk(service: EngagementService, factory: Factory) -> None:
     factory.customer("quiet", "Quiet Ltd")
 
-    detail = service.customer("quiet")
+    detail = service.customer(local(service), ref="quiet")
 
     assert detail.score.engagement_score == 0.0
     assert detail.score.category == "at_risk"
@@ -47,7 +48,7 @@ def test_spec_example_three_scores_100_high(service: EngagementService, factory:
         factory.activity("star", f"2026-11-{10 + i:02d}T09:00:00", type="meeting", duration_minutes=120, participants=people)
     factory.activity("star", "2026-11-24T08:00:00", type="call")
 
-    detail = service.customer("star")
+    detail = service.customer(local(service), ref="star")
 
     assert detail.score.engagement_score == 100.0
     assert detail.score.category == "high"
@@ -61,10 +62,10 @@ def test_portfolio_and_detail_agree(service: EngagementService, factory: Factory
     factory.customer("quiet", "Quiet Ltd")
     factory.activity("quiet", "2026-08-01T09:00:00", type="call", direction="inbound")
 
-    portfolio = service.portfolio(period=period)
+    portfolio = service.portfolio(local(service), period=period)
 
     for row in portfolio.customers:
-        detail = service.customer(row.customer_id, period=period)
+        detail = service.customer(local(service), ref=row.customer_id, period=period)
         assert (row.engagement_score, row.category, row.trend) == (
             detail.score.engagement_score,
             detail.score.category,
@@ -81,8 +82,8 @@ def test_last_contact_at_one_instant_is_the_activity_stored_last(service: Engage
     factory.activity("beta", "2026-11-20T09:00:00", type="call")
     factory.activity("beta", "2026-11-25T09:00:00", type="email")  # after the as-of date: not yet
 
-    detail = service.customer("acme")
-    silent = {row.customer_id: row for row in service.uncontacted(days=1).customers}
+    detail = service.customer(local(service), ref="acme")
+    silent = {row.customer_id: row for row in service.uncontacted(local(service), days=1).customers}
 
     assert detail.last_contact is not None and detail.last_contact.type == "meeting"
     assert (silent["acme"].last_contact_type, silent["beta"].last_contact_type) == ("meeting", "call")
@@ -106,12 +107,11 @@ def test_the_previous_score_equals_the_previous_period_scored_on_its_own(
     factory.activity("late", "2026-10-25T08:00:00", type="meeting")
     factory.activity("late", "2026-05-05T08:00:00", type="email")
     factory.customer("never", "Never Co")
-    everyone = store.Scope("everyone", include_churned=True)
-    period = service.period("this_month")  # the previous period: 2026-10-01..24
+    period = resolve_period("this_month", local(service).as_of)  # the previous period: 2026-10-01..24
 
     with read_scope(service.engine) as session:
-        table = service.score_scope(session, everyone, period)
-        alone = service.score_scope(session, everyone, previous_period(period))
+        table = service.scorer.score(session, EVERYONE, period)
+        alone = service.scorer.score(session, EVERYONE, previous_period(period))
 
     assert table.ids.tolist() == alone.ids.tolist() == ["acme", "late", "never", "quiet"]
     assert table["previous_score"].tolist() == alone["engagement_score"].tolist()

@@ -13,13 +13,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from engagement import importer
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.errors import EngagementError
 from engagement.freshness import current_version
 from engagement.importer import import_csv
 from engagement.models import Activity, Csm, Customer, Stakeholder
 from tests.conftest import AS_OF
-from tests.factories import Factory
+from tests.factories import local, Factory
 
 ACTIVITY_HEADER = "customer,type,direction,date,duration_minutes,participants,response_received,external_id\n"
 
@@ -192,7 +192,7 @@ def test_imported_activities_give_spec_example_one_score(
     report = import_csv(engine, "activities", path, as_of=AS_OF)
 
     assert (report.rows_read, report.imported, report.unchanged, report.rejected) == (13, 13, 0, [])
-    detail = service.customer("acme")
+    detail = service.customer(local(service), ref="acme")
     assert detail.score.engagement_score == 56.8
     assert detail.activities.emails_sent == 10 and detail.activities.meetings_held == 3
     assert detail.quality.response_rate == 0.6 and detail.quality.stakeholders_engaged == 3

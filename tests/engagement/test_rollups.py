@@ -14,11 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.importer import import_csv
 from engagement.models import Activity, ActivityDay, ActivityPersonMonth
 from tests.conftest import AS_OF
-from tests.factories import Factory
+from tests.factories import local, Factory
 
 FLOATS = ("meeting_minutes", "response_hours")
 
@@ -104,8 +104,8 @@ def test_the_rollups_follow_every_kind_of_write(
     factory.activity("beta", "2026-10-31T12:00:00", type="message", participants=["DEE@beta.test"])
     assert_rollups_match(engine)
 
-    service.log_activity("beta", {"type": "email", "direction": "inbound", "date": "2026-10-31T18:00:00",
-                                  "participants": ["eve@beta.test"]})
+    mail = {"type": "email", "direction": "inbound", "date": "2026-10-31T18:00:00", "participants": ["eve@beta.test"]}
+    service.log_activity(local(service), customer="beta", activity=mail)
     assert_rollups_match(engine)
 
     report = import_csv(engine, "activities", write_csv(tmp_path / "a.csv", [

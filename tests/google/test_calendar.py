@@ -6,7 +6,8 @@ import urllib.parse
 
 from sqlalchemy.engine import Engine
 
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
+from tests.factories import local
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness, activities, snapshot
 
@@ -56,7 +57,7 @@ def test_first_calendar_sync_stores_meetings_in_utc_and_skips_what_is_not_one(
     assert [u.domain for u in report.unmatched] == ["hooli.test"]
     params = urllib.parse.parse_qs(urllib.parse.urlparse(google.uris("casey", "calendar")[0]).query)
     assert params["singleEvents"] == ["true"] and params["timeMin"] == ["2026-05-28T12:00:00Z"]
-    detail = service.customer("acme")
+    detail = service.customer(local(service), ref="acme")
     assert detail.activities.meetings_held == 3 and detail.activities.meeting_minutes == 120
     assert detail.activities.qbrs_completed == 0  # the QBR on 2 December has not happened yet
 

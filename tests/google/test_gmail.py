@@ -6,7 +6,8 @@ import urllib.parse
 
 from sqlalchemy.engine import Engine
 
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
+from tests.factories import local
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness, activities, snapshot
 
@@ -65,7 +66,7 @@ def test_first_sync_stores_customer_mail_and_skips_internal_automated_and_unknow
     uris = google.uris("casey", "gmail")
     assert "after:" in query(uris[1])["q"][0]
     assert "format=metadata" in google.bodies("casey", "gmail")[2]  # one batch of metadata reads
-    detail = service.customer("acme")
+    detail = service.customer(local(service), ref="acme")
     assert (detail.activities.emails_sent, detail.activities.emails_received) == (1, 1)
     assert detail.quality.response_rate == 1.0 and detail.quality.avg_response_time_hours == 3.5
     assert detail.quality.stakeholders_engaged == 2 and detail.quality.executive_touchpoints == 2
@@ -77,7 +78,7 @@ def test_reply_in_a_later_sync_updates_the_earlier_email_and_a_quiet_run_writes_
     first_sync(google, g.message("m1", "t1", CASEY, ANA, "2026-11-20T09:00:00", labels=("SENT",)))
     google.run()
     assert activities(engine)[0].response_received is False
-    assert service.customer("acme").quality.response_rate == 0.0
+    assert service.customer(local(service), ref="acme").quality.response_rate == 0.0
 
     google.gmail("casey", g.history("5004", ("m2", "t1")),
                  g.batch(g.message("m2", "t1", ANA, CASEY, "2026-11-21T15:00:00", reply_to_id="m1")))  # fmt: skip
@@ -87,7 +88,7 @@ def test_reply_in_a_later_sync_updates_the_earlier_email_and_a_quiet_run_writes_
     assert (second.new, second.updated, second.sources[0].mode) == (1, 1, "incremental")
     replied = activities(engine)[0]
     assert (replied.response_received, replied.response_time_hours) == (True, 30.0)
-    assert service.customer("acme").quality.response_rate == 1.0
+    assert service.customer(local(service), ref="acme").quality.response_rate == 1.0
     assert google.cursor("casey", "gmail") == "5004"
 
     before = snapshot(engine)

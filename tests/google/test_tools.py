@@ -9,7 +9,8 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 
 import tools
-from engagement.engine import EngagementService
+from engagement.caller import Caller
+from engagement.service import EngagementService
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness
 from tests.google.test_gmail import ANA, CASEY, first_sync
@@ -27,9 +28,10 @@ def anyio_backend() -> str:
 @pytest.fixture
 async def client(service: EngagementService, google: Harness) -> AsyncIterator[Client]:
     server = MCPServer("test")
+    local = lambda: Caller.local(service.settings)  # noqa: E731
     for module in (tools.portfolio, tools.customers, tools.activities):
-        module.register(server, service)
-    google_tools.register(server, service, sync=google.sync)
+        module.register(server, service, local)
+    google_tools.register(server, service, local, sync_of=lambda: google.sync)
     async with Client(server) as connected:
         yield connected
 

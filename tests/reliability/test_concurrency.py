@@ -18,14 +18,14 @@ from sqlalchemy.engine import Engine
 
 from engagement import db
 from engagement.db import make_engine
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.importer import import_csv
 from engagement.models import Activity
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 from server import create_server
 from tests.conftest import AS_OF
-from tests.factories import Factory
+from tests.factories import local, Factory
 from tests.reliability.conftest import http_server, tool_error_text
 
 WRITERS = 8
@@ -195,7 +195,7 @@ def import_file(tmp_path: Path, per_customer: int = 8) -> Path:
 
 
 def portfolio_rows(service: EngagementService) -> dict[str, dict[str, Any]]:
-    answer = service.portfolio(csm="all", limit=500)
+    answer = service.portfolio(local(service), csm="all", limit=500)
     return {row.customer_id: row.model_dump() for row in answer.customers}
 
 

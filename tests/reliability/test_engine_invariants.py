@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, example, given, settings as hypothesis_setti
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.models import ACTIVITY_TYPES, DIRECTIONS, STAKEHOLDER_LEVELS, Activity
 from engagement.scoring import COMPONENTS, load_scoring_config
 from engagement.settings import Settings
-from tests.factories import Factory
+from tests.factories import local, Factory
 
 EXAMPLES = 20
 CUSTOMERS = ("alpha", "beta", "gamma")
@@ -87,11 +87,12 @@ def test_scores_are_bounded_weighted_sums_and_the_portfolio_agrees_with_each_cus
     service = EngagementService(engine, settings, load_scoring_config())
     weights = service.scoring.weights.model_dump()
 
-    portfolio = {row.customer_id: row for row in service.portfolio(csm="all", period=period, limit=500).customers}
+    answer = service.portfolio(local(service), csm="all", period=period, limit=500)
+    portfolio = {row.customer_id: row for row in answer.customers}
 
     assert portfolio.keys() == set(CUSTOMERS)
     for cid in CUSTOMERS:
-        detail = service.customer(cid, period).model_dump()
+        detail = service.customer(local(service), ref=cid, period=period).model_dump()
         check_score(detail["score"], weights, f"{cid} {period}")
         row = portfolio[cid]
         assert (row.engagement_score, row.category, row.trend, row.change_from_last_period) == (
@@ -114,9 +115,9 @@ def test_one_more_outbound_email_never_lowers_email_volume(
 ) -> None:
     service = EngagementService(engine, settings, load_scoring_config())
     store(engine, rows)
-    before = service.customer("alpha").score.components.email_volume
+    before = service.customer(local(service), ref="alpha").score.components.email_volume
 
     store(engine, [*rows, extra])
-    after = service.customer("alpha").score.components.email_volume
+    after = service.customer(local(service), ref="alpha").score.components.email_volume
 
     assert after >= before

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from sqlalchemy.engine import Engine
 
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.errors import EngagementError
 from engagement.importer import COLUMNS, KINDS, import_csv
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 from tests.conftest import AS_OF
-from tests.factories import Factory
+from tests.factories import local, Factory
 from tests.reliability.conftest import table_counts
 
 EXAMPLES = 25
@@ -127,7 +127,7 @@ def test_a_nul_character_in_an_activity_cell_refuses_that_row_only_and_reads_sti
     assert report.imported == 1 and [r.row for r in report.rejected] == [3], report
     assert table_counts(seeded)["activity"] == before + 1
     service = EngagementService(seeded, settings, load_scoring_config())
-    assert service.portfolio(csm="all").summary.customer_count == 1
+    assert service.portfolio(local(service), csm="all").summary.customer_count == 1
 
 
 @pytest.mark.parametrize(

@@ -13,14 +13,16 @@ from mcp import Client
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 
-from engagement import store
 from engagement.db import current_revision, make_engine, migrate, read_scope, temporary_schema
 from engagement.demo import build_demo
-from engagement.engine import EngagementService
+from engagement.periods import resolve_period
+from engagement.scope import EVERYONE
 from engagement.scoring import load_scoring_config
+from engagement.service import EngagementService
 from engagement.settings import Settings
 from server import create_server
 from tests.conftest import AS_OF, POSTGRES_URL
+from tests.factories import local
 from tests.reliability.conftest import CORE_TABLES, head_revision
 from tests.tools.conftest import call
 
@@ -90,16 +92,15 @@ def every_answer(engine: Engine, settings: Settings) -> dict[str, Any]:
     stakeholders, recent activities) of every sixth customer, as plain data."""
     service = EngagementService(engine, settings, load_scoring_config())
     answers: dict[str, Any] = {}
-    everyone = store.Scope("everyone", include_churned=True)
     with read_scope(engine) as session:
         for token in PERIODS:
-            table = service.score_scope(session, everyone, service.period(token))
+            table = service.scorer.score(session, EVERYONE, resolve_period(token, local(service).as_of))
             answers[f"scores {token}"] = {
                 customer_id: {name: None if value != value else value for name, value in row.items()}  # NaN != NaN
                 for customer_id, row in table.rows(np.arange(len(table)), list(table.columns))
             }
     for customer_id in sorted(answers["scores this_quarter"])[::6]:
-        answers[customer_id] = service.customer(customer_id).model_dump()
+        answers[customer_id] = service.customer(local(service), ref=customer_id).model_dump()
     return answers
 
 
@@ -134,7 +135,8 @@ async def test_a_server_started_on_an_old_store_upgrades_it_and_answers(
 ) -> None:
     fill_at_first_revision(old_engine)
     fill_at_first_revision(head_engine)
-    expected = EngagementService(head_engine, settings, load_scoring_config()).customer("demo-01").score
+    head = EngagementService(head_engine, settings, load_scoring_config())
+    expected = head.customer(local(head), ref="demo-01").score
 
     server = create_server(settings)
 

@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine
 
 from engagement import store
 from engagement.db import session_scope
-from engagement.engine import EngagementService
-from tests.factories import Factory
+from engagement.service import EngagementService
+from tests.factories import local, Factory
 
 
 def fields(external_id: str) -> dict[str, Any]:
@@ -44,7 +44,8 @@ def test_a_long_write_and_a_log_of_the_same_activity_do_not_deadlock(
 
     def log_it() -> None:
         try:
-            outcome["logged"] = service.log_activity("acme", {**fields("k"), "date": "2026-11-20T10:00:00"})
+            call = {**fields("k"), "date": "2026-11-20T10:00:00"}
+            outcome["logged"] = service.log_activity(local(service), customer="acme", activity=call)
         except Exception as exc:  # the failure under test: a deadlock reported to this caller
             outcome["error"] = exc
 

@@ -1,0 +1,53 @@
+"""Composition: the service over the configured store, and the Google sync beside it.
+
+`server.py`, the command line and the web server build what they serve here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from engagement.db import create_tables, make_engine
+from engagement.errors import ConfigError
+from engagement.scoring import load_scoring_config
+from engagement.service import EngagementService
+from engagement.settings import Settings
+
+if TYPE_CHECKING:  # the Google client libraries are imported at the first sync, not at start
+    from engagement.google.sync import GoogleSync
+
+_syncs: weakref.WeakKeyDictionary[EngagementService, GoogleSync] = weakref.WeakKeyDictionary()
+_syncs_lock = threading.Lock()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """The settings from the environment; an invalid value is a ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"ENGAGEMENT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"Invalid setting: {problems}.") from None
+
+
+def create_service(settings: Settings) -> EngagementService:
+    """The service over the configured store, its tables created or upgraded if needed."""
+    scoring = load_scoring_config(settings.weights_file)
+    engine = make_engine(settings.resolved_database_url())
+    create_tables(engine)
+    return EngagementService(engine, settings, scoring)
+
+
+def google_sync(service: EngagementService) -> GoogleSync:
+    """The Google Workspace sync of this service's store, made once, at its first use."""
+    with _syncs_lock:
+        if service not in _syncs:
+            from engagement.google.sync import GoogleSync
+
+            _syncs[service] = GoogleSync(service.engine, service.settings)
+        return _syncs[service]

@@ -1,0 +1,135 @@
+"""Finding what a caller names: customers, CSMs and teams, and reading one customer's records.
+
+Each lookup takes the caller, and a record the caller may not see is answered exactly as one that
+does not exist: no data, no hint that it is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, func, or_, select
+
+from engagement.caller import Caller
+from engagement.errors import EngagementError, NotFoundError
+from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
+
+MAX_NAME_LENGTH = 200
+
+
+def _visible_customers(caller: Caller) -> list[ColumnElement[bool]]:
+    if caller.visible_csms is None:
+        return []
+    return [col(Customer.csm_id).in_(sorted(caller.visible_csms))]
+
+
+def find_customer(session: Session, ref: str, caller: Caller) -> Customer:
+    """A customer by id, or by name ignoring case (a unique partial name works too).
+
+    Unknown or ambiguous references raise NotFoundError listing the close matches the caller may see.
+    """
+    text = (ref or "").strip()
+    if not text:
+        raise EngagementError("customer is empty; give a customer id or name (search_customers finds them).")
+    if len(text) > MAX_NAME_LENGTH:
+        raise EngagementError(f"customer is {len(text)} characters long; ids and names are at most {MAX_NAME_LENGTH}.")
+    visible = _visible_customers(caller)
+    if (by_id := session.get(Customer, text)) and caller.may_see(by_id.csm_id):
+        return by_id
+    lowered = text.lower()
+    exact = session.exec(select(Customer).where(func.lower(Customer.name) == lowered, *visible)).all()
+    if len(exact) == 1:
+        return exact[0]
+    partial = exact or session.exec(
+        select(Customer).where(func.lower(Customer.name).contains(lowered, autoescape=True), *visible).limit(11)
+    ).all()
+    if len(partial) == 1:
+        return partial[0]
+    if partial:
+        names = ", ".join(f"{c.name} ({c.id})" for c in partial[:10])
+        raise NotFoundError(f"customer '{text}' is ambiguous; it matches {names}. Give the id or the full name.")
+    names = session.exec(select(Customer.name).where(*visible)).all()
+    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
+    hint = f" Close matches: {', '.join(close)}." if close else " search_customers lists customers by name."
+    raise NotFoundError(f"No customer '{text}'.{hint}")
+
+
+def find_csm(session: Session, ref: str, caller: Caller) -> Csm:
+    """A CSM by id or email (case-insensitive), among those the caller may see."""
+    text = (ref or "").strip()
+    found = session.get(Csm, text) or session.exec(
+        select(Csm).where(or_(func.lower(Csm.email) == text.lower(), func.lower(Csm.id) == text.lower()))
+    ).first()
+    if found is None or not caller.may_see(found.id):
+        # Ids only: an address is personal data, and the caller may have typed anything.
+        known = [c for c in session.exec(select(Csm.id).order_by(Csm.id)).all() if caller.may_see(c)][:20]
+        raise NotFoundError(f"No CSM '{text}'. Give a CSM id or email: {', '.join(known) or 'none are stored yet'}.")
+    return found
+
+
+def team_of(session: Session, csm: Csm) -> list[str]:
+    """The CSM's id and the ids of everyone reporting to them, directly or not."""
+    rows = session.exec(select(Csm.id, Csm.manager_id)).all()
+    reports: dict[str | None, list[str]] = {}
+    for csm_id, manager_id in rows:
+        reports.setdefault(manager_id, []).append(csm_id)
+    team, queue = [csm.id], [csm.id]
+    while queue:
+        for member in reports.get(queue.pop(), []):
+            if member not in team:
+                team.append(member)
+                queue.append(member)
+    return team
+
+
+def normalize_segment(value: str | None) -> str | None:
+    if value is None or value.strip() == "":
+        return None
+    for segment in SEGMENTS:
+        if value.strip().lower() == segment.lower():
+            return segment
+    raise EngagementError(f"segment '{value}' is not valid; use one of {', '.join(SEGMENTS)}.")
+
+
+def search_customers(session: Session, caller: Caller, text: str, offset: int, limit: int) -> tuple[int, Sequence[Customer]]:
+    """Customers whose name or id contains `text` (ignoring case), by name: the total and one page."""
+    lowered = text.lower()
+    matching = [
+        or_(
+            func.lower(Customer.name).contains(lowered, autoescape=True),
+            func.lower(Customer.id).contains(lowered, autoescape=True),
+        ),
+        *_visible_customers(caller),
+    ]
+    total = session.exec(select(func.count()).select_from(Customer).where(*matching)).one()
+    found = session.exec(
+        select(Customer).where(*matching).order_by(Customer.name, Customer.id).offset(offset).limit(limit)
+    ).all()
+    return total, found
+
+
+def recent_activities(session: Session, customer_id: str, before: dt.datetime, limit: int) -> Sequence[Activity]:
+    """The customer's latest activities before `before`, newest first (the last stored first among equal dates)."""
+    return session.exec(
+        select(Activity)
+        .where(Activity.customer_id == customer_id, col(Activity.date) < before)
+        .order_by(col(Activity.date).desc(), col(Activity.id).desc())
+        .limit(limit)
+    ).all()
+
+
+def participant_history(session: Session, customer_id: str, before: dt.datetime) -> Sequence[Any]:
+    """(date, participants) of every activity of the customer before `before`."""
+    return session.exec(
+        select(Activity.date, Activity.participants).where(
+            Activity.customer_id == customer_id, col(Activity.date) < before
+        )
+    ).all()
+
+
+def stakeholders_of(session: Session, customer_id: str) -> Sequence[Stakeholder]:
+    return session.exec(select(Stakeholder).where(Stakeholder.customer_id == customer_id)).all()

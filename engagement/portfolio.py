@@ -1,0 +1,88 @@
+"""A portfolio's answer: customers ranked worst first, why each needs attention, the summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from engagement.answers import present
+from engagement.metrics import ScoredTable
+from engagement.schemas import CategoryCount, PortfolioRow, PortfolioSummary
+from engagement.scoring import CATEGORIES, COMPONENTS, round1
+
+PORTFOLIO_COLUMNS = (
+    "name", "segment", "csm_id", "engagement_score", "category", "trend", "change", "days_ago", "responses_known",
+    "response_rate", "meetings_held", "executive_touchpoints", "stakeholders_engaged", *COMPONENTS,
+)
+
+
+def attention_reason(row: dict[str, Any]) -> str | None:
+    """Why a customer needs attention (docs/rules.md): low or at-risk, declining, or silent 30+ days."""
+    days = present(row["days_ago"])
+    declining = row["trend"] == "declining"
+    if row["category"] in ("high", "healthy") and not declining and (days is not None and days < 30):
+        return None
+    if days is None:
+        return "Never contacted"
+    if days >= 30:
+        return f"No contact for {int(days)} days"
+    if declining:
+        return f"Score down {abs(row['change']):.1f} vs previous period"
+    if row["responses_known"] > 0 and row["response_rate"] < 0.5:
+        return f"Response rate {round(row['response_rate'] * 100)}%"
+    if row["meetings_held"] == 0:
+        return "No meeting this period"
+    if row["executive_touchpoints"] == 0:
+        return "No executive touchpoint"
+    if row["stakeholders_engaged"] <= 1:
+        return "Single-threaded: one contact"
+    weakest = min(COMPONENTS, key=lambda name: row[name])
+    return f"Weakest part: {weakest.replace('_', ' ')} ({row[weakest]:.0f}/100)"
+
+
+def worst_first(table: ScoredTable, keep: np.ndarray) -> np.ndarray:
+    """Positions of the kept customers, lowest score first, then by name."""
+    order = table.worst_first()
+    return order[keep[order]]
+
+
+def rows(table: ScoredTable, positions: np.ndarray) -> list[PortfolioRow]:
+    """The portfolio rows of `positions`, in that order."""
+    return [_row(cid, row) for cid, row in table.rows(positions, PORTFOLIO_COLUMNS)]
+
+
+def _row(customer_id: str, row: dict[str, Any]) -> PortfolioRow:
+    days = present(row["days_ago"])
+    return PortfolioRow(
+        customer_id=customer_id,
+        name=row["name"],
+        segment=row["segment"],
+        csm_id=present(row["csm_id"]),
+        engagement_score=row["engagement_score"],
+        category=row["category"],
+        trend=row["trend"],
+        change_from_last_period=row["change"],
+        days_since_last_contact=None if days is None else int(days),
+        attention_reason=attention_reason(row),
+    )
+
+
+def summary(table: ScoredTable, positions: np.ndarray) -> PortfolioSummary:
+    """Count, average and its change, and each category's count and share, of the customers at `positions`."""
+    count = len(positions)
+    average = round1(float(table["engagement_score"][positions].mean())) if count else None
+    previous = round1(float(table["previous_score"][positions].mean())) if count else None
+    codes, lookup = table.codes("category")
+    tally = np.bincount(codes[positions], minlength=len(lookup))
+    counts = {name: int(tally[lookup[name]]) if name in lookup else 0 for name in CATEGORIES}
+    return PortfolioSummary(
+        customer_count=count,
+        average_score=average,
+        previous_average_score=previous,
+        average_change=None if average is None or previous is None else round1(average - previous),
+        categories=[
+            CategoryCount(category=name, count=counts[name], share=round1(counts[name] * 100 / count) if count else 0.0)
+            for name in CATEGORIES
+        ],
+    )
