@@ -63,10 +63,15 @@ class Answer:
     calls: list[ToolCall]
     usage: Usage
     seconds: float
-    finished: bool = field(default=True)
-    """False when the tool rounds ran out before the model gave its answer."""
+    stop_reason: str | None = None
+    """Why the last reply ended: end_turn; tool_use when the tool rounds ran out first; max_tokens; refusal."""
     unsupported: list[str] = field(default_factory=list)
     """One-decimal numbers (scores, averages, changes) in the text that no tool answered."""
+
+    @property
+    def finished(self) -> bool:
+        """False when the tool rounds ran out before the model gave its answer."""
+        return self.stop_reason != "tool_use"
 
 
 class Conversation:
@@ -100,7 +105,7 @@ class Conversation:
         self._bridge.listener = listener
         self._bridge.start_answer("\n".join([*self._untold, question]))
         turn: list[BetaMessageParam] = [{"role": "user", "content": question}]
-        usage, texts, finished, start = Usage(), [], True, time.perf_counter()
+        usage, texts, stop_reason, start = Usage(), [], None, time.perf_counter()
         spoken = False
         runner = self._client.beta.messages.tool_runner(
             model=self._model,
@@ -125,8 +130,8 @@ class Conversation:
                 usage.add(message.usage)
                 texts += [block.text for block in message.content if block.type == "text"]
                 turn.append(message.to_param())
-                finished = message.stop_reason != "tool_use"
-                if not finished:  # the runner runs these once and reuses them for its next request
+                stop_reason = message.stop_reason
+                if stop_reason == "tool_use":  # the runner runs these once and reuses them for its next request
                     results = await runner.generate_tool_call_response()
                     if results is not None:
                         turn.append(results)
@@ -138,7 +143,7 @@ class Conversation:
         stored = any(call.name == "log_activity" and not call.is_error for call in self._bridge.made)
         self._untold = [] if stored else [*self._untold, question]
         said = "\n".join(texts)
-        return Answer(chosen, said, list(self._bridge.made), usage, time.perf_counter() - start, finished,
+        return Answer(chosen, said, list(self._bridge.made), usage, time.perf_counter() - start, stop_reason,
                       unsupported(said, tool_answers(self.history)))  # fmt: skip
 
     @staticmethod

@@ -59,12 +59,14 @@ class Terminal:
 
     def finished(self, answer: Answer) -> None:
         self._end_line()
-        if not answer.finished:
-            errors.print(
-                Text(f"Stopped after {answer.usage.replies} replies of tool calls without a final answer; "
-                     "ask something narrower.", style="yellow"),
-                soft_wrap=True,
-            )  # fmt: skip
+        cut_short = {
+            "tool_use": f"Stopped after {answer.usage.replies} replies of tool calls without a final answer; "
+            "ask something narrower.",
+            "max_tokens": "The answer was cut off at its length limit; ask for less at a time.",
+            "refusal": "The model declined to answer this.",
+        }.get(answer.stop_reason or "")
+        if cut_short:
+            errors.print(Text(cut_short, style="yellow"), soft_wrap=True)
         if answer.unsupported:
             errors.print(
                 Text(f"No tool answered {', '.join(answer.unsupported)}: do not rely on "

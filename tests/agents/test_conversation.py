@@ -13,7 +13,7 @@ from agents.conversation import Conversation
 from agents.routing import Route
 from engagement.settings import Settings
 from tests.agents.conftest import engagement
-from tests.agents.fake_anthropic import FakeAnthropic, failure, reply, text, tool_use
+from tests.agents.fake_anthropic import FakeAnthropic, Reply, failure, reply, text, tool_use
 from tests.factories import Factory
 
 EPHEMERAL = {"type": "ephemeral"}
@@ -184,3 +184,16 @@ def test_a_score_no_tool_answered_is_named_after_the_answer(fake: FakeAnthropic)
 
     assert result.exit_code == 0, result.output
     assert "No tool answered 91.3: do not rely on it without checking." in result.stderr
+
+
+@pytest.mark.usefixtures("cli_env", "portfolio")
+def test_an_answer_cut_short_says_why(fake: FakeAnthropic) -> None:
+    fake.script(*[reply(tool_use("search_customers", query="acme")) for _ in range(8)])
+    rounds = engagement("ask", "Show me engagement metrics for my accounts")
+    fake.script(Reply([text("Acme Corp scores 56.8 and")], "max_tokens"))
+    cut = engagement("ask", "Show me engagement metrics for my accounts")
+
+    assert rounds.exit_code == cut.exit_code == 0
+    assert "Stopped after 8 replies of tool calls without a final answer; ask something narrower." in rounds.stderr
+    assert len(fake.requests) == 9  # eight rounds, then the second question
+    assert "The answer was cut off at its length limit" in cut.stderr
