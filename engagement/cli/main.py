@@ -14,6 +14,7 @@ from engagement.cli import views
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
+from engagement.cli.users import token_app, user_app
 
 app = typer.Typer(
     help="Customer engagement metrics: load data, see the report, serve it to Claude over MCP.",
@@ -129,6 +130,8 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(domain_app, name="domain")
 app.command()(sync)
 app.add_typer(install_app, name="install")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 
 
 @db_app.command("upgrade")
