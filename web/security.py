@@ -1,0 +1,102 @@
+"""What every response of the team server gets: Host/Origin checks, security headers, an access log by user id."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.auth import identity_of
+
+access_log = logging.getLogger("engagement.access")
+
+# Nothing inline, nothing from elsewhere: the pages' CSS and images come from /static, charts are inline SVG.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = [
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+class SecurityHeaders:
+    """Security headers on every answer; answers other than static files are not to be cached (they are
+    one user's data), and behind TLS browsers are told to stay on it."""
+
+    def __init__(self, app: ASGIApp, https: bool) -> None:
+        self.app = app
+        self.https = https
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0].lower() not in {k for k, _ in HEADERS}]
+                headers += HEADERS
+                if not scope["path"].startswith("/static/") and not any(h[0].lower() == b"cache-control" for h in headers):
+                    headers.append((b"cache-control", b"no-store"))
+                if self.https:
+                    headers.append(HSTS)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class HostCheck:
+    """The DNS-rebinding guard the MCP SDK puts on /mcp, on every path: only our Host names, and an Origin
+    (when a browser sends one) of our own. An open loopback server relies on it: a page elsewhere must not
+    reach it through a name that resolves to 127.0.0.1."""
+
+    def __init__(self, app: ASGIApp, settings: TransportSecuritySettings) -> None:
+        self.app = app
+        self.guard = TransportSecurityMiddleware(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            refused = await self.guard.validate_request(Request(scope), is_post=False)
+            if refused is not None:
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class AccessLog:
+    """One line per request: method, path (never the query, which may hold an email), status, the user's
+    id, milliseconds. No client address and no token, ever."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_status)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info(
+                "%s %s %d %s %.0fms", scope["method"], scope["path"], status, identity_of(scope.get("user")), elapsed
+            )
