@@ -33,7 +33,7 @@ from engagement.users import has_users
 from web import api, login
 from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend
 from web.openapi import openapi_document
-from web.security import AccessLog, HostCheck, SecurityHeaders
+from web.security import AccessLog, BodyLimit, HostCheck, SecurityHeaders
 
 logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
@@ -137,12 +137,12 @@ def create_app(
             Middleware(SecurityHeaders, https=https),
             Middleware(AccessLog),
             Middleware(HostCheck, settings=rules),
+            Middleware(BodyLimit, limit=MAX_BODY_BYTES),
             Middleware(CsrfCookieMiddleware, secure=https),
             Middleware(AuthenticationMiddleware, backend=TokenBackend(auth)),
         ],
         exception_handlers={HTTPException: api.http_error, Exception: internal_error},
         lifespan=lifespan,
-        max_body_size=MAX_BODY_BYTES,
     )
     app.state.authenticator = auth
     app.state.open = open

@@ -85,7 +85,7 @@ def openapi_document(title: str, version: str) -> dict[str, Any]:
         "info": {"title": title, "version": version},
         "paths": paths,
         "components": {
-            "schemas": definitions,
+            "schemas": definitions.get("$defs", {}),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "engagement token create"}},
         },
         "security": [{"bearer": []}],

@@ -6,7 +6,10 @@ import logging
 import time
 
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from web.auth import identity_of
@@ -100,3 +103,41 @@ class AccessLog:
             access_log.info(
                 "%s %s %d %s %.0fms", scope["method"], scope["path"], status, identity_of(scope.get("user")), elapsed
             )
+
+
+class BodyLimit:
+    """Request bodies up to `limit` bytes: a larger declared one is refused before it is read (413, as JSON),
+    and a streamed one stops at the limit (HTTPException 413 from `receive`, answered by the app's handler)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.limit:
+            await too_large(self.limit)(scope, receive, send)
+            return
+        seen = 0
+
+        async def receive_limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, too_large_message(self.limit))
+            return message
+
+        await self.app(scope, receive_limited, send)
+
+
+def too_large_message(limit: int) -> str:
+    return f"The request body is larger than {limit // 1024} KiB; send fewer activities per request."
+
+
+def too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"error": "too_large", "message": too_large_message(limit)}, status_code=413)
