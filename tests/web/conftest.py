@@ -57,6 +57,11 @@ def make_team(engine: Engine, factory: Factory) -> Team:
 
 
 @pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
 def team(engine: Engine, factory: Factory) -> Team:
     return make_team(engine, factory)
 
