@@ -8,8 +8,6 @@ address with no users yet it runs open, as a laptop's single-user server.
 from __future__ import annotations
 
 import contextlib
-import logging
-import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +33,6 @@ from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, Toke
 from web.openapi import openapi_document
 from web.security import AccessLog, BodyLimit, HostCheck, SecurityHeaders
 
-logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 TITLE = "Engagement metrics API"
 VERSION = "0.1.0"
@@ -93,12 +90,8 @@ def page_routes(service: EngagementService) -> list[BaseRoute]:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    ref = secrets.token_hex(4)
-    logger.error("internal error ref=%s", ref, exc_info=exc)
-    return JSONResponse(
-        {"error": "internal", "message": f"Internal error (ref {ref}); the server's log has the details under that ref."},
-        status_code=500,
-    )
+    """Whatever escaped a route (the store failing during sign-in, say): the API's one mapping, 503 or 500."""
+    return api.fault_response(exc, None)
 
 
 def create_app(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
@@ -166,6 +167,24 @@ def test_a_body_over_the_limit_is_413_and_nothing_is_stored(http: TestClient, te
     rows = [{"customer": "acme", "type": "call", "direction": "inbound", "subject": "x" * 400}] * 3000
 
     answer = http.post("/api/activities", json=rows, headers=bearer(team.tokens["ada"]))
+
+    assert answer.status_code == 413 and answer.json()["error"] == "too_large"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM activity WHERE type = 'call'")).scalar_one() == 0
+
+
+def test_a_streamed_body_without_a_length_stops_at_the_limit_too(http: TestClient, team: Team, engine: Engine) -> None:
+    row = b'{"customer": "acme", "type": "call", "direction": "inbound", "subject": "' + b"x" * 400 + b'"},'
+
+    def chunks() -> Iterator[bytes]:
+        yield b"["
+        for _ in range(3000):
+            yield row
+        yield b"{}]"
+
+    answer = http.post(
+        "/api/activities", content=chunks(), headers={**bearer(team.tokens["ada"]), "Content-Type": "application/json"}
+    )
 
     assert answer.status_code == 413 and answer.json()["error"] == "too_large"
     with engine.connect() as connection:
