@@ -166,7 +166,7 @@ def visible_csms(session: Session, user: AppUser) -> frozenset[str] | None:
 def caller_of(session: Session, user: AppUser, as_of: dt.date) -> Caller:
     """The scope of every answer to this user: "my accounts" are theirs (a manager's: the team's)."""
     visible = visible_csms(session, user)
-    return Caller(as_of=as_of, user=user.csm_id if visible is not None else None, visible_csms=visible, label=f"user {user.id}")
+    return Caller(as_of=as_of, user=user.csm_id if visible is not None else None, visible_csms=visible, label=f"user-{user.id}")
 
 
 def server_secret(session: Session, name: str) -> str:
