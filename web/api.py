@@ -8,7 +8,6 @@ drift apart. Answers are the models of engagement/schemas.py, as the MCP tools r
 from __future__ import annotations
 
 import json
-import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,13 +21,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from engagement.activities import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
-from engagement.engine import EngagementService
-from engagement.errors import EngagementError, NotFoundError
+from engagement import lookup
+from engagement.activities import validate_activity
+from engagement.db import read_scope
+from engagement.errors import EngagementError, fault_of
+from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
-from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName, database_trouble
+from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName
 from web.auth import Principal, authenticator
 
-logger = logging.getLogger(__name__)
 MAX_ROWS_PER_POST = 500
 JSON_TYPE = "application/json"
 
@@ -128,21 +129,32 @@ class LoggedActivities(BaseModel):
 
 
 def _portfolio(service: EngagementService, principal: Principal, q: PortfolioQuery) -> PortfolioEngagement:
-    return service.portfolio(q.csm_id, q.period, q.segment, q.min_score, q.max_score, None, q.limit, q.offset)
+    return service.portfolio(
+        principal.caller, csm=q.csm_id, period=q.period, segment=q.segment, min_score=q.min_score,
+        max_score=q.max_score, limit=q.limit, offset=q.offset,
+    )  # fmt: skip
 
 
 def _customer(service: EngagementService, principal: Principal, ref: str, q: PeriodQuery) -> CustomerEngagement:
-    return service.customer(ref, q.period)
+    return service.customer(principal.caller, ref=ref, period=q.period)
 
 
 def _trends(service: EngagementService, principal: Principal, ref: str, q: TrendsQuery) -> EngagementTrends:
-    return service.trends(ref, q.periods, "month")
+    return service.trends(principal.caller, ref=ref, periods=q.periods, granularity="month")
 
 
 def _log(service: EngagementService, principal: Principal, rows: list[ActivityIn]) -> list[LoggedActivity]:
-    return [
-        service.log_activity(row.customer, row.model_dump(exclude={"customer"}), default_source="api") for row in rows
-    ]
+    """log_activity for each row, once every row is valid and names a customer the caller may write to
+    (one they see: an admin any): a refused row stores none of the request."""
+    caller = principal.caller
+    sent = [(row.customer, row.model_dump(exclude={"customer"})) for row in rows]
+    if len(sent) > 1:
+        for _, fields in sent:
+            validate_activity(fields, caller.as_of, "api")
+        with read_scope(service.engine) as session:
+            for ref in dict.fromkeys(ref for ref, _ in sent):
+                lookup.find_customer(session, ref, caller)
+    return [service.log_activity(caller, customer=ref, activity=fields, default_source="api") for ref, fields in sent]
 
 
 class Unavailable(Exception):
@@ -162,25 +174,17 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
     return JSONResponse(ApiError(error=code, message=message).model_dump(), status_code=status, headers=headers)
 
 
-def fault_response(exc: BaseException, principal: Principal | None) -> JSONResponse:
-    """The answer for anything a request can fail with: the caller's fault (4xx) or ours (5xx, with a ref)."""
-    if isinstance(exc, NotFoundError):
-        # The engine's message may name close matches; only someone who sees every customer gets it.
-        if principal is not None and principal.caller.visible_csms is None:
-            return error(404, "not_found", str(exc))
-        return error(
-            404, "not_found", "No such customer or CSM in your portfolio; GET /api/reports/engagement-metrics lists yours."
-        )
-    if isinstance(exc, EngagementError):
-        return error(422, "invalid_request", str(exc))
+FAULT_CODES = {"invalid": "invalid_request", "not_found": "not_found", "unavailable": "unavailable", "internal": "internal"}
+
+
+def fault_response(exc: BaseException) -> JSONResponse:
+    """The answer for anything a request can fail with, by the one mapping every edge shares
+    (engagement.errors.fault_of): the caller's fault 400/404, the database away 503, ours 500 with a ref.
+    A customer or CSM outside the caller's scope is "not found", worded as one that does not exist."""
     if isinstance(exc, Unavailable):
         return error(501, "not_implemented", str(exc))
-    ref = secrets.token_hex(4)
-    if (trouble := database_trouble(exc)) is not None:
-        logger.warning("api: database unavailable (%s) ref=%s", type(exc).__name__, ref)
-        return error(503, "unavailable", f"The engagement database is unavailable right now ({trouble}); try again shortly. (ref {ref})")
-    logger.error("api: internal error ref=%s", ref, exc_info=exc)
-    return error(500, "internal", f"Internal error (ref {ref}); the server's log has the details under that ref.")
+    fault = fault_of(exc, "api")
+    return error(fault.status, FAULT_CODES[fault.kind], fault.message)
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -294,7 +298,7 @@ def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], A
         except HTTPException as exc:
             return error(exc.status_code, _CODES.get(exc.status_code, "error"), exc.detail)
         except Exception as exc:  # noqa: BLE001 - one mapping for every failure
-            return fault_response(exc, principal)
+            return fault_response(exc)
 
     return handle
 

@@ -8,6 +8,7 @@ address with no users yet it runs open, as a laptop's single-user server.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,11 +26,13 @@ from starlette.routing import BaseRoute, Route
 
 from engagement.cli.netloc import is_loopback, transport_security
 from engagement.db import read_scope
-from engagement.engine import EngagementService
+from engagement.app import create_service
+from engagement.caller import Caller
+from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import has_users
 from web import api, login
-from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend
+from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend, mcp_principal
 from web.openapi import openapi_document
 from web.security import AccessLog, BodyLimit, HostCheck, SecurityHeaders
 
@@ -60,24 +63,35 @@ def host_rules(settings: Settings, host: str, port: int, open: bool) -> Transpor
     return rules
 
 
-def create_service(settings: Settings) -> EngagementService:
-    """The service, from the one composition function (glue: moves to engagement.app with the reshape)."""
-    from server import create_service as compose
-
-    return compose(settings)
-
-
 def mcp_app(service: EngagementService, auth: Authenticator, base: str, rules: TransportSecuritySettings) -> Any:
-    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (SDK hooks)."""
-    from server import create_server
+    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (the SDK's
+    hooks), and every tool call scoped to the token's user."""
+    from tools.server import create_server
 
-    settings = None if auth.open else AuthSettings(
-        issuer_url=AnyHttpUrl(base),
-        resource_server_url=AnyHttpUrl(f"{base}/mcp"),
-        validate_token_resource=False,  # our tokens are this server's own: nothing to check the audience of
-    )
-    server = create_server(service.settings, service, None if auth.open else McpTokenVerifier(auth), settings)
+    if auth.open:
+        server = create_server(service.settings, service=service)
+    else:
+        server = create_server(
+            service.settings,
+            service=service,
+            caller_of=mcp_caller,
+            token_verifier=McpTokenVerifier(auth),
+            auth=AuthSettings(
+                issuer_url=AnyHttpUrl(base),
+                resource_server_url=AnyHttpUrl(f"{base}/mcp"),
+                validate_token_resource=False,  # our tokens are this server's own: no audience to check
+            ),
+        )
     return server, server.streamable_http_app(streamable_http_path="/mcp", transport_security=rules)
+
+
+def mcp_caller() -> Caller:
+    """Who asks in an MCP tool call over HTTP: the token's user. The SDK refuses /mcp without a token, so a
+    call without one cannot happen; were it to, it would see nothing."""
+    principal = mcp_principal()
+    if principal is None:
+        return Caller(as_of=dt.date.today(), visible_csms=frozenset(), label="nobody")
+    return principal.caller
 
 
 def page_routes(service: EngagementService) -> list[BaseRoute]:
@@ -91,7 +105,7 @@ def page_routes(service: EngagementService) -> list[BaseRoute]:
 
 async def internal_error(request: Request, exc: Exception) -> Response:
     """Whatever escaped a route (the store failing during sign-in, say): the API's one mapping, 503 or 500."""
-    return api.fault_response(exc, None)
+    return api.fault_response(exc)
 
 
 def create_app(

@@ -12,10 +12,10 @@ from web.api import OPERATIONS, ApiError, Operation
 
 REF = "#/components/schemas/{model}"
 REASONS = {
-    200: "The answer.", 201: "Stored; the answer.", 400: "The request is malformed.",
+    200: "The answer.", 201: "Stored; the answer.", 400: "A value is refused, or the body is not JSON; the message says what is accepted.",
     401: "No token, or one that is unknown, expired or revoked.", 403: "Not allowed for this user or browser.",
     404: "No such customer or CSM in the caller's portfolio.", 413: "The body is too large.",
-    415: "The body is not JSON.", 422: "A value is not accepted; the message says which and what is.",
+    415: "The body is not JSON.", 422: "A parameter or the body does not match this document; the message says which.",
     501: "Not available in this version.", 503: "The database is unavailable; try again shortly.",
 }  # fmt: skip
 

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from engagement.db import session_scope
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import add_user, issue_token
 from tests.factories import Factory

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from engagement.db import session_scope
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import issue_token, revoke_token, token_holder, utcnow
 from tests.web.conftest import BASE, Team, bearer

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.schemas import PortfolioEngagement
 from engagement.settings import Settings
 from tests.web.conftest import BASE, Team, bearer
