@@ -24,17 +24,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from engagement.cli.netloc import is_loopback, transport_security
-from engagement.db import read_scope
 from engagement.app import create_service
 from engagement.caller import Caller
+from engagement.cli.netloc import is_loopback, transport_security
+from engagement.db import read_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import has_users
 from web import api, login
 from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend, mcp_principal
 from web.openapi import openapi_document
-from web.security import AccessLog, BodyLimit, HostCheck, SecurityHeaders
+from web.security import AccessLog, BodyLimit, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
 TITLE = "Engagement metrics API"
@@ -90,7 +90,7 @@ def mcp_caller() -> Caller:
     call without one cannot happen; were it to, it would see nothing."""
     principal = mcp_principal()
     if principal is None:
-        return Caller(as_of=dt.date.today(), visible_csms=frozenset(), label="nobody")
+        return Caller(as_of=dt.datetime.now(dt.UTC).date(), visible_csms=frozenset(), label="nobody")
     return principal.caller
 
 
@@ -147,6 +147,7 @@ def create_app(
             Middleware(BodyLimit, limit=MAX_BODY_BYTES),
             Middleware(CsrfCookieMiddleware, secure=https),
             Middleware(AuthenticationMiddleware, backend=TokenBackend(auth)),
+            *([Middleware(OpenOnlyWithoutUsers, engine=service.engine)] if open else []),
         ],
         exception_handlers={HTTPException: api.http_error, Exception: internal_error},
         lifespan=lifespan,

@@ -17,11 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import InstanceOf
-
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
+from pydantic import InstanceOf
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser

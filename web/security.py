@@ -6,12 +6,16 @@ import logging
 import time
 
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from engagement.db import read_scope
+from engagement.users import has_users
 from web.auth import identity_of
 
 access_log = logging.getLogger("engagement.access")
@@ -141,3 +145,23 @@ def too_large_message(limit: int) -> str:
 
 def too_large(limit: int) -> JSONResponse:
     return JSONResponse({"error": "too_large", "message": too_large_message(limit)}, status_code=413)
+
+
+class OpenOnlyWithoutUsers:
+    """An open server (loopback, no users at start) stops answering once someone adds a user: from then on
+    sign-in is wanted, and this process was built without it. Fail closed and say to restart."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and await run_in_threadpool(self._has_users):
+            message = "Sign-in was turned on (a user was added) after this server started: restart `engagement serve`."
+            await JSONResponse({"error": "unavailable", "message": message}, status_code=503)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def _has_users(self) -> bool:
+        with read_scope(self.engine) as session:
+            return has_users(session)

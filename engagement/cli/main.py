@@ -194,7 +194,7 @@ def serve(
     errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)", markup=False)
     errors.print(
         "Every request needs a token (engagement token create)." if users
-        else "Open: no users yet, so anyone on this machine can use it. `engagement user add` turns sign-in on.",
+        else "Open: no users yet, so anyone on this machine can use it. After `engagement user add`, restart to sign in.",
         markup=False,
     )  # fmt: skip
     uvicorn.run(

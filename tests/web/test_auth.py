@@ -16,7 +16,8 @@ from engagement.db import session_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import issue_token, revoke_token, token_holder, utcnow
-from tests.web.conftest import BASE, Team, bearer
+from tests.factories import Factory
+from tests.web.conftest import BASE, Team, bearer, make_team
 from web.app import create_app
 from web.auth import CSRF_COOKIE, SESSION_COOKIE
 
@@ -233,9 +234,10 @@ def test_a_loopback_server_with_no_users_runs_open_and_one_with_users_does_not(
 ) -> None:
     with TestClient(create_app(settings, service=service), base_url=BASE) as open_server:
         assert open_server.get(PORTFOLIO).status_code == 200
-    from tests.factories import Factory
-    from tests.web.conftest import make_team
-
-    make_team(engine, Factory(engine))
+        make_team(engine, Factory(engine))  # someone turns sign-in on while it runs
+        stopped = open_server.get(PORTFOLIO)
+        mcp = open_server.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
     with TestClient(create_app(settings, service=service), base_url=BASE) as closed:
         assert closed.get(PORTFOLIO).status_code == 401
+
+    assert stopped.status_code == mcp.status_code == 503 and "restart" in stopped.json()["message"]
