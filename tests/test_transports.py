@@ -13,7 +13,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy.engine import Engine
 
-from engagement.cli.netloc import is_loopback
+from web.netloc import is_loopback
 from engagement.settings import Settings
 from engagement.db import session_scope
 from engagement.users import add_user, issue_token, revoke_token

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from engagement.app import create_service
 from engagement.caller import Caller
-from engagement.cli.netloc import is_loopback, transport_security
+from web.netloc import is_loopback, transport_security
 from engagement.db import read_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings

@@ -168,7 +168,7 @@ def serve(
 
     import uvicorn
 
-    from engagement.cli.netloc import is_loopback
+    from web.netloc import is_loopback
     from engagement.db import read_scope
     from engagement.errors import EngagementError
     from engagement.users import has_active_tokens, has_users, utcnow
