@@ -193,3 +193,41 @@ class SyncedEvent(SQLModel, table=True):
     source_id: int = Field(foreign_key="sync_source.id")
     event_id: str = Field(max_length=1024)
     external_id: str | None = Field(default=None, max_length=512)
+
+
+# -- The team server's users and their API tokens (engagement/users.py) ---------------------------
+
+
+class AppUser(SQLModel, table=True):
+    """Someone who may use the team server: a CSM or manager (a CSM of the store), or an admin."""
+
+    __tablename__ = "app_user"  # type: ignore[assignment]
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True)  # stored lower-case
+    role: str = Field(max_length=16)  # csm | manager | admin
+    csm_id: str | None = Field(default=None, foreign_key="csm.id", max_length=64)
+    created_at: NaiveDatetime
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token of one user: only its SHA-256 is kept; `key_id` (in the token's text) finds the row."""
+
+    __tablename__ = "api_token"  # type: ignore[assignment]
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_id: str = Field(max_length=32, unique=True)
+    token_hash: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: NaiveDatetime
+    expires_at: NaiveDatetime | None = None
+    revoked_at: NaiveDatetime | None = None
+
+
+class ServerSecret(SQLModel, table=True):
+    """A secret the server made for itself (the dashboard's cookie-signing key), shared by its processes."""
+
+    __tablename__ = "server_secret"  # type: ignore[assignment]
+
+    name: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=256)

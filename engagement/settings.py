@@ -44,10 +44,19 @@ class Settings(BaseSettings):
     """Extra email domains of our own people, comma-separated (the CSMs' own domains always count)."""
     google_sync_window_days: int = Field(default=180, ge=1, le=3650)
     """How far back the first Gmail/Calendar sync (and a full resync) reads."""
+    public_url: str | None = None
+    """Where people reach the team server, e.g. https://engagement.ourco.com behind a TLS proxy: its
+    Host and Origin are accepted and /mcp's metadata names it. Unset: http://HOST:PORT as served."""
+    secret_key: str | None = None
+    """Signs the dashboard's session cookies; unset: a random key made once and kept in the store."""
+    trusted_proxies: str = "127.0.0.1"
+    """Comma-separated addresses of the reverse proxies whose X-Forwarded-For/-Proto the server believes."""
     model: str = Field(default=DEFAULT_MODEL, min_length=1)
     """The Claude model `engagement ask` and `engagement chat` use."""
 
-    @field_validator("as_of", "user", "weights_file", "google_credentials_dir", "database_url", mode="before")
+    @field_validator(
+        "as_of", "user", "weights_file", "google_credentials_dir", "database_url", "public_url", "secret_key", mode="before"
+    )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value

@@ -33,10 +33,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(settings: Settings, **extra_env: str) -> Iterator[str]:
-    """`engagement serve` as a real process on a free port; yields its MCP URL once it accepts connections."""
+def http_server(settings: Settings, host: str = "127.0.0.1", **extra_env: str) -> Iterator[str]:
+    """`engagement serve` as a real process on a free port; yields its MCP URL (on 127.0.0.1, whatever
+    address it listens on) once it accepts connections."""
     port = free_port()
-    command = [sys.executable, "-m", "engagement.cli", "serve", "--port", str(port)]
+    command = [sys.executable, "-m", "engagement.cli", "serve", "--host", host, "--port", str(port)]
     process = subprocess.Popen(
         command, cwd=ROOT, env=server_env(settings, **extra_env), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
     )

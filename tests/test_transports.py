@@ -10,10 +10,13 @@ from pathlib import Path
 import httpx2
 import pytest
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy.engine import Engine
 
-from engagement.cli.netloc import is_loopback
+from web.netloc import is_loopback
 from engagement.settings import Settings
+from engagement.db import session_scope
+from engagement.users import add_user, issue_token, revoke_token
 from tests.factories import Factory
 from tests.servers import http_server, server_env
 from tests.tools.conftest import call, call_error
@@ -68,7 +71,7 @@ async def test_http_server_serves_the_same_tools(served: str, factory: Factory) 
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.com"])
-def test_serve_refuses_a_network_bind_without_sign_in(settings: Settings, engine: Engine, host: str) -> None:
+def test_serve_refuses_a_network_bind_until_a_token_exists(settings: Settings, engine: Engine, host: str) -> None:
     served = subprocess.run(
         [sys.executable, "-m", "engagement.cli", "serve", "--host", host, "--port", "8765"],
         cwd=ROOT, env=server_env(settings), capture_output=True, text=True, timeout=60,
@@ -76,7 +79,43 @@ def test_serve_refuses_a_network_bind_without_sign_in(settings: Settings, engine
 
     assert served.returncode == 1
     assert f"Refusing to listen on {host}" in served.stderr and "127.0.0.1" in served.stderr
-    assert "Traceback" not in served.stderr
+    assert "engagement token create" in served.stderr and "Traceback" not in served.stderr
+
+
+def test_a_revoked_token_does_not_count_for_a_network_bind(settings: Settings, engine: Engine) -> None:
+    with session_scope(engine) as session:
+        add_user(session, "ada@ourco.test", "admin")
+        revoke_token(session, issue_token(session, "ada@ourco.test", None).id)
+
+    served = subprocess.run(
+        [sys.executable, "-m", "engagement.cli", "serve", "--host", "0.0.0.0", "--port", "8765"],
+        cwd=ROOT, env=server_env(settings), capture_output=True, text=True, timeout=60,
+    )
+
+    assert served.returncode == 1 and "no API token exists" in served.stderr
+
+
+async def test_a_network_bind_with_a_token_serves_mcp_to_that_token_only(
+    settings: Settings, engine: Engine, factory: Factory
+) -> None:
+    factory.customer("acme", "Acme Corp")
+    with session_scope(engine) as session:
+        add_user(session, "ada@ourco.test", "admin")
+        token = issue_token(session, "ada@ourco.test", None).token
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
+
+    with http_server(settings, host="0.0.0.0") as url:
+        async with httpx2.AsyncClient() as http:
+            refused = await http.post(url, json=ping, headers=headers)
+            forged = await http.post(url, json=ping, headers={**headers, "Authorization": "Bearer emt_forged"})
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
+            async with Client(streamable_http_client(url, http_client=http)) as client:
+                found = await call(client, "search_customers", query="acme")
+
+    assert refused.status_code == 401 and forged.status_code == 401
+    assert "resource_metadata=" in refused.headers["www-authenticate"]
+    assert found["matches"][0]["customer_id"] == "acme"
 
 
 def test_serve_refuses_a_port_out_of_range_as_a_usage_error(settings: Settings, engine: Engine) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import logging
 import re
 
+from typing import TYPE_CHECKING
+
 from mcp.server.mcpserver import MCPServer
 
 import prompts
@@ -16,6 +18,10 @@ from engagement.app import create_service, load_settings
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from tools._common import CallerOf
+
+if TYPE_CHECKING:
+    from mcp.server.auth.provider import TokenVerifier
+    from mcp.server.auth.settings import AuthSettings
 
 SERVER_NAME = "engagement-metrics"
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -42,10 +48,16 @@ def redact_log_addresses() -> None:
 
 
 def create_server(
-    settings: Settings | None = None, *, service: EngagementService | None = None, caller_of: CallerOf | None = None
+    settings: Settings | None = None,
+    *,
+    service: EngagementService | None = None,
+    caller_of: CallerOf | None = None,
+    token_verifier: TokenVerifier | None = None,
+    auth: AuthSettings | None = None,
 ) -> MCPServer:
     """The MCP server over the configured store (or `service`). Each tool call asks `caller_of` who asks;
-    by default the local user, as of the call's day."""
+    by default the local user, as of the call's day. With `token_verifier` and `auth` its HTTP endpoint
+    takes bearer tokens only, checked by the SDK (the team server, web/app.py)."""
     settings = settings or load_settings()
     service = service or create_service(settings)
     server = MCPServer(
@@ -53,6 +65,8 @@ def create_server(
         instructions=prompts.load("server_instructions"),
         version="0.1.0",
         log_level=settings.log_level,
+        token_verifier=token_verifier,
+        auth=auth,
     )
     tools.register_all(server, service, caller_of)
     redact_log_addresses()  # after MCPServer(): its configure_logging adds the handler when none exists

@@ -15,6 +15,7 @@ from engagement.cli.agents import ask, chat
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
+from engagement.cli.users import token_app, user_app
 
 app = typer.Typer(
     help="Customer engagement metrics: load data, see the report, serve it to Claude over MCP.",
@@ -130,6 +131,8 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(domain_app, name="domain")
 app.command()(sync)
 app.add_typer(install_app, name="install")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 app.command()(ask)
 app.command()(chat)
 
@@ -153,24 +156,51 @@ def db_upgrade() -> None:
 @app.command()
 @user_errors
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on: a loopback address (127.0.0.1, ::1, localhost).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on. Any other than loopback (127.0.0.1, ::1, localhost) needs a token first.")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port, 1-65535.", min=1, max=65535)] = 8000,
 ) -> None:
-    """Serve the MCP tools over streamable HTTP at http://HOST:PORT/mcp.
+    """Serve the team server: the dashboard at http://HOST:PORT/, the REST API under /api, MCP at /mcp.
 
-    Example: engagement serve --port 8000
+    With users in the store every request needs a token; on loopback with no users it runs open.
+
+    Example: engagement serve --host 0.0.0.0 --port 8000
     """
+    import logging
+
+    import uvicorn
+
+    from web.netloc import is_loopback
+    from engagement.db import read_scope
     from engagement.errors import EngagementError
-    from engagement.cli.netloc import is_loopback, transport_security
+    from engagement.users import has_active_tokens, has_users, utcnow
 
-    if not is_loopback(host):
-        # Until the server has users and tokens, anyone who reaches the port would read every customer.
+    service = open_service()
+    settings = service.settings
+    with read_scope(service.engine) as session:
+        tokens, users = has_active_tokens(session, utcnow()), has_users(session)
+    if not is_loopback(host) and not tokens:
+        # Without a token nobody could sign in, and an open network port would give anyone every customer.
         raise EngagementError(
-            f"Refusing to listen on {host}: the server has no sign-in yet, so anyone who reaches it could read "
-            "every customer and log activities. Listen on 127.0.0.1 (the default) and put a TLS reverse proxy "
-            "with its own authentication in front to share it."
+            f"Refusing to listen on {host}: no API token exists yet, and on a network address every request needs "
+            "one. Make one first: `engagement user add you@ourco.com --role admin`, then `engagement token create "
+            "--user you@ourco.com`. Or listen on 127.0.0.1 (the default) for yourself alone."
         )
-    from tools.server import create_server
+    from tools.server import redact_log_addresses
+    from web.app import base_url, create_app
 
-    errors.print(f"Serving MCP over streamable HTTP at http://{host}:{port}/mcp (Ctrl+C stops)", markup=False)
-    create_server(load()).run("streamable-http", host=host, port=port, transport_security=transport_security(host, port))
+    logging.getLogger("engagement.access").setLevel(logging.INFO)  # access lines whatever the log level
+    app = create_app(settings, host=host, port=port, service=service)
+    redact_log_addresses()
+    base = base_url(settings, host, port)
+    errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)", markup=False)
+    errors.print(
+        "Every request needs a token (engagement token create)." if users
+        else "Open: no users yet, so anyone on this machine can use it. After `engagement user add`, restart to sign in.",
+        markup=False,
+    )  # fmt: skip
+    uvicorn.run(
+        app, host=host.strip("[]"), port=port, log_config=None, access_log=False, server_header=False,
+        proxy_headers=True, forwarded_allow_ips=settings.trusted_proxies,
+    )  # fmt: skip

@@ -1,0 +1,77 @@
+"""The team server over the test store: a small team (a manager, two CSMs, an admin), their tokens, the app."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy.engine import Engine
+from starlette.testclient import TestClient
+
+from engagement.db import session_scope
+from engagement.service import EngagementService
+from engagement.settings import Settings
+from engagement.users import add_user, issue_token
+from tests.factories import Factory
+from web.app import create_app
+
+BASE = "http://127.0.0.1:8000"
+
+
+@dataclass
+class Team:
+    """Who sees what: Morgan manages Avery; Blake is on another team; Ada is an admin."""
+
+    tokens: dict[str, str]  # by person: avery, morgan, blake, ada
+    customers: dict[str, set[str]]  # the customer ids each person may see
+
+
+def make_team(engine: Engine, factory: Factory) -> Team:
+    factory.csm("morgan", "Morgan Lee", "morgan@ourco.test")
+    factory.csm("avery", "Avery Diaz", "avery@ourco.test", manager_id="morgan")
+    factory.csm("blake", "Blake Chen", "blake@ourco.test")
+    factory.customer("acme", "Acme Corp", csm_id="avery")
+    factory.customer("apex", "Apex Labs", csm_id="avery")
+    factory.customer("mosaic", "Mosaic Health", csm_id="morgan")
+    factory.customer("bolt", "Bolt Freight", csm_id="blake")
+    factory.customer("orphan", "Orphan Inc")  # no CSM: only an admin sees it
+    for customer in ("acme", "mosaic", "bolt"):
+        factory.activity(customer, "2026-11-20T10:00:00", participants=[f"ceo@{customer}.test"])
+    roles = {"avery": "csm", "morgan": "manager", "blake": "csm", "ada": "admin"}
+    tokens = {}
+    with session_scope(engine) as session:
+        for person, role in roles.items():
+            add_user(session, f"{person}@ourco.test", role)
+            tokens[person] = issue_token(session, f"{person}@ourco.test", dt.timedelta(days=30)).token
+    return Team(
+        tokens=tokens,
+        customers={
+            "avery": {"acme", "apex"},
+            "morgan": {"acme", "apex", "mosaic"},
+            "blake": {"bolt"},
+            "ada": {"acme", "apex", "mosaic", "bolt", "orphan"},
+        },
+    )
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def team(engine: Engine, factory: Factory) -> Team:
+    return make_team(engine, factory)
+
+
+@pytest.fixture
+def http(settings: Settings, service: EngagementService, team: Team) -> Iterator[TestClient]:
+    """The whole team server in process (users exist, so every request needs a token)."""
+    with TestClient(create_app(settings, service=service), base_url=BASE) as client:
+        yield client
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

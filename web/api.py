@@ -1,0 +1,321 @@
+"""The REST API (PRD §6.3): the MCP tools' answers over plain HTTP, scoped to the token's user.
+
+Each operation is declared once in `OPERATIONS` (path, query model, body, answer model, statuses);
+the routes and the OpenAPI document (web/openapi.py) are both made from that list, so they cannot
+drift apart. Answers are the models of engagement/schemas.py, as the MCP tools return them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from engagement.activities import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
+from engagement import lookup
+from engagement.activities import validate_activity
+from engagement.db import read_scope
+from engagement.errors import EngagementError, fault_of
+from engagement.service import EngagementService
+from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
+from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName
+from web.auth import Principal, authenticator
+
+MAX_ROWS_PER_POST = 500
+JSON_TYPE = "application/json"
+
+
+class ApiError(BaseModel):
+    """Every error of the API: a short code and a message that says what was wrong and what is accepted."""
+
+    error: str = Field(description="not_found, invalid_request, unauthorized, forbidden, too_large, ...")
+    message: str
+
+
+class Query(BaseModel):
+    """Query parameters: unknown names are refused (a typo should not silently widen an answer)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # PostgreSQL cannot hold NUL in text: refuse it here on both databases, as the tools do.
+        if isinstance(data, dict) and any(isinstance(v, str) and "\x00" in v for v in data.values()):
+            raise ValueError("a parameter contains a NUL character (%00); remove it")
+        return data
+
+
+Score = Annotated[float | None, Field(description="Score bound, 0-100.", ge=0, le=100)]
+
+
+class PortfolioQuery(Query):
+    csm_id: CsmRef = None
+    period: PeriodToken = None
+    segment: SegmentName = None
+    min_score: Score = None
+    max_score: Score = None
+    limit: Limit = 20
+    offset: Offset = 0
+
+
+class PeriodQuery(Query):
+    period: PeriodToken = None
+
+
+class TrendsQuery(Query):
+    periods: Annotated[int, Field(description="How many months, 1-24.", ge=1, le=24)] = 6
+
+
+class CorrelationQuery(Query):
+    outcome: Annotated[Literal["health", "renewal", "churn"], Field(description="The outcome to correlate with.")]
+
+
+class ActivityIn(BaseModel):
+    """One touchpoint to log: the log_activity tool's arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    customer: CustomerRef
+    type: Literal["email", "meeting", "call", "qbr", "message", "event"]
+    direction: Literal["inbound", "outbound"]
+    date: Annotated[str | None, Field(description="ISO 8601 date or date-time; default now.", max_length=40)] = None
+    duration_minutes: Annotated[float | None, Field(ge=0, le=1440)] = None
+    participants: Annotated[list[Annotated[str, Field(max_length=320)]] | None, Field(max_length=MAX_PARTICIPANTS)] = None
+    stakeholder_level: Literal["executive", "champion", "user"] | None = None
+    response_received: bool | None = None
+    response_time_hours: Annotated[float | None, Field(ge=0, le=8784)] = None
+    subject: Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)] = None
+    source: Annotated[str, Field(min_length=1, max_length=32)] = "api"
+    external_id: Annotated[str | None, Field(max_length=512)] = None
+
+    @model_validator(mode="after")
+    def _no_nul(self) -> ActivityIn:
+        for name, value in self:
+            if _has_nul(value):
+                raise ValueError(f"{name} contains a NUL character (\\u0000), which cannot be stored; remove it")
+        return self
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value)
+
+
+ActivitiesIn = Annotated[
+    ActivityIn | Annotated[list[ActivityIn], Field(min_length=1, max_length=MAX_ROWS_PER_POST)],
+    Field(description=f"One activity, or a list of 1-{MAX_ROWS_PER_POST}."),
+]
+ACTIVITIES_IN: TypeAdapter[ActivityIn | list[ActivityIn]] = TypeAdapter(ActivitiesIn)
+
+
+class LoggedActivities(BaseModel):
+    """The answer to a list of activities: log_activity's answer for each, in the order sent."""
+
+    results: list[LoggedActivity]
+
+
+# -- the service, behind one thin function per question (the only place that knows its signatures) ---
+
+
+def _portfolio(service: EngagementService, principal: Principal, q: PortfolioQuery) -> PortfolioEngagement:
+    return service.portfolio(
+        principal.caller, csm=q.csm_id, period=q.period, segment=q.segment, min_score=q.min_score,
+        max_score=q.max_score, limit=q.limit, offset=q.offset,
+    )  # fmt: skip
+
+
+def _customer(service: EngagementService, principal: Principal, ref: str, q: PeriodQuery) -> CustomerEngagement:
+    return service.customer(principal.caller, ref=ref, period=q.period)
+
+
+def _trends(service: EngagementService, principal: Principal, ref: str, q: TrendsQuery) -> EngagementTrends:
+    return service.trends(principal.caller, ref=ref, periods=q.periods, granularity="month")
+
+
+def _log(service: EngagementService, principal: Principal, rows: list[ActivityIn]) -> list[LoggedActivity]:
+    """log_activity for each row, once every row is valid and names a customer the caller may write to
+    (one they see: an admin any): a refused row stores none of the request."""
+    caller = principal.caller
+    sent = [(row.customer, row.model_dump(exclude={"customer"})) for row in rows]
+    if len(sent) > 1:
+        for _, fields in sent:
+            validate_activity(fields, caller.as_of, "api")
+        with read_scope(service.engine) as session:
+            for ref in dict.fromkeys(ref for ref, _ in sent):
+                lookup.find_customer(session, ref, caller)
+    return [service.log_activity(caller, customer=ref, activity=fields, default_source="api") for ref, fields in sent]
+
+
+class Unavailable(Exception):
+    """A feature this version does not have yet (answered 501)."""
+
+
+def _correlation(service: EngagementService, principal: Principal, q: CorrelationQuery) -> BaseModel:
+    raise Unavailable(
+        "Correlation with outcomes is not in this version of the server yet; the other reports are available."
+    )
+
+
+# -- one mapping from a failure to its answer ------------------------------------------------------
+
+
+def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(ApiError(error=code, message=message).model_dump(), status_code=status, headers=headers)
+
+
+FAULT_CODES = {"invalid": "invalid_request", "not_found": "not_found", "unavailable": "unavailable", "internal": "internal"}
+
+
+def fault_response(exc: BaseException) -> JSONResponse:
+    """The answer for anything a request can fail with, by the one mapping every edge shares
+    (engagement.errors.fault_of): the caller's fault 400/404, the database away 503, ours 500 with a ref.
+    A customer or CSM outside the caller's scope is "not found", worded as one that does not exist."""
+    if isinstance(exc, Unavailable):
+        return error(501, "not_implemented", str(exc))
+    fault = fault_of(exc, "api")
+    return error(fault.status, FAULT_CODES[fault.kind], fault.message)
+
+
+def validation_message(exc: ValidationError) -> str:
+    parts = []
+    for problem in exc.errors(include_url=False)[:5]:
+        where = ".".join(str(p) for p in problem["loc"]) or "body"
+        parts.append(f"{where}: {problem['msg']}")
+    return "; ".join(parts) + "."
+
+
+# -- operations ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One API operation: how it is called, what it answers, and the glue that answers it."""
+
+    method: Literal["GET", "POST"]
+    path: str
+    operation_id: str
+    summary: str
+    query: type[Query] | None
+    answer: Any
+    statuses: tuple[int, ...]
+    run: Callable[..., Any]
+    body: TypeAdapter[Any] | None = None
+    path_params: tuple[str, ...] = ()
+
+
+READS = (400, 401, 404, 413, 422, 503)
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "GET", "/api/reports/engagement-metrics", "listEngagementMetrics",
+        "Portfolio engagement: scores of the customers you see, worst first, with the summary.",
+        PortfolioQuery, PortfolioEngagement, (200, *READS), _portfolio,
+    ),
+    Operation(
+        "GET", "/api/reports/engagement-metrics/correlation", "getEngagementCorrelation",
+        "How engagement relates to an outcome (health, renewal or churn).",
+        CorrelationQuery, None, (*READS, 501), _correlation,
+    ),
+    Operation(
+        "GET", "/api/reports/engagement-metrics/{customerId}", "getCustomerEngagement",
+        "One customer's engagement detail for a period.",
+        PeriodQuery, CustomerEngagement, (200, *READS), _customer, path_params=("customerId",),
+    ),
+    Operation(
+        "GET", "/api/reports/engagement-metrics/{customerId}/trends", "getEngagementTrends",
+        "One customer's monthly score over the last N months.",
+        TrendsQuery, EngagementTrends, (200, *READS), _trends, path_params=("customerId",),
+    ),
+    Operation(
+        "POST", "/api/activities", "logActivities",
+        "Log one activity (answers as log_activity) or a list of them (answers each, in order).",
+        None, LoggedActivity | LoggedActivities, (200, 201, 400, 401, 403, 404, 413, 415, 422, 503), _log,
+        body=ACTIVITIES_IN,
+    ),
+)  # fmt: skip
+
+
+def _unauthenticated(request: Request) -> JSONResponse:
+    bad = request.scope.get("engagement.bad_credential")
+    message = (
+        "The token is not valid: unknown, expired or revoked. Ask an admin for a new one (engagement token create)."
+        if bad
+        else "Authentication required: send Authorization: Bearer <token> (an admin makes one with engagement token create)."
+    )
+    challenge = 'Bearer error="invalid_token"' if bad else "Bearer"
+    return error(401, "unauthorized", message, {"WWW-Authenticate": challenge})
+
+
+async def _json_body(request: Request, principal: Principal) -> Any:
+    if principal.via == "cookie":
+        # A browser session writes only with its CSRF token in a header (a form cannot set one).
+        sent = request.headers.get("x-csrf-token", "")
+        browser = request.cookies.get("engagement_csrf", "")
+        if not browser or not secrets.compare_digest(sent, authenticator(request).csrf_for(browser)):
+            raise HTTPException(403, "A signed-in browser must send the page's CSRF token in X-CSRF-Token to write.")
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media != JSON_TYPE:
+        raise HTTPException(415, f"Send the body as {JSON_TYPE} (Content-Type: {JSON_TYPE}).")
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise HTTPException(400, "The body is not valid JSON; send one activity object or a list of them.") from None
+
+
+def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], Any]:
+    async def handle(request: Request) -> Response:
+        principal = request.user if isinstance(request.user, Principal) else None
+        if principal is None:
+            return _unauthenticated(request)
+        try:
+            args: list[Any] = [request.path_params[name] for name in op.path_params]
+            if any("\x00" in arg for arg in args):
+                raise EngagementError("The customer id contains a NUL character (%00); remove it.")
+            if op.query is not None:
+                args.append(op.query.model_validate(dict(request.query_params)))
+            if op.body is not None:
+                sent = op.body.validate_python(await _json_body(request, principal))
+                rows = sent if isinstance(sent, list) else [sent]
+                logged = await run_in_threadpool(op.run, service, principal, rows)
+                status = 201 if any(item.created for item in logged) else 200
+                answer: BaseModel = logged[0] if not isinstance(sent, list) else LoggedActivities(results=logged)
+                return Response(answer.model_dump_json(), status_code=status, media_type=JSON_TYPE)
+            result = await run_in_threadpool(op.run, service, principal, *args)
+            return Response(result.model_dump_json(), media_type=JSON_TYPE)
+        except ValidationError as exc:
+            return error(422, "invalid_request", validation_message(exc))
+        except HTTPException as exc:
+            return error(exc.status_code, _CODES.get(exc.status_code, "error"), exc.detail)
+        except Exception as exc:  # noqa: BLE001 - one mapping for every failure
+            return fault_response(exc)
+
+    return handle
+
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          413: "too_large", 415: "unsupported_media_type", 422: "invalid_request"}  # fmt: skip
+
+
+def routes(service: EngagementService) -> list[BaseRoute]:
+    """The API under /api; paths are exactly the PRD's (§6.3)."""
+    api = [
+        Route(op.path.removeprefix("/api"), endpoint(service, op), methods=[op.method]) for op in OPERATIONS
+    ]
+    return [Mount("/api", routes=api)]
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own errors (unknown path, wrong method, body too large) as the API's JSON errors."""
+    assert isinstance(exc, HTTPException)
+    return error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail), exc.headers)

@@ -1,0 +1,158 @@
+"""The team server: one ASGI app with the dashboard, the REST API, /openapi.json and the MCP endpoint.
+
+`create_app(settings, host=..., port=...)` wires it; `engagement serve` runs it with uvicorn. With users
+in the store every request needs a token (Bearer, or the dashboard's session cookie); on a loopback
+address with no users yet it runs open, as a laptop's single-user server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.transport_security import TransportSecuritySettings
+from pydantic import AnyHttpUrl
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from engagement.app import create_service
+from engagement.caller import Caller
+from web.netloc import is_loopback, transport_security
+from engagement.db import read_scope
+from engagement.service import EngagementService
+from engagement.settings import Settings
+from engagement.users import has_users
+from web import api, login
+from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend, mcp_principal
+from web.openapi import openapi_document
+from web.security import AccessLog, BodyLimit, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
+
+MAX_BODY_BYTES = 1024 * 1024
+TITLE = "Engagement metrics API"
+VERSION = "0.1.0"
+
+
+def base_url(settings: Settings, host: str, port: int) -> str:
+    """Where clients reach the server: the configured public URL, else the address it listens on."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    name = f"[{host.strip('[]')}]" if ":" in host else host
+    return f"http://{name}:{port}"
+
+
+def host_rules(settings: Settings, host: str, port: int, open: bool) -> TransportSecuritySettings:
+    """Host/Origin checking: the loopback names and the bound host, plus the public URL's. A server that
+    demands tokens on a network address with no public URL set accepts any Host: it cannot know the
+    names people use, and without a token no name gets anything."""
+    rules = transport_security(host, port)
+    if settings.public_url:
+        public = urlsplit(settings.public_url)
+        rules.allowed_hosts.append(public.netloc)
+        rules.allowed_origins.append(f"{public.scheme}://{public.netloc}")
+    elif not open and not is_loopback(host):
+        rules.enable_dns_rebinding_protection = False
+    return rules
+
+
+def mcp_app(service: EngagementService, auth: Authenticator, base: str, rules: TransportSecuritySettings) -> Any:
+    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (the SDK's
+    hooks), and every tool call scoped to the token's user."""
+    from tools.server import create_server
+
+    if auth.open:
+        server = create_server(service.settings, service=service)
+    else:
+        server = create_server(
+            service.settings,
+            service=service,
+            caller_of=mcp_caller,
+            token_verifier=McpTokenVerifier(auth),
+            auth=AuthSettings(
+                issuer_url=AnyHttpUrl(base),
+                resource_server_url=AnyHttpUrl(f"{base}/mcp"),
+                validate_token_resource=False,  # our tokens are this server's own: no audience to check
+            ),
+        )
+    return server, server.streamable_http_app(streamable_http_path="/mcp", transport_security=rules)
+
+
+def mcp_caller() -> Caller:
+    """Who asks in an MCP tool call over HTTP: the token's user. The SDK refuses /mcp without a token, so a
+    call without one cannot happen; were it to, it would see nothing."""
+    principal = mcp_principal()
+    if principal is None:
+        return Caller(as_of=dt.datetime.now(dt.UTC).date(), visible_csms=frozenset(), label="nobody")
+    return principal.caller
+
+
+def page_routes(service: EngagementService) -> list[BaseRoute]:
+    """The dashboard's pages and static files (web/pages.py, on the dashboard branch until it merges)."""
+    try:
+        from web.pages import routes
+    except ModuleNotFoundError:
+        return []
+    return routes(service)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    """Whatever escaped a route (the store failing during sign-in, say): the API's one mapping, 503 or 500."""
+    return api.fault_response(exc)
+
+
+def create_app(
+    settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, service: EngagementService | None = None
+) -> Starlette:
+    """The whole team server. Open (no token asked) only on a loopback address with no users in the store."""
+    service = service or create_service(settings)
+    with read_scope(service.engine) as session:
+        open = is_loopback(host) and not has_users(session)
+    auth = Authenticator.create(service.engine, settings, open=open)
+    base = base_url(settings, host, port)
+    rules = host_rules(settings, host, port, open)
+    server, mcp = mcp_app(service, auth, base, rules)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with server.session_manager.run():
+            yield
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
+    document = openapi_document(TITLE, VERSION)
+    document["servers"] = [{"url": base}]
+    https = base.startswith("https://")
+    app = Starlette(
+        routes=[
+            *api.routes(service),
+            Route("/openapi.json", openapi, methods=["GET"]),
+            *login.routes(),
+            *page_routes(service),
+            # /mcp and its protected-resource metadata: each of the SDK app's paths goes to the SDK app whole
+            *(Route(route.path, endpoint=mcp) for route in mcp.routes if isinstance(route, Route)),
+        ],
+        middleware=[
+            Middleware(SecurityHeaders, https=https),
+            Middleware(AccessLog),
+            Middleware(HostCheck, settings=rules),
+            Middleware(BodyLimit, limit=MAX_BODY_BYTES),
+            Middleware(CsrfCookieMiddleware, secure=https),
+            Middleware(AuthenticationMiddleware, backend=TokenBackend(auth)),
+            *([Middleware(OpenOnlyWithoutUsers, engine=service.engine)] if open else []),
+        ],
+        exception_handlers={HTTPException: api.http_error, Exception: internal_error},
+        lifespan=lifespan,
+    )
+    app.state.authenticator = auth
+    app.state.open = open
+    app.state.service = service
+    return app
