@@ -9,6 +9,10 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# A current model from the anthropic SDK's list (anthropic.types.Model), named here so the settings,
+# and so the MCP server's start, never import the SDK; a test checks it is listed and not deprecated.
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
 
 def default_database_url() -> str:
     """An SQLite file in the user's data directory, the embedded default."""
@@ -47,6 +51,8 @@ class Settings(BaseSettings):
     """Signs the dashboard's session cookies; unset: a random key made once and kept in the store."""
     trusted_proxies: str = "127.0.0.1"
     """Comma-separated addresses of the reverse proxies whose X-Forwarded-For/-Proto the server believes."""
+    model: str = Field(default=DEFAULT_MODEL, min_length=1)
+    """The Claude model `engagement ask` and `engagement chat` use."""
 
     @field_validator(
         "as_of", "user", "weights_file", "google_credentials_dir", "database_url", "public_url", "secret_key", mode="before"
@@ -54,6 +60,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _blank_is_default_model(cls, value: object) -> object:
+        return DEFAULT_MODEL if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod

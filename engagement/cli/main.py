@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from engagement.cli import views
+from engagement.cli.agents import ask, chat
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
@@ -132,6 +133,8 @@ app.command()(sync)
 app.add_typer(install_app, name="install")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.command()(ask)
+app.command()(chat)
 
 
 @db_app.command("upgrade")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mcp import Client
-from mcp.types import Tool
+from mcp.types import Prompt, Tool
 
 SNAPSHOT = Path(__file__).with_name("tools.json")
 UPDATE_HINT = (
@@ -23,23 +24,31 @@ class Contract:
     server_name: str
     instructions: str | None
     tools: list[Tool]
+    prompts: list[Prompt]
 
     def by_name(self) -> dict[str, Tool]:
         return {tool.name: tool for tool in self.tools}
 
 
 async def fetch_contract(client: Client) -> Contract:
-    """Every tool, following `next_cursor`, and the server's instructions, through the real client."""
-    tools: list[Tool] = []
+    """Every tool and prompt, following `next_cursor`, and the server's instructions, through the real client."""
+    tools: list[Tool] = await every_page(client.list_tools, "tools")
+    prompts: list[Prompt] = await every_page(client.list_prompts, "prompts")
+    name = client.server_info.name if client.server_info else ""
+    return Contract(
+        name, client.instructions, sorted(tools, key=lambda tool: tool.name), sorted(prompts, key=lambda p: p.name)
+    )
+
+
+async def every_page(list_page: Callable[..., Awaitable[Any]], field: str) -> list[Any]:
+    """The `field` items of every page a list call returns, fresh from the server (no client cache)."""
+    found: list[Any] = []
     cursor: str | None = None
     while True:
-        page = await client.list_tools(cursor=cursor, cache_mode="refresh")
-        tools.extend(page.tools)
-        cursor = page.next_cursor
-        if cursor is None:
-            break
-    name = client.server_info.name if client.server_info else ""
-    return Contract(name, client.instructions, sorted(tools, key=lambda tool: tool.name))
+        page = await list_page(cursor=cursor, cache_mode="refresh")
+        found.extend(getattr(page, field))
+        if (cursor := page.next_cursor) is None:
+            return found
 
 
 def wire(tool: Tool) -> dict[str, Any]:
@@ -48,7 +57,8 @@ def wire(tool: Tool) -> dict[str, Any]:
 
 
 def snapshot_of(contract: Contract) -> dict[str, Any]:
-    """What the snapshot pins: names, titles, schemas, annotations, instructions.
+    """What the snapshot pins: names, titles, schemas, annotations, instructions; prompts' names, titles and
+    arguments (name, required).
 
     Descriptions stay out on purpose: they are prose in prompts/tools/*.md that is tuned often, and
     the rule test checks them instead; a schema or annotation change is what breaks a client.
@@ -57,7 +67,16 @@ def snapshot_of(contract: Contract) -> dict[str, Any]:
     for tool in contract.tools:
         data = wire(tool)
         tools.append({key: data[key] for key in ("name", "title", "inputSchema", "outputSchema", "annotations") if key in data})
-    return {"server": {"name": contract.server_name, "instructions": contract.instructions}, "tools": tools}
+    prompts = [
+        {
+            "name": prompt.name,
+            "title": prompt.title,
+            "arguments": [{"name": arg.name, "required": bool(arg.required)} for arg in prompt.arguments or []],
+        }
+        for prompt in contract.prompts
+    ]
+    server = {"name": contract.server_name, "instructions": contract.instructions}
+    return {"server": server, "tools": tools, "prompts": prompts}
 
 
 def render(snapshot: dict[str, Any]) -> str:

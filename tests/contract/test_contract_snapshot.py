@@ -1,4 +1,4 @@
-"""The tool contract (names, titles, schemas, annotations, server instructions) matches tools.json.
+"""The tool contract (names, titles, schemas, annotations, server instructions, prompts) matches tools.json.
 
 A client, a prompt or a saved conversation depends on these; a change must be a decision seen in
 review, never a side effect. `UPDATE_SNAPSHOTS=1` rewrites the snapshot on purpose.
@@ -38,3 +38,5 @@ async def test_snapshot_names_every_tool_once(contract: Contract) -> None:
     assert len(names) == len(set(names))
     assert [tool["name"] for tool in snapshot_of(contract)["tools"]] == sorted(names)
     assert contract.instructions, "the server sends no instructions"
+    prompts = [prompt.name for prompt in contract.prompts]
+    assert [prompt["name"] for prompt in snapshot_of(contract)["prompts"]] == sorted(set(prompts)) == sorted(prompts)
