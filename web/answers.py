@@ -1,0 +1,114 @@
+"""The one place the pages ask the engine, always with the caller of the request.
+
+`Answers` has the reshaped service's shape (issue 12: `caller` first, keyword-only arguments) over
+today's `EngagementService`, whose scope is the settings' user: the caller's user stands in for it,
+and a CSM or customer outside the caller's visible CSMs is "not found". Once the core takes a
+`Caller`, the pages call the service directly and this module shrinks to `csms` and `team`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from sqlmodel import select
+
+from engagement import store
+from engagement.db import read_scope
+from engagement.errors import NotFoundError
+from engagement.models import Csm
+from engagement.schemas import CustomerEngagement, EngagementTrends, PortfolioEngagement, PortfolioSummary
+
+if TYPE_CHECKING:
+    from engagement.engine import EngagementService
+
+TREND_MONTHS = 6
+
+
+class CallerLike(Protocol):
+    """What the pages read of `engagement.caller.Caller` (issue 12)."""
+
+    @property
+    def user(self) -> str | None: ...
+
+    @property
+    def visible_csms(self) -> frozenset[str] | None: ...
+
+
+@dataclass(frozen=True)
+class CsmChoice:
+    """A CSM the caller may filter by; `leads` when others report to them (choosing them means their team)."""
+
+    id: str
+    name: str
+    leads: bool
+
+
+@dataclass(frozen=True)
+class CsmSummary:
+    csm: CsmChoice
+    summary: PortfolioSummary
+
+
+class Answers:
+    def __init__(self, service: EngagementService) -> None:
+        self.service = service
+
+    def portfolio(
+        self,
+        caller: CallerLike,
+        *,
+        csm: str | None = None,
+        period: str | None = None,
+        segment: str | None = None,
+        category: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> PortfolioEngagement:
+        if csm:
+            self._check_csm(caller, csm)
+        return self.service.portfolio(
+            csm or caller.user, period, segment, category=category, limit=limit, offset=offset
+        )
+
+    def customer(self, caller: CallerLike, *, ref: str, period: str | None = None) -> CustomerEngagement:
+        detail = self.service.customer(ref, period)
+        if caller.visible_csms is not None and detail.csm_id not in caller.visible_csms:
+            raise NotFoundError("No such customer.")
+        return detail
+
+    def trends(self, caller: CallerLike, *, ref: str) -> EngagementTrends:
+        self.customer(caller, ref=ref)  # the scope check (the reshaped service does it in trends itself)
+        return self.service.trends(ref, TREND_MONTHS, "month")
+
+    def csms(self, caller: CallerLike) -> list[CsmChoice]:
+        """The CSMs the caller may see, by name."""
+        with read_scope(self.service.engine) as session:
+            rows = session.exec(select(Csm).order_by(Csm.name, Csm.id)).all()
+        managers = {row.manager_id for row in rows if row.manager_id}
+        visible = caller.visible_csms
+        return [CsmChoice(r.id, r.name, r.id in managers) for r in rows if visible is None or r.id in visible]
+
+    def team(
+        self, caller: CallerLike, *, period: str | None = None, segment: str | None = None
+    ) -> tuple[PortfolioEngagement, list[CsmSummary]]:
+        """The caller's whole portfolio and each visible CSM's own book (no team leads: their team is
+        the others), each summary straight from the portfolio answer."""
+        whole = self.portfolio(caller, period=period, segment=segment, limit=1)
+        rows = [
+            CsmSummary(choice, self.portfolio(caller, csm=choice.id, period=period, segment=segment, limit=1).summary)
+            for choice in self.csms(caller)
+            if not choice.leads
+        ]
+        return whole, rows
+
+    def _check_csm(self, caller: CallerLike, ref: str) -> None:
+        if caller.visible_csms is None:
+            return
+        with read_scope(self.service.engine) as session:
+            try:
+                found: Any = store.find_csm(session, ref)
+            except NotFoundError:
+                found = None
+        if found is None or found.id not in caller.visible_csms:
+            raise NotFoundError(f"No CSM '{ref}' in your portfolio.")
