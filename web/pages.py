@@ -112,7 +112,12 @@ def routes(service: EngagementService) -> list[BaseRoute]:
         Route("/customers/{customer_id:path}", _guarded(customer), name="customer"),
         Route("/team", _guarded(team), name="team"),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/favicon.ico", _favicon),  # browsers ask for it on pages without an icon link (the login)
     ]
+
+
+def _favicon(request: Request) -> Response:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callable[[Request], Response]:

@@ -14,11 +14,14 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engagement.engine import EngagementService
 from web import pages
 
 COOKIE = "test_user"
+# As strict as the team server's: no script at all, styles and images only from the app itself.
+CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 
 @dataclass(frozen=True)
@@ -70,5 +73,18 @@ def create_test_app(service: EngagementService, users: dict[str, Principal]) -> 
 
     return Starlette(
         routes=[Route("/login", login, methods=["GET", "POST"]), *pages.routes(service)],
-        middleware=[Middleware(AuthenticationMiddleware, backend=CookieBackend(users))],
+        middleware=[Middleware(StrictCsp), Middleware(AuthenticationMiddleware, backend=CookieBackend(users))],
     )
+
+
+class StrictCsp:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def with_csp(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"content-security-policy", CSP.encode())]
+            await send(message)
+
+        await self.app(scope, receive, with_csp)
