@@ -72,13 +72,11 @@ class Answers:
         )
 
     def customer(self, caller: CallerLike, *, ref: str, period: str | None = None) -> CustomerEngagement:
-        detail = self.service.customer(ref, period)
-        if caller.visible_csms is not None and detail.csm_id not in caller.visible_csms:
-            raise NotFoundError("No such customer.")
-        return detail
+        self._check_customer(caller, ref)
+        return self.service.customer(ref, period)
 
     def trends(self, caller: CallerLike, *, ref: str) -> EngagementTrends:
-        self.customer(caller, ref=ref)  # the scope check (the reshaped service does it in trends itself)
+        self._check_customer(caller, ref)
         return self.service.trends(ref, TREND_MONTHS, "month")
 
     def csms(self, caller: CallerLike) -> list[CsmChoice]:
@@ -101,6 +99,17 @@ class Answers:
             if not choice.leads
         ]
         return whole, rows
+
+    def _check_customer(self, caller: CallerLike, ref: str) -> None:
+        if caller.visible_csms is None:
+            return
+        with read_scope(self.service.engine) as session:
+            try:
+                found: Any = store.find_customer(session, ref)
+            except NotFoundError:
+                found = None
+        if found is None or found.csm_id not in caller.visible_csms:
+            raise NotFoundError("No such customer in your portfolio.")
 
     def _check_csm(self, caller: CallerLike, ref: str) -> None:
         if caller.visible_csms is None:
