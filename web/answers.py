@@ -9,9 +9,10 @@ and a CSM or customer outside the caller's visible CSMs is "not found". Once the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from engagement import store
 from engagement.db import read_scope
@@ -101,23 +102,20 @@ class Answers:
         return whole, rows
 
     def _check_customer(self, caller: CallerLike, ref: str) -> None:
-        if caller.visible_csms is None:
-            return
-        with read_scope(self.service.engine) as session:
-            try:
-                found: Any = store.find_customer(session, ref)
-            except NotFoundError:
-                found = None
-        if found is None or found.csm_id not in caller.visible_csms:
-            raise NotFoundError("No such customer in your portfolio.")
+        self._within(caller, lambda session: store.find_customer(session, ref).csm_id, "No such customer in your portfolio.")
 
     def _check_csm(self, caller: CallerLike, ref: str) -> None:
+        self._within(caller, lambda session: store.find_csm(session, ref).id, f"No CSM '{ref}' in your portfolio.")
+
+    def _within(self, caller: CallerLike, csm_of: Callable[[Session], str | None], missing: str) -> None:
+        """Not found unless `csm_of` names a CSM the caller may see (never the engine's message: it may
+        name close matches outside the caller's scope)."""
         if caller.visible_csms is None:
             return
         with read_scope(self.service.engine) as session:
             try:
-                found: Any = store.find_csm(session, ref)
+                csm_id = csm_of(session)
             except NotFoundError:
-                found = None
-        if found is None or found.id not in caller.visible_csms:
-            raise NotFoundError(f"No CSM '{ref}' in your portfolio.")
+                csm_id = None
+        if csm_id not in caller.visible_csms:
+            raise NotFoundError(missing)

@@ -41,18 +41,9 @@ def routes(service: EngagementService) -> list[BaseRoute]:
     def portfolio(request: Request, f: dict[str, str], offset: int) -> Response:
         caller = request.user.caller
         csms = answers.csms(caller)
-        overview = answers.portfolio(
-            caller, csm=f["csm"] or None, period=f["period"] or None, segment=f["segment"] or None, limit=ATTENTION_ROWS
-        )
-        table = answers.portfolio(
-            caller,
-            csm=f["csm"] or None,
-            period=f["period"] or None,
-            segment=f["segment"] or None,
-            category=f["category"] or None,
-            limit=PAGE_ROWS,
-            offset=offset,
-        )
+        chosen = {"csm": f["csm"] or None, "period": f["period"] or None, "segment": f["segment"] or None}
+        overview = answers.portfolio(caller, **chosen, limit=ATTENTION_ROWS)  # the figures and who needs attention
+        table = answers.portfolio(caller, **chosen, category=f["category"] or None, limit=PAGE_ROWS, offset=offset)
         f["period"] = overview.period.label
         return _page(
             request,
