@@ -83,10 +83,10 @@ class Answers:
     def csms(self, caller: CallerLike) -> list[CsmChoice]:
         """The CSMs the caller may see, by name."""
         with read_scope(self.service.engine) as session:
-            rows = session.exec(select(Csm).order_by(Csm.name, Csm.id)).all()
-        managers = {row.manager_id for row in rows if row.manager_id}
+            rows = session.exec(select(Csm.id, Csm.name, Csm.manager_id).order_by(Csm.name, Csm.id)).all()
+        managers = {manager for _, _, manager in rows if manager}
         visible = caller.visible_csms
-        return [CsmChoice(r.id, r.name, r.id in managers) for r in rows if visible is None or r.id in visible]
+        return [CsmChoice(id, name, id in managers) for id, name, _ in rows if visible is None or id in visible]
 
     def team(
         self, caller: CallerLike, *, period: str | None = None, segment: str | None = None
