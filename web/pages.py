@@ -1,8 +1,8 @@
 """The dashboard's pages (PRD §7): the portfolio at `/`, one customer at `/customers/{id}`, the CSM
 comparison at `/team`, and the stylesheet at `/static`.
 
-Each page reads the signed-in user's `caller` (the scope of every answer), asks the service through
-`web.answers`, and renders what it answered: the same models the MCP tools return, never recomputed.
+Each page reads the signed-in user's `caller` (the scope of every answer), asks the service, and
+renders what it answered: the same models the MCP tools return, never recomputed.
 Filters are plain GET forms; the HTML has no script and no inline style (a strict CSP holds).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -20,30 +20,28 @@ from starlette.staticfiles import StaticFiles
 
 from engagement.errors import EngagementError, NotFoundError
 from engagement.models import SEGMENTS
-from web.answers import Answers
+from engagement.service import EngagementService
 from web.render import render
 from web.render.format import PERIODS
-
-if TYPE_CHECKING:
-    from engagement.engine import EngagementService
+from web.team import csm_choices, team_rows
 
 STATIC_DIR = Path(__file__).parent / "static"
 ATTENTION_ROWS = 6
 PAGE_ROWS = 25
+TREND_MONTHS = 6
 MAX_PARAM = 320  # the longest a CSM email may be
 FILTERS = ("period", "csm", "segment", "category")
 
 
 def routes(service: EngagementService) -> list[BaseRoute]:
     """The pages over `service`, and their static files; mounted by the team server's app."""
-    answers = Answers(service)
 
     def portfolio(request: Request, f: dict[str, str], offset: int) -> Response:
         caller = request.user.caller
-        csms = answers.csms(caller)
+        csms = csm_choices(service, caller)
         chosen = {"csm": f["csm"] or None, "period": f["period"] or None, "segment": f["segment"] or None}
-        overview = answers.portfolio(caller, **chosen, limit=ATTENTION_ROWS)  # the figures and who needs attention
-        table = answers.portfolio(caller, **chosen, category=f["category"] or None, limit=PAGE_ROWS, offset=offset)
+        overview = service.portfolio(caller, **chosen, limit=ATTENTION_ROWS)  # the figures and who needs attention
+        table = service.portfolio(caller, **chosen, category=f["category"] or None, limit=PAGE_ROWS, offset=offset)
         f["period"] = overview.period.label
         return _page(
             request,
@@ -62,9 +60,9 @@ def routes(service: EngagementService) -> list[BaseRoute]:
     def customer(request: Request, f: dict[str, str], offset: int) -> Response:
         caller = request.user.caller
         ref = request.path_params["customer_id"]
-        detail = answers.customer(caller, ref=ref, period=f["period"] or None)
-        trends = answers.trends(caller, ref=detail.customer_id)
-        csms = answers.csms(caller)
+        detail = service.customer(caller, ref=ref, period=f["period"] or None)
+        trends = service.trends(caller, ref=detail.customer_id, periods=TREND_MONTHS, granularity="month")
+        csms = csm_choices(service, caller)
         f["period"] = detail.period
         return _page(
             request,
@@ -81,12 +79,13 @@ def routes(service: EngagementService) -> list[BaseRoute]:
 
     def team(request: Request, f: dict[str, str], offset: int) -> Response:
         caller = request.user.caller
-        whole, rows = answers.team(caller, period=f["period"] or None, segment=f["segment"] or None)
+        csms = csm_choices(service, caller)
+        whole, rows = team_rows(service, caller, csms, period=f["period"] or None, segment=f["segment"] or None)
         f["period"] = whole.period.label
         return _page(
             request,
             "team.html",
-            answers.csms(caller),
+            csms,
             view="team",
             whole=whole,
             rows=rows,

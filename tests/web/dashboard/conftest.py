@@ -12,11 +12,15 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from engagement.engine import EngagementService
+from engagement.caller import Caller
+from engagement.service import EngagementService
 from tests.conftest import AS_OF
 from tests.factories import Factory
 from tests.servers import free_port
-from tests.web.testapp import COOKIE, Caller, Principal, create_test_app
+from tests.web.testapp import COOKIE, Principal, create_test_app
+
+
+ADMIN = Caller(AS_OF)  # sees every customer: what the tests compare the pages with
 
 
 @pytest.fixture

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
 
+from engagement.caller import Caller
 from engagement.demo import load_demo
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from tests.conftest import AS_OF
 from tests.factories import Factory
 from tests.servers import ROOT
-from tests.web.testapp import Caller, Principal
+from tests.web.conftest import ADMIN
+from tests.web.testapp import Principal
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not reachable here
 CHROMIUM_ARGS = [
@@ -126,7 +128,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 ) -> None:
     page = laptop.sign_in("/", "dana-token")
     assert page.locator("h1").inner_text() == "Portfolio engagement"
-    summary = service.portfolio(csm="dana.whitfield").summary
+    summary = service.portfolio(ADMIN, csm="dana.whitfield").summary
     counts = {c.category: c.count for c in summary.categories}
     assert page.locator(".kpi-value").all_inner_texts() == [
         f"{summary.average_score:.1f}/100", str(counts["high"]), str(counts["at_risk"])
@@ -135,7 +137,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
     apply_filters(page, csm="priya.raman", segment="SMB")
     assert "csm=priya.raman" in page.url and "segment=SMB" in page.url
-    expected = service.portfolio(csm="priya.raman", segment="SMB", limit=25).customers
+    expected = service.portfolio(ADMIN, csm="priya.raman", segment="SMB", limit=25).customers
     names = page.locator("table.customers tbody td:first-child a").all_inner_texts()
     assert names == [row.name for row in expected] and names
     assert set(page.locator("table.customers tbody td:nth-child(3)").all_inner_texts()) == {"Priya Raman"}
@@ -149,7 +151,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
     apply_filters(page, period="last_quarter")
     assert "period=last_quarter" in page.url
-    detail = service.customer(expected[0].customer_id, "last_quarter")
+    detail = service.customer(ADMIN, ref=expected[0].customer_id, period="last_quarter")
     assert page.locator(".hero-value").inner_text() == f"{detail.score.engagement_score:.1f}/100"
     assert "Last quarter" in page.locator(".hero-facts").inner_text()
     page.screenshot(path=artifacts / "4-customer-last-quarter.png", full_page=True)
@@ -163,7 +165,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 @pytest.mark.usefixtures("demo")
 def test_every_view_fits_a_phone_screen(phone: Watched, service: EngagementService, artifacts: Path) -> None:
     page = phone.sign_in("/", "dana-token")
-    worst = service.portfolio(csm="dana.whitfield", limit=1).customers[0].customer_id
+    worst = service.portfolio(ADMIN, csm="dana.whitfield", limit=1).customers[0].customer_id
     for name, path in (("portfolio", "/"), ("customer", f"/customers/{worst}"), ("team", "/team")):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -204,6 +206,6 @@ def test_readme_screenshots(service: EngagementService, request: pytest.FixtureR
     page = laptop.sign_in("/", "dana-token")
     page.set_viewport_size({"width": 1280, "height": 1180})
     page.screenshot(path=folder / "portfolio.png")
-    story = service.search("Hollowell Retail").matches[0].customer_id  # healthy, but sliding: one to talk about
+    story = service.search(ADMIN, query="Hollowell Retail").matches[0].customer_id  # healthy, but sliding: one to talk about
     page.goto(f"/customers/{story}")
     page.screenshot(path=folder / "customer.png", full_page=True)

@@ -8,9 +8,9 @@ import pytest
 from markupsafe import escape
 from starlette.testclient import TestClient
 
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from tests.factories import Factory
-from tests.web.conftest import Elements, sign_in
+from tests.web.conftest import ADMIN, Elements, sign_in
 
 pytestmark = pytest.mark.usefixtures("team")
 
@@ -39,7 +39,7 @@ def customer_links(page: str) -> list[str]:
 
 @pytest.mark.usefixtures("book")
 def test_portfolio_shows_the_answers_figures_and_links_every_customer(client: TestClient, service: EngagementService) -> None:
-    answer = service.portfolio(csm="all", limit=25)
+    answer = service.portfolio(ADMIN, csm="all", limit=25)
     page = client.get("/").text
 
     counts = {c.category: c.count for c in answer.summary.categories}
@@ -69,15 +69,15 @@ def test_filters_by_csm_and_segment_narrow_the_portfolio(client: TestClient) -> 
 @pytest.mark.usefixtures("book")
 def test_category_filter_keeps_the_summary_and_lists_only_that_category(client: TestClient, service: EngagementService) -> None:
     page = client.get("/", params={"category": "at_risk"}).text
-    at_risk = service.portfolio(csm="all", category="at_risk").customers
+    at_risk = service.portfolio(ADMIN, csm="all", category="at_risk").customers
     table = page.split('id="customers"')[1]
     assert {link.split("?")[0] for link in customer_links(table)} == {f"/customers/{r.customer_id}" for r in at_risk}
-    assert kpis(page)[0] == f"{service.portfolio(csm='all').summary.average_score:.1f}"
+    assert kpis(page)[0] == f"{service.portfolio(ADMIN, csm='all').summary.average_score:.1f}"
 
 
 @pytest.mark.usefixtures("book")
 def test_customer_page_shows_score_components_coverage_trend_and_activities(client: TestClient, service: EngagementService) -> None:
-    detail = service.customer("acme")
+    detail = service.customer(ADMIN, ref="acme")
     page = client.get("/customers/acme").text
 
     assert "<h1>Acme Corp</h1>" in page
@@ -95,7 +95,7 @@ def test_customer_page_shows_score_components_coverage_trend_and_activities(clie
 @pytest.mark.usefixtures("book")
 def test_customer_page_switches_period(client: TestClient, service: EngagementService) -> None:
     page = client.get("/customers/globex", params={"period": "last_quarter"}).text
-    detail = service.customer("globex", "last_quarter")
+    detail = service.customer(ADMIN, ref="globex", period="last_quarter")
     assert '<option value="last_quarter" selected>' in page
     assert f">{detail.score.engagement_score:.1f}<" in page
     assert "Emails sent</dt><dd>12<" in page
@@ -172,9 +172,9 @@ def test_team_view_gives_each_csm_their_portfolio_summary(client: TestClient, se
     rows = re.findall(r'<a class="strong" href="/\?csm=(\w+)&amp;period=this_quarter">([^<]+)</a>', page)
     assert rows == [("ana", "Ana Alder"), ("bo", "Bo Birch")]  # the lead's team, not Cy; the lead's own row is the total
     for csm, _ in rows:
-        summary = service.portfolio(csm=csm).summary
+        summary = service.portfolio(ADMIN, csm=csm).summary
         assert f'<td class="num wide">{summary.customer_count}</td>\n        <td class="num">{summary.average_score:.1f}</td>' in page
-    assert f"<td class=\"num\">{service.portfolio(csm='lead').summary.average_score:.1f}</td>" in page
+    assert f"<td class=\"num\">{service.portfolio(ADMIN, csm='lead').summary.average_score:.1f}</td>" in page
 
 
 def test_customer_ids_with_reserved_characters_link_and_open(client: TestClient, factory: Factory) -> None:

@@ -3,7 +3,6 @@ test-only sign-in that sets `request.user` to a principal with a `caller`, as we
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from dataclasses import dataclass
 
@@ -16,22 +15,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from engagement.engine import EngagementService
+from engagement.caller import Caller
+from engagement.service import EngagementService
 from web import pages
 
 COOKIE = "test_user"
 # As strict as the team server's: no script at all, styles and images only from the app itself.
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-
-@dataclass(frozen=True)
-class Caller:
-    """The fields of engagement.caller.Caller (issue 12) the pages read."""
-
-    as_of: dt.date
-    user: str | None = None
-    visible_csms: frozenset[str] | None = None
-    label: str = "test"
 
 
 @dataclass(frozen=True)
