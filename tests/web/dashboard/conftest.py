@@ -17,14 +17,14 @@ from engagement.service import EngagementService
 from tests.conftest import AS_OF
 from tests.factories import Factory
 from tests.servers import free_port
-from tests.web.testapp import COOKIE, Principal, create_test_app
+from tests.web.dashboard.testapp import COOKIE, Principal, create_test_app
 
 
 ADMIN = Caller(AS_OF)  # sees every customer: what the tests compare the pages with
 
 
 @pytest.fixture
-def team(factory: Factory) -> None:
+def org(factory: Factory) -> None:
     """A manager with two CSMs, and one CSM outside that team."""
     factory.csm("lead", "Lena Lead")
     factory.csm("ana", "Ana Alder", manager_id="lead")

@@ -19,8 +19,8 @@ from engagement.service import EngagementService
 from tests.conftest import AS_OF
 from tests.factories import Factory
 from tests.servers import ROOT
-from tests.web.conftest import ADMIN
-from tests.web.testapp import Principal
+from tests.web.dashboard.conftest import ADMIN
+from tests.web.dashboard.testapp import Principal
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not reachable here
 CHROMIUM_ARGS = [

@@ -10,13 +10,13 @@ from starlette.testclient import TestClient
 
 from engagement.service import EngagementService
 from tests.factories import Factory
-from tests.web.conftest import ADMIN, Elements, sign_in
+from tests.web.dashboard.conftest import ADMIN, Elements, sign_in
 
-pytestmark = pytest.mark.usefixtures("team")
+pytestmark = pytest.mark.usefixtures("org")
 
 
 @pytest.fixture
-def book(factory: Factory, team: None) -> None:
+def book(factory: Factory, org: None) -> None:
     """Ana: a busy account and a silent one; Bo: one declining account; Cy (outside the lead's team): one."""
     factory.customer("acme", "Acme Corp", csm_id="ana", segment="Enterprise", arr=250_000)
     factory.stakeholder("acme", "Sarah Chen", "sarah@acme.test", level="executive", title="VP Operations")
