@@ -23,12 +23,12 @@ from rich.table import Table
 from bench import measure
 from bench.data import Files, generate
 from engagement.app import create_service
-from engagement.caller import Caller
 from engagement.db import temporary_schema
 from engagement.importer import import_csv
 from engagement.periods import resolve_period
 from engagement.settings import Settings
 from server import create_server
+from web.app import create_app
 
 AS_OF = dt.date(2026, 11, 24)
 console = Console()
@@ -66,7 +66,7 @@ def measure_store(url: str, files: Files, repeat: int) -> dict[str, Any]:
     server = create_server(settings)
     result |= anyio.run(measure.tool_timings, server, "c0", "k000001", repeat, AS_OF)
     pages = {"portfolio": "/", "portfolio_csm": "/?csm=c0", "customer": "/customers/k000001", "team": "/team"}
-    result |= measure.page_timings(measure.dashboard(service, Caller(AS_OF)), pages, repeat)
+    result |= measure.page_timings(create_app(settings, service=service), pages, repeat)
     env = {"ENGAGEMENT_DATABASE_URL": url, "ENGAGEMENT_AS_OF": AS_OF.isoformat()}
     result |= anyio.run(measure.stdio_timings, env, "k000001", repeat)
     result |= measure.cold_starts(env, "k000001", max(3, repeat // 2))

@@ -19,7 +19,6 @@ from mcp import Client, StdioServerParameters
 from sqlalchemy import text
 
 from engagement import store
-from engagement.caller import Caller
 from engagement.db import read_scope
 from engagement.metrics import score_table
 from engagement.periods import Period
@@ -184,11 +183,12 @@ def import_seconds(command: list[str]) -> float:
 
 
 def page_timings(app: Any, paths: dict[str, str], repeat: int) -> dict[str, float]:
-    """The dashboard's pages, each one whole request through the ASGI app (warm: after one untimed load)."""
+    """The dashboard's pages, each one whole request through the team server's ASGI app (warm: after one
+    untimed load). The benchmark's store has no users, so the app serves it open, as on a laptop."""
     from starlette.testclient import TestClient
 
     results: dict[str, float] = {}
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
         for name, path in paths.items():
 
             def load(path: str = path) -> None:
@@ -198,26 +198,3 @@ def page_timings(app: Any, paths: dict[str, str], repeat: int) -> dict[str, floa
             load()
             results[f"page_{name}_s"] = median_time(load, repeat)
     return results
-
-
-def dashboard(service: EngagementService, caller: Caller) -> Any:
-    """The dashboard's pages with every request signed in as `caller` (the laptop server's open mode)."""
-    from starlette.applications import Starlette
-    from starlette.authentication import AuthCredentials, AuthenticationBackend, BaseUser
-    from starlette.middleware import Middleware
-    from starlette.middleware.authentication import AuthenticationMiddleware
-
-    from web import pages
-
-    class Local(BaseUser):
-        email = "bench"
-        is_authenticated = True
-
-        def __init__(self) -> None:
-            self.caller = caller
-
-    class Everyone(AuthenticationBackend):
-        async def authenticate(self, conn: Any) -> tuple[AuthCredentials, BaseUser]:
-            return AuthCredentials(["authenticated"]), Local()
-
-    return Starlette(routes=pages.routes(service), middleware=[Middleware(AuthenticationMiddleware, backend=Everyone())])

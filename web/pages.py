@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from engagement.errors import EngagementError, NotFoundError
 from engagement.models import SEGMENTS
 from engagement.service import EngagementService
+from web.auth import Principal, csrf_token
 from web.render import render
 from web.render.format import PERIODS
 from web.team import csm_choices, team_rows
@@ -148,13 +149,14 @@ def _periods(current: str) -> list[tuple[str, str]]:
 
 
 def _chrome(request: Request, many_csms: bool) -> dict[str, Any]:
-    """What the frame of every page shows: who is signed in, and the team view when they see a team."""
-    user = request.user
-    caller = user.caller
+    """What the frame of every page shows: who is signed in (and a way out of a browser session), and
+    the team view when they see more than one CSM."""
+    user: Principal = request.user
     return {
-        "user_label": getattr(user, "email", None) or getattr(caller, "label", ""),
+        "user_label": "Local, no sign-in" if user.via == "open" else user.email,
+        "signout_csrf": csrf_token(request) if user.via == "cookie" else None,
         "show_team": many_csms,
-        "as_of": caller.as_of,
+        "as_of": user.caller.as_of,
     }
 
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
 
-from engagement.caller import Caller
+from engagement.db import session_scope
 from engagement.demo import load_demo
+from engagement.models import Csm
 from engagement.service import EngagementService
 from tests.conftest import AS_OF
 from tests.factories import Factory
 from tests.servers import ROOT
-from tests.web.dashboard.conftest import ADMIN
-from tests.web.dashboard.testapp import Principal
+from tests.web.dashboard.conftest import ADMIN, token_for
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not reachable here
 CHROMIUM_ARGS = [
@@ -35,11 +35,12 @@ CHROMIUM_ARGS = [
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
-TEAM = frozenset({"dana.whitfield", "priya.raman", "marcus.bell", "sofia.alvarez", "tom.okafor"})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for this module's tests. Playwright's sync API keeps an event loop for as long as it
+    runs: it stops with the module, before any async test elsewhere wants the thread's loop."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it).")
     with sync_playwright() as playwright:
@@ -49,17 +50,13 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def users() -> dict[str, Principal]:
-    """The demo's manager, Dana, and one of her CSMs, Priya."""
-    return {
-        "dana-token": Principal("dana.whitfield@northwind-cs.example", "manager", Caller(AS_OF, "dana.whitfield", TEAM)),
-        "priya-token": Principal("priya.raman@northwind-cs.example", "csm", Caller(AS_OF, "priya.raman", frozenset({"priya.raman"}))),
-    }
-
-
-@pytest.fixture
-def demo(service: EngagementService) -> None:
+def accounts(service: EngagementService) -> dict[str, str]:
+    """The demo portfolio, and tokens for its manager, Dana, and one of her CSMs, Priya."""
     load_demo(service.engine, as_of=AS_OF, seed=7)
+    return {
+        "dana": token_for(service.engine, "dana.whitfield@northwind-cs.example", "manager"),
+        "priya": token_for(service.engine, "priya.raman@northwind-cs.example", "csm"),
+    }
 
 
 @pytest.fixture
@@ -89,9 +86,11 @@ class Watched:
         self.dialogs.append(dialog.message)
         dialog.dismiss()
 
-    def sign_in(self, path: str, token: str) -> Page:
+    def sign_in(self, path: str, token: str, screenshot: Path | None = None) -> Page:
         self.page.goto(path)
         assert "/login" in self.page.url
+        if screenshot is not None:
+            self.page.screenshot(path=screenshot)
         self.page.fill("input[name=token]", token)
         with self.page.expect_navigation():
             self.page.click("button")
@@ -122,11 +121,10 @@ def apply_filters(page: Page, **choices: str) -> None:
         page.click("form.filters button")
 
 
-@pytest.mark.usefixtures("demo")
 def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
-    laptop: Watched, service: EngagementService, artifacts: Path
+    laptop: Watched, accounts: dict[str, str], service: EngagementService, artifacts: Path
 ) -> None:
-    page = laptop.sign_in("/", "dana-token")
+    page = laptop.sign_in("/", accounts["dana"], screenshot=artifacts / "0-login.png")
     assert page.locator("h1").inner_text() == "Portfolio engagement"
     summary = service.portfolio(ADMIN, csm="dana.whitfield").summary
     counts = {c.category: c.count for c in summary.categories}
@@ -159,12 +157,19 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
     with page.expect_navigation():
         page.click(".crumbs a")
     assert page.locator("select[name=period]").input_value() == "last_quarter"
+
+    with page.expect_navigation():
+        page.click(".signout button")
+    assert "/login" in page.url
+    page.goto("/")
+    assert "/login" in page.url  # the session cookie is gone
     assert laptop.errors == [] and laptop.dialogs == []
 
 
-@pytest.mark.usefixtures("demo")
-def test_every_view_fits_a_phone_screen(phone: Watched, service: EngagementService, artifacts: Path) -> None:
-    page = phone.sign_in("/", "dana-token")
+def test_every_view_fits_a_phone_screen(
+    phone: Watched, accounts: dict[str, str], service: EngagementService, artifacts: Path
+) -> None:
+    page = phone.sign_in("/", accounts["dana"])
     worst = service.portfolio(ADMIN, csm="dana.whitfield", limit=1).customers[0].customer_id
     for name, path in (("portfolio", "/"), ("customer", f"/customers/{worst}"), ("team", "/team")):
         page.goto(path)
@@ -176,14 +181,17 @@ def test_every_view_fits_a_phone_screen(phone: Watched, service: EngagementServi
     assert phone.errors == [] and phone.dialogs == []
 
 
-def test_hostile_names_stay_text_in_the_browser(laptop: Watched, factory: Factory, artifacts: Path) -> None:
+def test_hostile_names_stay_text_in_the_browser(
+    laptop: Watched, accounts: dict[str, str], service: EngagementService, factory: Factory, artifacts: Path
+) -> None:
     payload = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
-    factory.csm("priya.raman", f"Priya {payload}")
+    with session_scope(service.engine) as session:
+        session.get(Csm, "priya.raman").name = f"Priya {payload}"  # type: ignore[union-attr]
     factory.customer("evil", f"Evil {payload}", csm_id="priya.raman")
     factory.stakeholder("evil", f"Mal {payload}", "mal@evil.test", title=f"CTO {payload}")
     factory.activity("evil", "2026-11-20T10:00:00", subject=f"Re: {payload}", participants=["mal@evil.test"])
 
-    page = laptop.sign_in("/customers/evil", "priya-token")
+    page = laptop.sign_in("/customers/evil", accounts["priya"])
     assert page.locator("h1").inner_text() == f"Evil {payload}"
     assert payload in page.locator(".activities").inner_text()
     assert page.locator("img").count() == 0
@@ -199,11 +207,11 @@ def test_readme_screenshots(service: EngagementService, request: pytest.FixtureR
         pytest.skip("pass --readme-screenshots to rewrite docs/img/*.png")
     if service.engine.dialect.name != "sqlite":
         pytest.skip("the README's screenshots are taken once, from SQLite")
-    request.getfixturevalue("demo")
+    accounts: dict[str, str] = request.getfixturevalue("accounts")
     laptop: Watched = request.getfixturevalue("laptop")
     folder = ROOT / "docs" / "img"
     folder.mkdir(parents=True, exist_ok=True)
-    page = laptop.sign_in("/", "dana-token")
+    page = laptop.sign_in("/", accounts["dana"])
     page.set_viewport_size({"width": 1280, "height": 1180})
     page.screenshot(path=folder / "portfolio.png")
     story = service.search(ADMIN, query="Hollowell Retail").matches[0].customer_id  # healthy, but sliding: one to talk about

@@ -9,14 +9,13 @@ from markupsafe import escape
 from starlette.testclient import TestClient
 
 from engagement.service import EngagementService
+from engagement.settings import Settings
 from tests.factories import Factory
-from tests.web.dashboard.conftest import ADMIN, Elements, sign_in
-
-pytestmark = pytest.mark.usefixtures("org")
-
+from tests.web.dashboard.conftest import ADMIN, BASE, Elements, sign_in
+from web.app import create_app
 
 @pytest.fixture
-def book(factory: Factory, org: None) -> None:
+def book(factory: Factory, org: dict[str, str]) -> None:
     """Ana: a busy account and a silent one; Bo: one declining account; Cy (outside the lead's team): one."""
     factory.customer("acme", "Acme Corp", csm_id="ana", segment="Enterprise", arr=250_000)
     factory.stakeholder("acme", "Sarah Chen", "sarah@acme.test", level="executive", title="VP Operations")
@@ -51,9 +50,9 @@ def test_portfolio_shows_the_answers_figures_and_links_every_customer(client: Te
 
 
 @pytest.mark.usefixtures("book")
-def test_signed_out_visitor_is_sent_to_login_and_back(app: object) -> None:
-    with TestClient(app, follow_redirects=False) as anonymous:  # type: ignore[arg-type]
-        response = anonymous.get("/customers/acme?period=last_quarter")
+def test_signed_out_visitor_is_sent_to_login_and_back(client: TestClient) -> None:
+    sign_in(client, None)
+    response = client.get("/customers/acme?period=last_quarter")
     assert response.status_code == 303
     assert response.headers["location"] == "/login?next=%2Fcustomers%2Facme%3Fperiod%3Dlast_quarter"
 
@@ -146,8 +145,8 @@ def test_a_bad_filter_is_a_400_page_saying_what_is_accepted(client: TestClient) 
 
 
 @pytest.mark.usefixtures("book")
-def test_a_customer_outside_the_callers_scope_is_not_found_and_names_nobody(client: TestClient) -> None:
-    sign_in(client, "lead-token")
+def test_a_customer_outside_the_callers_scope_is_not_found_and_names_nobody(client: TestClient, org: dict[str, str]) -> None:
+    sign_in(client, org["lead"])
     assert client.get("/customers/acme").status_code == 200
     for url in ("/customers/initech", "/customers/Initech", "/customers/nobody-like-initek", "/?csm=cy"):
         response = client.get(url)
@@ -156,8 +155,8 @@ def test_a_customer_outside_the_callers_scope_is_not_found_and_names_nobody(clie
 
 
 @pytest.mark.usefixtures("book")
-def test_a_csm_sees_only_their_book_and_no_team_view_link(client: TestClient) -> None:
-    sign_in(client, "ana-token")
+def test_a_csm_sees_only_their_book_and_no_team_view_link(client: TestClient, org: dict[str, str]) -> None:
+    sign_in(client, org["ana"])
     page = client.get("/").text
     assert {link.split("?")[0] for link in customer_links(page)} == {"/customers/acme", "/customers/quiet"}
     assert "Ana Alder&#39;s customers" in page
@@ -166,8 +165,8 @@ def test_a_csm_sees_only_their_book_and_no_team_view_link(client: TestClient) ->
 
 
 @pytest.mark.usefixtures("book")
-def test_team_view_gives_each_csm_their_portfolio_summary(client: TestClient, service: EngagementService) -> None:
-    sign_in(client, "lead-token")
+def test_team_view_gives_each_csm_their_portfolio_summary(client: TestClient, org: dict[str, str], service: EngagementService) -> None:
+    sign_in(client, org["lead"])
     page = client.get("/team").text
     rows = re.findall(r'<a class="strong" href="/\?csm=(\w+)&amp;period=this_quarter">([^<]+)</a>', page)
     assert rows == [("ana", "Ana Alder"), ("bo", "Bo Birch")]  # the lead's team, not Cy; the lead's own row is the total
@@ -199,3 +198,13 @@ def test_portfolio_pages_through_every_customer(client: TestClient, factory: Fac
 def test_an_empty_store_says_nothing_matches(client: TestClient) -> None:
     page = client.get("/").text
     assert "No customers match these filters." in page
+
+
+def test_a_laptop_server_without_users_shows_everything_without_sign_in(
+    settings: Settings, service: EngagementService, factory: Factory
+) -> None:
+    factory.customer("solo", "Solo Inc")
+    with TestClient(create_app(settings, service=service), base_url=BASE) as local:
+        page = local.get("/").text
+    assert "Local, no sign-in" in page and "Solo Inc" in page
+    assert "Sign out" not in page
