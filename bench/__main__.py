@@ -28,6 +28,7 @@ from engagement.importer import import_csv
 from engagement.periods import resolve_period
 from engagement.settings import Settings
 from server import create_server
+from web.app import create_app
 
 AS_OF = dt.date(2026, 11, 24)
 console = Console()
@@ -64,6 +65,8 @@ def measure_store(url: str, files: Files, repeat: int) -> dict[str, Any]:
     result["naive_s"], result["naive_sample"] = measure.naive_engine(service, period, sample=200)
     server = create_server(settings)
     result |= anyio.run(measure.tool_timings, server, "c0", "k000001", repeat, AS_OF)
+    pages = {"portfolio": "/", "portfolio_csm": "/?csm=c0", "customer": "/customers/k000001", "team": "/team"}
+    result |= measure.page_timings(create_app(settings, service=service), pages, repeat)
     env = {"ENGAGEMENT_DATABASE_URL": url, "ENGAGEMENT_AS_OF": AS_OF.isoformat()}
     result |= anyio.run(measure.stdio_timings, env, "k000001", repeat)
     result |= measure.cold_starts(env, "k000001", max(3, repeat // 2))
@@ -90,6 +93,10 @@ def show(results: list[dict[str, Any]]) -> None:
         ("  first call (cache cold)", lambda r: _ms(r["portfolio_first_s"])),
         ("get_portfolio_engagement, one CSM", lambda r: _ms(r["portfolio_csm_s"])),
         ("get_customer_engagement", lambda r: _ms(r["customer_s"])),
+        ("dashboard: portfolio page, all", lambda r: _ms(r.get("page_portfolio_s"))),
+        ("  portfolio page, one CSM", lambda r: _ms(r.get("page_portfolio_csm_s"))),
+        ("  customer page", lambda r: _ms(r.get("page_customer_s"))),
+        ("  team page, every CSM", lambda r: _ms(r.get("page_team_s"))),
         ("log_activity", lambda r: _ms(r["log_activity_s"])),
         ("portfolio right after a log", lambda r: _ms(r["portfolio_after_log_s"])),
         ("  fresh after log", lambda r: "yes" if r["fresh_after_log"] else "NO"),
@@ -107,6 +114,7 @@ def show(results: list[dict[str, Any]]) -> None:
         targets.add_column(f"{r['backend']} {r['customers']:,}", justify="right")
     checks: list[tuple[str, Any]] = [
         ("portfolio >= 10x faster than DuckDB", lambda r: r["duckdb_s"] / r["portfolio_all_s"] if r["duckdb_s"] else None, 10, True),
+        ("portfolio and customer pages < 100 ms", lambda r: max(r["page_portfolio_s"], r["page_customer_s"]) * 1000, 100, False),
         ("log_activity < 10 ms", lambda r: r["log_activity_s"] * 1000, 10, False),
         ("recompute <= 1.5x GROUP BY", lambda r: r["recompute_s"] / r["group_by_s"], 1.5, False),
         ("recompute peak < 1 GB (MiB)", lambda r: r["recompute_peak_mib"], 1024, False),

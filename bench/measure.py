@@ -180,3 +180,21 @@ def import_seconds(command: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True)
     return time.perf_counter() - start
+
+
+def page_timings(app: Any, paths: dict[str, str], repeat: int) -> dict[str, float]:
+    """The dashboard's pages, each one whole request through the team server's ASGI app (warm: after one
+    untimed load). The benchmark's store has no users, so the app serves it open, as on a laptop."""
+    from starlette.testclient import TestClient
+
+    results: dict[str, float] = {}
+    with TestClient(app, base_url="http://127.0.0.1:8000", follow_redirects=False) as client:
+        for name, path in paths.items():
+
+            def load(path: str = path) -> None:
+                response = client.get(path)
+                assert response.status_code == 200, (path, response.status_code)
+
+            load()
+            results[f"page_{name}_s"] = median_time(load, repeat)
+    return results

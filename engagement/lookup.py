@@ -133,3 +133,10 @@ def participant_history(session: Session, customer_id: str, before: dt.datetime)
 
 def stakeholders_of(session: Session, customer_id: str) -> Sequence[Stakeholder]:
     return session.exec(select(Stakeholder).where(Stakeholder.customer_id == customer_id)).all()
+
+
+def csms_of(session: Session, caller: Caller) -> list[tuple[str, str, bool]]:
+    """(id, name, leads others) of every CSM the caller may see, by name: what a CSM filter offers."""
+    rows = session.exec(select(Csm.id, Csm.name, Csm.manager_id).order_by(Csm.name, Csm.id)).all()
+    managers = {manager for _, _, manager in rows if manager}
+    return [(csm_id, name, csm_id in managers) for csm_id, name, _ in rows if caller.may_see(csm_id)]
