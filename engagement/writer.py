@@ -10,10 +10,11 @@ ON CONFLICT DO NOTHING, so concurrent writers store it once and none of them see
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
 from engagement.models import Activity, ActivityCreate
@@ -146,15 +147,35 @@ def _public(activity_id: int, values: dict[str, Any]) -> ActivityPublic:
 def _insert_keyed(session: Session, run: list[dict[str, Any]], lookup: _Lookup) -> list[Written]:
     """Insert rows with an external_id, each key once: a row whose key is stored (or was earlier in
     `run`) is not inserted, and its activity is the stored one."""
-    table = Activity.__table__  # type: ignore[attr-defined]
-    statement = insert_ignoring_duplicates(session, table, KEY).returning(table.c.id, *(table.c[k] for k in KEY))
-    inserted = {(source, key): id_ for id_, source, key in session.execute(statement, run)}
+    if session.get_bind().dialect.name == "postgresql":
+        # All rows as one JSON parameter: psycopg rewrites a many-row VALUES statement's placeholders one
+        # by one in Python (1.5 s of CPU for the demo's 8,686 rows; this way 0.2 s).
+        returned = session.execute(_POSTGRESQL_INSERT, {"rows": json.dumps(run, default=_isoformat)})
+    else:
+        table = Activity.__table__  # type: ignore[attr-defined]
+        statement = insert_ignoring_duplicates(session, table, KEY).returning(table.c.id, *(table.c[k] for k in KEY))
+        returned = session.execute(statement, run)
+    inserted = {(source, key): id_ for id_, source, key in returned}
     written = []
     for values in run:
         key = (values["source"], values["external_id"])
         activity_id = inserted.pop(key, None)  # popped: a later row with this key was not inserted
         written.append(lookup.add(*key) if activity_id is None else Written(True, _public(activity_id, values)))
     return written
+
+
+COLUMNS = ("customer_id", *FIELDS, "created_at")  # what `_values` holds
+_POSTGRESQL_INSERT = text(
+    f"INSERT INTO activity ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} "
+    "FROM json_populate_recordset(NULL::activity, CAST(:rows AS json)) WITH ORDINALITY AS r ORDER BY r.ordinality "
+    "ON CONFLICT (source, external_id) DO NOTHING RETURNING id, source, external_id"
+)
+
+
+def _isoformat(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON: {value!r}")
 
 
 def _insert(session: Session, run: list[dict[str, Any]]) -> list[Written]:
