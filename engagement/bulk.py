@@ -33,6 +33,7 @@ from engagement.models import (
     MAX_SUBJECT_LENGTH,
     ActivityCreate,
     Customer,
+    activity_source,
 )
 
 CSV_FIELD_LIMIT = csv.field_size_limit()  # the csv module refuses longer fields: so must the fast path
@@ -196,7 +197,7 @@ SOURCE = "csv"  # a row's source when its cell is empty
 SAME_CHECKS = ("type", "direction", "duration_minutes", "stakeholder_level", "response_received", "response_time_hours")
 CELL_RULES: dict[str, Callable[[str], Any]] = {name: ACTIVITY_CHECKS[name] for name in SAME_CHECKS} | {
     "participants": lambda v: json.dumps(ACTIVITY_CHECKS["participants"](v)),  # stored as the JSON type stores it
-    "source": lambda v: (ACTIVITY_CHECKS["source"](v) or SOURCE).lower(),
+    "source": lambda v: activity_source(v, SOURCE),
 }
 LONG_TEXT = {"subject": MAX_SUBJECT_LENGTH, "external_id": MAX_ID_LENGTH}  # vectorised: bad rows go to exact_row
 

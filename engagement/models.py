@@ -122,6 +122,11 @@ ACTIVITY_CHECKS: dict[str, Callable[[Any], Any]] = {
 CHECKED_FIRST = ("type", "direction")  # then the date, then the rest in ACTIVITY_CHECKS' order
 
 
+def activity_source(value: Any, default: str) -> str:
+    """The source as stored: lower-cased, the caller's default (agent, csv, api, ...) when empty."""
+    return (ACTIVITY_CHECKS["source"](value) or default).lower()
+
+
 def activity_date(value: Any, as_of: dt.date | None) -> dt.datetime:
     """An activity's date as naive UTC, not before FIRST_YEAR and not after the as-of day (unless
     `as_of` is None: a calendar lists meetings ahead). Missing, it is the as-of date: now when that is
@@ -172,9 +177,10 @@ class ActivityCreate(ActivityBase):
         fields = {name: ACTIVITY_CHECKS[name](raw.get(name)) for name in CHECKED_FIRST}
         fields["date"] = activity_date(raw.get("date"), context["as_of"])
         for name, check in ACTIVITY_CHECKS.items():
-            if name not in fields:
+            if name == "source":
+                fields[name] = activity_source(raw.get(name), context.get("default_source", "agent"))
+            elif name not in fields:
                 fields[name] = check(raw.get(name))
-        fields["source"] = (fields["source"] or context.get("default_source", "agent")).lower()
         return fields
 
     @classmethod
