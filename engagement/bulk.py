@@ -1,9 +1,10 @@
 """Checking a whole activities file at once: the fast path of the CSV import.
 
 The file is read into columns by pandas' C parser. Each distinct cell of a column is checked once by
-the very functions `validate_activity` uses, dates of the usual ISO forms are parsed as arrays, and
-every row that is unusual or bad in any way is checked again, alone, by the exact row-by-row code. So
-each reason and each stored value is the row-by-row import's, at a fraction of its cost.
+the very checks `ActivityCreate` applies (models.ACTIVITY_CHECKS), dates of the usual ISO forms are
+parsed as arrays, and every row that is unusual or bad in any way is checked again, alone, by
+`ActivityCreate` itself. So each reason and each stored value is the row-by-row check's, at a
+fraction of its cost.
 """
 
 from __future__ import annotations
@@ -23,13 +24,19 @@ import numpy as np
 import pandas as pd
 from sqlmodel import Session, select
 
-from engagement import activities as rules
 from engagement.errors import EngagementError
-from engagement.models import ACTIVITY_TYPES, DIRECTIONS, STAKEHOLDER_LEVELS, Customer
-from engagement.store import StakeholderLevels
+from engagement.models import (
+    ACTIVITY_CHECKS,
+    DATE_REQUIRED,
+    FIRST_YEAR,
+    MAX_ID_LENGTH,
+    MAX_SUBJECT_LENGTH,
+    ActivityCreate,
+    Customer,
+    activity_source,
+)
 
 CSV_FIELD_LIMIT = csv.field_size_limit()  # the csv module refuses longer fields: so must the fast path
-DATE_REQUIRED = "date is required; use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]."
 # Columns whose distinct values are few: pandas builds them as categories, one Python string per value.
 CATEGORY_COLUMNS = frozenset(
     {"customer", "type", "direction", "duration_minutes", "stakeholder_level", "response_received",
@@ -40,7 +47,6 @@ CATEGORY_COLUMNS = frozenset(
 BYTE_COLUMNS = {"date": 32}
 GROUP_A = ("customer_id", "participants", "stakeholder_level")  # stored once per distinct combination
 GROUP_B = ("type", "direction", "duration_minutes", "response_received", "response_time_hours", "source")
-LEVELS: list[str | None] = [None, *STAKEHOLDER_LEVELS]
 EPOCH = dt.date(1970, 1, 1)
 
 
@@ -186,18 +192,14 @@ def _distinct(series: pd.Series) -> tuple[list[str], np.ndarray]:
     return [str(u) for u in uniques], codes.astype(np.int64)
 
 
-# Each column's rule for one trimmed cell: the functions validate_activity itself calls.
-CELL_RULES: dict[str, Callable[[str], Any]] = {
-    "type": lambda v: rules._choice("type", v, ACTIVITY_TYPES, required=True),
-    "direction": lambda v: rules._choice("direction", v, DIRECTIONS, required=True),
-    "duration_minutes": lambda v: rules._number("duration_minutes", v, rules.MAX_DURATION_MINUTES, "minutes"),
-    "participants": lambda v: json.dumps(rules.clean_participants(v)),  # stored as the JSON type stores it
-    "stakeholder_level": lambda v: rules._choice("stakeholder_level", v, STAKEHOLDER_LEVELS, False),
-    "response_received": lambda v: rules.parse_bool("response_received", v),
-    "response_time_hours": lambda v: rules._number("response_time_hours", v, rules.MAX_RESPONSE_HOURS, "hours"),
-    "source": lambda v: (rules.clean_text("source", v, rules.MAX_SOURCE_LENGTH) or "csv").lower(),
+SOURCE = "csv"  # a row's source when its cell is empty
+# Each column's rule for one trimmed cell: the checks ActivityCreate itself applies.
+SAME_CHECKS = ("type", "direction", "duration_minutes", "stakeholder_level", "response_received", "response_time_hours")
+CELL_RULES: dict[str, Callable[[str], Any]] = {name: ACTIVITY_CHECKS[name] for name in SAME_CHECKS} | {
+    "participants": lambda v: json.dumps(ACTIVITY_CHECKS["participants"](v)),  # stored as the JSON type stores it
+    "source": lambda v: activity_source(v, SOURCE),
 }
-LONG_TEXT = {"subject": rules.MAX_SUBJECT_LENGTH, "external_id": rules.MAX_ID_LENGTH}
+LONG_TEXT = {"subject": MAX_SUBJECT_LENGTH, "external_id": MAX_ID_LENGTH}  # vectorised: bad rows go to exact_row
 
 
 @dataclass
@@ -259,37 +261,35 @@ def check(session: Session, rows: Rows, as_of: dt.date) -> Checked:
     for i in np.flatnonzero(bad):
         cells = {name: text(rows.frame[name].iat[i]).strip() for name in rows.header}
         try:
-            customer_id, fields = exact_row(customers, cells, as_of)
+            customer_id, activity = exact_row(customers, cells, as_of)
         except EngagementError as error:
             rejected.append((int(rows.numbers[i]), str(error)))
             continue
         good[i] = True
-        date_us[i] = (fields["date"] - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
-        for name, value in {"customer_id": customer_id, **_stored(fields)}.items():
+        date_us[i] = (activity.date - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+        for name, value in {"customer_id": customer_id, **_stored(activity)}.items():
             column = columns[name]
             column.codes[i] = len(column.values)
             column.values.append(value)
     keep = np.flatnonzero(good)
     checked = Checked({name: Column(c.values, c.codes[keep]) for name, c in columns.items()}, date_us[keep], rejected)
-    derive_ids(checked)  # before the default levels: the id hashes what the row says
-    _default_levels(checked.columns, StakeholderLevels.load(session))
+    derive_ids(checked)  # before the writer's default levels: the id hashes what the row says
     return checked
 
 
-def exact_row(customers: Customers, cells: dict[str, str], as_of: dt.date) -> tuple[str, dict[str, Any]]:
+def exact_row(customers: Customers, cells: dict[str, str], as_of: dt.date) -> tuple[str, ActivityCreate]:
     """One row checked the row-by-row way: the reference for every reason and value."""
     customer_id = customers.resolve(cells.get("customer", ""))
-    if not cells.get("date"):  # validate_activity would take the as-of date; a file must say when
+    if not cells.get("date"):  # ActivityCreate would take the as-of date; a file must say when
         raise EngagementError(DATE_REQUIRED)
-    return customer_id, rules.validate_activity(dict(cells), as_of, default_source="csv")
+    return customer_id, ActivityCreate.checked(cells, as_of=as_of, default_source=SOURCE)
 
 
-def _stored(fields: dict[str, Any]) -> dict[str, Any]:
-    """validate_activity's fields as the fast path holds them: participants as stored JSON text, and
-    the date apart (as microseconds in `Checked.date_us`)."""
-    return {name: value for name, value in fields.items() if name != "date"} | {
-        "participants": json.dumps(fields["participants"])
-    }
+def _stored(activity: ActivityCreate) -> dict[str, Any]:
+    """A checked row's fields as the fast path holds them: participants as stored JSON text, and the
+    date apart (as microseconds in `Checked.date_us`)."""
+    fields = {name: getattr(activity, name) for name in ActivityCreate.model_fields if name != "date"}
+    return fields | {"participants": json.dumps(activity.participants)}
 
 
 def storage_dates(date_us: np.ndarray) -> list[str]:
@@ -376,7 +376,7 @@ def parse_dates(raw: np.ndarray, as_of: dt.date) -> tuple[np.ndarray, np.ndarray
     ok &= char(zone[0], "Z", zulu) & char(zone[0], "+-", offset) & char(zone[3], ":", offset)
     off_h, off_m = number(zone[1:3], offset), number(zone[4:6], offset)
     ok &= (month >= 1) & (month <= 12) & (hour <= 23) & (minute <= 59) & (second <= 59)
-    ok &= (off_h <= 23) & (off_m <= 59) & (year >= 1990)
+    ok &= (off_h <= 23) & (off_m <= 59) & (year >= FIRST_YEAR)
     month_start = np.where(ok, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
     days_in_month = ((month_start + 1).astype("datetime64[D]") - month_start.astype("datetime64[D]")).astype(np.int64)
     ok &= (day >= 1) & (day <= days_in_month)
@@ -384,31 +384,11 @@ def parse_dates(raw: np.ndarray, as_of: dt.date) -> tuple[np.ndarray, np.ndarray
     local = month_start.astype("datetime64[D]").astype(np.int64) + np.where(ok, day - 1, 0)
     total_s = local * 86400 + hour * 3600 + minute * 60 + second - sign * (off_h * 3600 + off_m * 60)
     date_us = np.where(ok, total_s, 0) * 1_000_000
-    # After conversion to UTC: not after the as-of day, not before 1990 (else the exact check says why).
+    # After conversion to UTC: not after the as-of day, not before FIRST_YEAR (else the exact check says why).
     limit = (dt.date.fromordinal(as_of.toordinal() + 1) - dt.date(1970, 1, 1)).days * 86400 * 1_000_000
-    floor = (dt.date(1990, 1, 1) - dt.date(1970, 1, 1)).days * 86400 * 1_000_000
+    floor = (dt.date(FIRST_YEAR, 1, 1) - dt.date(1970, 1, 1)).days * 86400 * 1_000_000
     ok &= (date_us < limit) & (date_us >= floor)
     return date_us, ok
-
-
-def _default_levels(columns: dict[str, Column], levels: StakeholderLevels) -> None:
-    """An empty stakeholder level becomes the most senior known participant's, per (customer, people)."""
-    level = columns["stakeholder_level"]
-    codes = np.array([LEVELS.index(v) for v in level.values], dtype=np.int64)[level.codes] if level.values else (
-        np.zeros(0, np.int64)
-    )
-    empty = codes == 0
-    if levels.levels and empty.any():
-        customer, people = columns["customer_id"], columns["participants"]
-        pairs = customer.codes[empty] * (len(people.values) + 1) + people.codes[empty]
-        pair_codes, pair_uniques = pd.factorize(pairs)
-        found = [
-            LEVELS.index(levels.most_senior(customer.values[p // (len(people.values) + 1)],
-                                            json.loads(people.values[p % (len(people.values) + 1)])))
-            for p in pair_uniques
-        ]
-        codes[empty] = np.array(found, dtype=np.int64)[pair_codes]
-    columns["stakeholder_level"] = Column(list(LEVELS), codes)
 
 
 def derive_ids(checked: Checked) -> None:
@@ -436,67 +416,3 @@ def derive_ids(checked: Checked) -> None:
     codes[missing] = np.arange(len(ext.values), len(ext.values) + len(missing))
     ext.values.extend("row:" + hashlib.sha256(f"{c}#{k}".encode()).hexdigest() for c, k in zip(contents, occurrence))
     columns["external_id"] = Column(ext.values, codes)
-
-
-@dataclass
-class Staged:
-    """What the insert writes, in insert order: per row its date (microseconds since 1970, naive UTC),
-    external_id, subject (None when no row has one) and indexes a and b into the distinct (GROUP_A) and
-    (GROUP_B) value combinations, so most values are sent once."""
-
-    date_us: np.ndarray
-    external_ids: list[str]
-    subjects: list[str | None] | None
-    a: np.ndarray
-    b: np.ndarray
-    a_values: list[tuple[Any, ...]]
-    b_values: list[tuple[Any, ...]]
-
-    def __len__(self) -> int:
-        return len(self.date_us)
-
-
-def stage(checked: Checked) -> Staged:
-    """Good rows in insert order: a repeated (source, external_id) keeps its first row, as a row-by-row
-    insert would; then by customer and date, which keeps every order the store can show (two
-    activities of one customer at one instant stay in file order) and writes each index nearly in order."""
-    columns = checked.columns
-    source, ext = columns["source"], columns["external_id"]
-    source_codes = pd.factorize(np.array(source.values, dtype=object))[0][source.codes]
-    external_ids = np.array(ext.values, dtype=object)[ext.codes]
-    ext_codes = pd.factorize(external_ids)[0]
-    first = ~pd.Series(ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes).duplicated()
-    rows = np.flatnonzero(first.to_numpy())
-    customer = columns["customer_id"]
-    rank = np.empty(len(customer.values), dtype=np.min_scalar_type(len(customer.values)))  # small: radix sorted
-    by_id = sorted(range(len(customer.values)), key=lambda k: customer.values[k] or "")  # None: a refused cell
-    rank[by_id] = np.arange(len(customer.values))
-    # Two stable sorts, by date and then by customer: ties stay in file order.
-    by_date = rows[np.argsort(checked.date_us[rows], kind="stable")]
-    order = by_date[np.argsort(rank[customer.codes[by_date]], kind="stable")]
-    a_codes, a_first = _combinations([columns[name].codes[order] for name in GROUP_A])
-    b_codes, b_first = _combinations([columns[name].codes[order] for name in GROUP_B])
-    a_values, b_values = (
-        list(zip(*(np.array(columns[name].values, dtype=object)[columns[name].codes[order[firsts]]] for name in group)))
-        for group, firsts in ((GROUP_A, a_first), (GROUP_B, b_first))
-    )
-    subject = columns["subject"]
-    subjects = (
-        None if subject.values.count(None) == len(subject.values)
-        else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
-    )
-    return Staged(checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values)
-
-
-def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's index into the distinct combinations of several code columns, and each one's first row."""
-    combined, span = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64), 1
-    for column in codes:
-        size = int(column.max(initial=0)) + 1
-        if span * size >= 2**62:  # re-numbered, so the combined key stays below the row count: no overflow
-            combined, span = pd.factorize(combined)[0].astype(np.int64), len(combined)
-        combined, span = combined * size + column, span * size
-    combined = pd.factorize(combined)[0].astype(np.int64)
-    # factorize numbers values by first appearance: a row is a combination's first where its code is new.
-    before = np.maximum.accumulate(np.concatenate(([-1], combined[:-1])))
-    return combined, np.flatnonzero(combined > before)

@@ -1,5 +1,6 @@
-"""Writing an import's checked activities into the store: one INSERT ... SELECT from staging tables,
-in the import's own transaction.
+"""Writing an import's checked activities into the store (the writer's bulk path): stakeholder levels
+defaulted per distinct combination, rows staged in insert order, then one INSERT ... SELECT from
+staging tables, in the import's own transaction.
 
 On SQLite an inserted row costs far more in the work it sets off than in itself: the store-version
 trigger runs an UPDATE for every row, the rollup trigger an upsert per row into each rollup, and each
@@ -17,19 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import itertools
+import json
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import case, func, literal_column, select
 from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from engagement import store
-from engagement.bulk import GROUP_A, GROUP_B, Staged, storage_dates
+from engagement.bulk import GROUP_A, GROUP_B, Checked, Column, storage_dates
 from engagement.metrics import AGGREGATE_COLUMNS
-from engagement.models import Activity, ActivityDay
+from engagement.models import STAKEHOLDER_LEVELS, Activity, ActivityDay
+from engagement.store import StakeholderLevels, activity_sums
 
 COLUMNS = (*GROUP_A, *GROUP_B, "date", "subject", "external_id", "created_at")
 SELECTED = ", ".join(
@@ -41,6 +46,99 @@ SECONDARY_INDEXES = tuple(sorted(str(index.name) for index in Activity.__table__
 SQLITE_IMPORT_CACHE_KIB = 1024 * 1024  # a big import's pages stay in memory (2M rows: 512 MiB halves the speed)
 ANALYZE_AFTER_ROWS = 10_000  # PostgreSQL: an import this big refreshes the tables' statistics itself
 STAGE_TABLES = ("activity_stage", "activity_stage_a", "activity_stage_b")
+LEVELS: list[str | None] = [None, *STAKEHOLDER_LEVELS]
+
+
+def insert_checked(session: Session, checked: Checked, levels: StakeholderLevels, created_at: dt.datetime) -> int:
+    """An import's checked rows stored (each empty stakeholder level the most senior of `levels` among the
+    row's participants); returns how many were new."""
+    _default_levels(checked.columns, levels)
+    return insert_activities(session, stage(checked), created_at)
+
+
+def _default_levels(columns: dict[str, Column], levels: StakeholderLevels) -> None:
+    """An empty stakeholder level becomes the most senior known participant's, per (customer, people)."""
+    level = columns["stakeholder_level"]
+    codes = np.array([LEVELS.index(v) for v in level.values], dtype=np.int64)[level.codes] if level.values else (
+        np.zeros(0, np.int64)
+    )
+    empty = codes == 0
+    if levels.levels and empty.any():
+        customer, people = columns["customer_id"], columns["participants"]
+        pairs = customer.codes[empty] * (len(people.values) + 1) + people.codes[empty]
+        pair_codes, pair_uniques = pd.factorize(pairs)
+        found = [
+            LEVELS.index(levels.most_senior(customer.values[p // (len(people.values) + 1)],
+                                            json.loads(people.values[p % (len(people.values) + 1)])))
+            for p in pair_uniques
+        ]
+        codes[empty] = np.array(found, dtype=np.int64)[pair_codes]
+    columns["stakeholder_level"] = Column(list(LEVELS), codes)
+
+
+@dataclass
+class Staged:
+    """What the insert writes, in insert order: per row its date (microseconds since 1970, naive UTC),
+    external_id, subject (None when no row has one) and indexes a and b into the distinct (GROUP_A) and
+    (GROUP_B) value combinations, so most values are sent once."""
+
+    date_us: np.ndarray
+    external_ids: list[str]
+    subjects: list[str | None] | None
+    a: np.ndarray
+    b: np.ndarray
+    a_values: list[tuple[Any, ...]]
+    b_values: list[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.date_us)
+
+
+def stage(checked: Checked) -> Staged:
+    """Good rows in insert order: a repeated (source, external_id) keeps its first row, as a row-by-row
+    insert would; then by customer and date, which keeps every order the store can show (two
+    activities of one customer at one instant stay in file order) and writes each index nearly in order."""
+    columns = checked.columns
+    source, ext = columns["source"], columns["external_id"]
+    source_codes = pd.factorize(np.array(source.values, dtype=object))[0][source.codes]
+    external_ids = np.array(ext.values, dtype=object)[ext.codes]
+    ext_codes = pd.factorize(external_ids)[0]
+    first = ~pd.Series(ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes).duplicated()
+    rows = np.flatnonzero(first.to_numpy())
+    customer = columns["customer_id"]
+    rank = np.empty(len(customer.values), dtype=np.min_scalar_type(len(customer.values)))  # small: radix sorted
+    by_id = sorted(range(len(customer.values)), key=lambda k: customer.values[k] or "")  # None: a refused cell
+    rank[by_id] = np.arange(len(customer.values))
+    # Two stable sorts, by date and then by customer: ties stay in file order.
+    by_date = rows[np.argsort(checked.date_us[rows], kind="stable")]
+    order = by_date[np.argsort(rank[customer.codes[by_date]], kind="stable")]
+    a_codes, a_first = _combinations([columns[name].codes[order] for name in GROUP_A])
+    b_codes, b_first = _combinations([columns[name].codes[order] for name in GROUP_B])
+    a_values, b_values = (
+        list(zip(*(np.array(columns[name].values, dtype=object)[columns[name].codes[order[firsts]]] for name in group)))
+        for group, firsts in ((GROUP_A, a_first), (GROUP_B, b_first))
+    )
+    subject = columns["subject"]
+    subjects = (
+        None if subject.values.count(None) == len(subject.values)
+        else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
+    )
+    return Staged(checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values)
+
+
+def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's index into the distinct combinations of several code columns, and each one's first row."""
+    combined, span = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64), 1
+    for column in codes:
+        size = int(column.max(initial=0)) + 1
+        if span * size >= 2**62:  # re-numbered, so the combined key stays below the row count: no overflow
+            combined, span = pd.factorize(combined)[0].astype(np.int64), len(combined)
+        combined, span = combined * size + column, span * size
+    combined = pd.factorize(combined)[0].astype(np.int64)
+    # factorize numbers values by first appearance: a row is a combination's first where its code is new.
+    before = np.maximum.accumulate(np.concatenate(([-1], combined[:-1])))
+    return combined, np.flatnonzero(combined > before)
+
 
 
 def insert_activities(session: Session, staged: Staged, created_at: dt.datetime) -> int:
@@ -114,7 +212,7 @@ def _sqlite_rollup_statements() -> tuple[str, str]:
     sums added to their customer-days, their participants' day bits to their customer-months."""
     a, d = Activity.__table__.c, ActivityDay.__table__
     day = func.substr(a.date, 1, 10)
-    new_days = select(a.customer_id, day, *store.activity_sums()).where(a.id > literal_column("?")).group_by(
+    new_days = select(a.customer_id, day, *activity_sums()).where(a.id > literal_column("?")).group_by(
         a.customer_id, day
     )
     insert = sqlite_insert(d).from_select([c.name for c in d.c], new_days)

@@ -15,14 +15,16 @@ from itertools import accumulate
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from engagement.checks import slug
 from engagement.db import session_scope
 from engagement.errors import EngagementError
-from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
+from engagement.models import SEGMENTS, Activity, ActivityCreate, Csm, Customer, Stakeholder
+from engagement.store import insert_ignoring_duplicates
+from engagement.writer import NewActivity, write_activities
 
 SOURCE = "demo"
 TEAM_DOMAIN = "northwind-cs.example"
@@ -151,10 +153,6 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return count
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def _people(rng: random.Random, segment: str, story: str, domain: str, customer_id: str) -> list[dict[str, Any]]:
     low, high = SEGMENT_BASE[segment].people
     count = 2 if story == "single_threaded" else rng.randint(2, 3) if story == "never" else rng.randint(low, high)
@@ -264,7 +262,7 @@ def build_demo(seed: int, as_of: dt.date) -> DemoData:
             renewal = as_of + dt.timedelta(days=rng.randint(150, 360) if story == "never" else rng.randint(1, 360))
         status = "churned" if churned else "renewed" if past else "active"
         health = min(98.0, max(5.0, round(STORIES[story].health + rng.gauss(0, 5) - (8 if churned else 0), 1)))
-        people = _people(rng, segment, story, f"{_slug(name)}.example", customer_id)
+        people = _people(rng, segment, story, f"{slug(name)}.example", customer_id)
         acts = _activities(rng, story, segment, people, renewal if churned else as_of, first_day)
         for n, act in enumerate(acts, start=1):  # stored "when it happened", so reloads are identical
             act.update(customer_id=customer_id, source=SOURCE, created_at=act["date"],
@@ -303,37 +301,31 @@ def _check_same_demo(session: Session, seed: int, as_of: dt.date) -> None:
         )
 
 
-def _insert_rows(session: Session, model: Any, rows: list[dict[str, Any]], keys: list[str]) -> None:
-    """Insert rows in one executemany, skipping those whose `keys` are already stored (ON CONFLICT DO NOTHING)."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        raise EngagementError(f"The demo loads into SQLite or PostgreSQL; this store is {dialect}.")
-    make = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    if rows:  # the Core table, not the ORM entity: one compiled statement, batched by the driver
-        session.connection().execute(make(model.__table__).on_conflict_do_nothing(index_elements=keys), rows)
-
-
 def load_demo(engine: Engine, *, as_of: dt.date, seed: int = 7, reset: bool = False) -> DemoSummary:
     """Write the demo portfolio for `seed` as of `as_of` in one transaction; loading it again adds nothing.
 
     `reset=True` first deletes every row of every table (the demo's and anyone else's).
     """
     data = build_demo(seed, as_of)
+    # Held to the rules as every activity is; stored as recorded when they happened, so reloads are identical.
+    activities = [
+        NewActivity(row["customer_id"], ActivityCreate.checked(row, as_of=as_of, default_source=SOURCE))
+        for row in data.activities
+    ]
     with session_scope(engine) as session:
         if reset:
             _reset(session)
         else:
             _check_same_demo(session, seed, as_of)
-        count = select(func.count()).select_from(Activity).where(Activity.source == SOURCE)
-        before = session.exec(count).one()
         session.merge(data.csms[0])
         session.flush()  # the manager first: the others' manager_id points at it
         for row in [*data.csms[1:], *data.customers]:
             session.merge(row)
         session.flush()
-        _insert_rows(session, Stakeholder, data.stakeholders, ["customer_id", "email"])
-        _insert_rows(session, Activity, data.activities, ["source", "external_id"])
-        added = session.exec(count).one() - before
+        table = Stakeholder.__table__  # type: ignore[attr-defined]
+        people = insert_ignoring_duplicates(session, table, ["customer_id", "email"])
+        session.connection().execute(people, data.stakeholders)  # Core: one statement, batched by the driver
+        added = sum(written.created for written in write_activities(session, activities, backdated=True))
     return DemoSummary(
         csms=len(data.csms),
         customers=len(data.customers),

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
-import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,14 +17,13 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engagement import bulk
-from engagement.activities import clean_text
+from engagement import bulk, checks
 from engagement.bulk import Customers as _Customers
-from engagement.bulk_insert import insert_activities
 from engagement.db import session_scope
 from engagement.errors import EngagementError
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
 from engagement.lookup import normalize_segment
+from engagement.writer import write_activities
 
 Kind = Literal["customers", "stakeholders", "csms", "activities"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -43,7 +39,6 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 64, 200, 320, 200
-DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line with its end, as text reading splits them
 
 
@@ -224,60 +219,6 @@ def _read_columns(path: Path, kind: str, data: bytes, text: str) -> _Table | Non
     return _Table(frozenset(header), [], rejected, rows.rows_read, fast=rows)
 
 
-# -- cell parsers: each returns None for an empty cell, or raises EngagementError saying what is accepted
-def _text(row: _Row, column: str, maximum: int, required: bool = False) -> str | None:
-    value = row[column]
-    if not value and required:
-        raise EngagementError(f"{column} is required.")
-    return clean_text(column, value, maximum)  # too long, or holding a NUL: the row is refused
-
-
-def _email(row: _Row, column: str, required: bool = False) -> str | None:
-    value = _text(row, column, EMAIL_LENGTH, required)
-    if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+", value):
-        raise EngagementError(f"{column} '{value}' is not an email address; give one like name@example.com.")
-    return value.lower() if value else None
-
-
-def _number(row: _Row, column: str, low: float, high: float | None) -> float | None:
-    if not (value := row[column]):
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number < low or (high is not None and number > high):
-        bounds = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
-        raise EngagementError(f"{column} '{value}' is not valid; give a number {bounds}.")
-    return number
-
-
-def _choice(row: _Row, column: str, allowed: tuple[str, ...]) -> str | None:
-    if not (value := row[column]):
-        return None
-    if value.lower() not in allowed:
-        raise EngagementError(f"{column} '{value}' is not valid; use one of {', '.join(allowed)} or leave it empty.")
-    return value.lower()
-
-
-def _date(row: _Row, column: str) -> dt.date | None:
-    if not (value := row[column]):
-        return None
-    try:
-        if DATE_RE.fullmatch(value):
-            return dt.date.fromisoformat(value)
-    except ValueError:
-        pass
-    raise EngagementError(f"{column} '{value}' is not a date; use YYYY-MM-DD.")
-
-
-def slug(name: str) -> str:
-    """A stable id from a name ("Acme Corp" -> "acme-corp"); names with no latin letters get a hash."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    text = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:ID_LENGTH].rstrip("-")
-    return text or "customer-" + hashlib.sha256(name.strip().lower().encode()).hexdigest()[:12]
-
-
 def _changed(row: Any, fields: Fields) -> bool:
     changed = any(getattr(row, name) != value for name, value in fields.items())
     for name, value in fields.items():
@@ -312,8 +253,11 @@ def _plan_csms(session: Session, table: _Table, as_of: dt.date) -> Writer:
     seen: dict[str, int] = {}
 
     def check(row: _Row) -> None:
-        csm_id = _text(row, "id", ID_LENGTH, required=True) or ""
-        fields = {"name": _text(row, "name", NAME_LENGTH, required=True), "email": _email(row, "email", True)}
+        csm_id = checks.text("id", row["id"], ID_LENGTH, required=True) or ""
+        fields = {
+            "name": checks.text("name", row["name"], NAME_LENGTH, required=True),
+            "email": checks.email("email", row["email"], EMAIL_LENGTH, required=True),
+        }
         if owners.get(fields["email"], csm_id) != csm_id:
             raise EngagementError(f"email '{fields['email']}' belongs to stored CSM '{owners[fields['email']]}'.")
         _once(seen, csm_id, row, f"id '{csm_id}'")
@@ -375,7 +319,7 @@ def _plan_customers(session: Session, table: _Table, as_of: dt.date) -> Writer:
     seen: dict[str, int] = {}
 
     def check(row: _Row) -> None:
-        name = _text(row, "name", NAME_LENGTH, required=True) or ""
+        name = checks.text("name", row["name"], NAME_LENGTH, required=True) or ""
         if (segment := normalize_segment(row["segment"])) is None:
             raise EngagementError("segment is required; use one of Enterprise, Mid-Market, SMB.")
         fields: Fields = {"name": name, "segment": segment}
@@ -383,19 +327,19 @@ def _plan_customers(session: Session, table: _Table, as_of: dt.date) -> Writer:
             raise EngagementError(f"csm '{row['csm']}' is not a stored CSM; give a stored CSM's id or email.")
         optional = {
             "csm": csms.get(row["csm"].lower()),
-            "arr": _number(row, "arr", 0, None),
-            "health_score": _number(row, "health_score", 0, 100),
-            "renewal_date": _date(row, "renewal_date"),
-            "status": _choice(row, "status", STATUSES) or "active",
+            "arr": checks.number("arr", row["arr"]),
+            "health_score": checks.number("health_score", row["health_score"], maximum=100),
+            "renewal_date": checks.day("renewal_date", row["renewal_date"]),
+            "status": checks.choice("status", row["status"], STATUSES) or "active",
         }
         fields |= {"csm_id" if c == "csm" else c: value for c, value in optional.items() if c in table.columns}
-        customer_id = _text(row, "id", ID_LENGTH)
+        customer_id = checks.text("id", row["id"], ID_LENGTH)
         if customer_id is None:
             # Without an id, a stored customer of that name is updated rather than duplicated.
             same_name = by_name.get(name.lower(), [])
             if len(same_name) > 1:
                 raise EngagementError(f"stored customers {', '.join(same_name)} are all named '{name}'; give the id.")
-            customer_id = same_name[0] if same_name else slug(name)
+            customer_id = same_name[0] if same_name else checks.slug(name, ID_LENGTH)
             if not same_name and customer_id in stored:
                 taken = stored[customer_id].name
                 raise EngagementError(f"id '{customer_id}' (made from the name) is customer '{taken}'; give an id.")
@@ -418,12 +362,12 @@ def _plan_stakeholders(session: Session, table: _Table, as_of: dt.date) -> Write
 
     def check(row: _Row) -> None:
         customer_id = customers.resolve(row["customer"])
-        name = _text(row, "name", NAME_LENGTH, required=True) or ""
-        fields: Fields = {"name": name, "email": _email(row, "email")}
+        name = checks.text("name", row["name"], NAME_LENGTH, required=True) or ""
+        fields: Fields = {"name": name, "email": checks.email("email", row["email"], EMAIL_LENGTH)}
         if "title" in table.columns:
-            fields["title"] = _text(row, "title", TITLE_LENGTH)
+            fields["title"] = checks.text("title", row["title"], TITLE_LENGTH)
         if "level" in table.columns:
-            fields["level"] = _choice(row, "level", STAKEHOLDER_LEVELS)
+            fields["level"] = checks.choice("level", row["level"], STAKEHOLDER_LEVELS)
         key = (customer_id, fields["email"] or "", "" if fields["email"] else name.lower())
         _once(seen, key, row, "this stakeholder")
         wanted[key] = fields
@@ -433,16 +377,15 @@ def _plan_stakeholders(session: Session, table: _Table, as_of: dt.date) -> Write
 
 
 def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
-    """Every row checked at once (bulk.check); the good ones written by one bulk insert."""
+    """Every row checked at once (bulk.check); the good ones written by the writer's bulk path."""
     rows = table.fast or bulk.rows_from_cells(
         sorted(table.columns), [(row.number, row.cells) for row in table.rows], table.rows_read, []
     )
     checked = bulk.check(session, rows, as_of)
     table.rejected.extend(RejectedRow(row=number, reason=reason) for number, reason in checked.rejected)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     def write() -> _Counts:
-        new = insert_activities(session, bulk.stage(checked), now)
+        new = write_activities(session, checked)
         return _Counts(imported=new, unchanged=len(checked.date_us) - new)
 
     return write

@@ -1,17 +1,22 @@
-"""The store's tables (SQLModel) and the shapes callers may send to create rows.
+"""The store's tables (SQLModel) and what a caller may send to create an activity.
 
 Enumerations are kept as plain strings in the tables (no database enum types, so migrations stay
-simple on SQLite and PostgreSQL alike) and checked by the `*Create` models on the way in.
+simple on SQLite and PostgreSQL alike). A touchpoint comes in as `ActivityCreate`, checked against
+the rules below (docs/rules.md) on validation; `engagement.writer` stores it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal, get_args
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, get_args
 
-from pydantic import NaiveDatetime
+from pydantic import NaiveDatetime, ValidationError, ValidationInfo, model_validator
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from engagement import checks
+from engagement.errors import EngagementError
 
 Segment = Literal["Enterprise", "Mid-Market", "SMB"]
 CustomerStatus = Literal["active", "renewed", "churned"]
@@ -24,6 +29,17 @@ STATUSES: tuple[str, ...] = get_args(CustomerStatus)
 ACTIVITY_TYPES: tuple[str, ...] = get_args(ActivityType)
 DIRECTIONS: tuple[str, ...] = get_args(Direction)
 STAKEHOLDER_LEVELS: tuple[str, ...] = get_args(StakeholderLevel)
+
+# What an activity may hold (docs/rules.md, "Limits").
+MAX_DURATION_MINUTES = 24 * 60
+MAX_RESPONSE_HOURS = 24 * 366
+MAX_PARTICIPANTS = 100
+MAX_PARTICIPANT_LENGTH = 320
+MAX_SUBJECT_LENGTH = 500
+MAX_ID_LENGTH = 512
+MAX_SOURCE_LENGTH = 32
+FIRST_YEAR = 1990  # earlier dates are typos
+DATE_REQUIRED = f"date is required; use {checks.DATE_FORMS}."
 
 
 class Csm(SQLModel, table=True):
@@ -58,9 +74,8 @@ class Stakeholder(SQLModel, table=True):
 
 
 class ActivityBase(SQLModel):
-    """Fields of one touchpoint, as SPEC.md lists them. `date` is naive UTC."""
+    """Fields of one touchpoint, as SPEC.md lists them, but whom it was with. `date` is naive UTC."""
 
-    customer_id: str = Field(foreign_key="customer.id", max_length=64)
     type: str = Field(max_length=16)
     direction: str = Field(max_length=16)
     date: NaiveDatetime
@@ -69,9 +84,9 @@ class ActivityBase(SQLModel):
     stakeholder_level: str | None = Field(default=None, max_length=16)
     response_received: bool | None = None
     response_time_hours: float | None = None
-    subject: str | None = Field(default=None, max_length=500)
-    source: str = Field(default="agent", max_length=32)
-    external_id: str | None = Field(default=None, max_length=512)
+    subject: str | None = Field(default=None, max_length=MAX_SUBJECT_LENGTH)
+    source: str = Field(default="agent", max_length=MAX_SOURCE_LENGTH)
+    external_id: str | None = Field(default=None, max_length=MAX_ID_LENGTH)
 
 
 class Activity(ActivityBase, table=True):
@@ -82,7 +97,104 @@ class Activity(ActivityBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
     created_at: NaiveDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+
+
+# Each field's check, for one value as a caller sent it (a CSV import applies them to a column's distinct
+# cells). `date` is checked apart: it needs the as-of date.
+ACTIVITY_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "type": lambda v: checks.choice("type", v, ACTIVITY_TYPES, required=True),
+    "direction": lambda v: checks.choice("direction", v, DIRECTIONS, required=True),
+    "response_received": lambda v: checks.flag("response_received", v),
+    "source": lambda v: checks.text("source", v, MAX_SOURCE_LENGTH),  # empty: the caller's default source
+    "duration_minutes": lambda v: checks.number("duration_minutes", v, maximum=MAX_DURATION_MINUTES, unit="minutes"),
+    "participants": lambda v: checks.contacts(
+        "participants", v, most=MAX_PARTICIPANTS, longest=MAX_PARTICIPANT_LENGTH
+    ),
+    "stakeholder_level": lambda v: checks.choice("stakeholder_level", v, STAKEHOLDER_LEVELS),
+    "response_time_hours": lambda v: checks.number(
+        "response_time_hours", v, maximum=MAX_RESPONSE_HOURS, unit="hours"
+    ),
+    "subject": lambda v: checks.text("subject", v, MAX_SUBJECT_LENGTH),
+    "external_id": lambda v: checks.text("external_id", v, MAX_ID_LENGTH),
+}
+CHECKED_FIRST = ("type", "direction")  # then the date, then the rest in ACTIVITY_CHECKS' order
+
+
+def activity_source(value: Any, default: str) -> str:
+    """The source as stored: lower-cased, the caller's default (agent, csv, api, ...) when empty."""
+    return (ACTIVITY_CHECKS["source"](value) or default).lower()
+
+
+def activity_date(value: Any, as_of: dt.date | None) -> dt.datetime:
+    """An activity's date as naive UTC, not before FIRST_YEAR and not after the as-of day (unless
+    `as_of` is None: a calendar lists meetings ahead). Missing, it is the as-of date: now when that is
+    today, else its 00:00 UTC."""
+    if _missing(value):
+        if as_of is None:
+            raise EngagementError(DATE_REQUIRED)
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        when = now if now.date() == as_of else dt.datetime.combine(as_of, dt.time())
+    else:
+        when = checks.when(value)
+    if as_of is not None and when.date() > as_of:
+        raise EngagementError(
+            f"date {when.isoformat()} lies after the as-of date {as_of.isoformat()}; "
+            "log activities once they have happened."
+        )
+    if when.year < FIRST_YEAR:
+        raise EngagementError(
+            f"date {when.date().isoformat()} is before {FIRST_YEAR}; give the real date of the activity."
+        )
+    return when
+
+
+def _missing(value: Any) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+class ActivityCreate(ActivityBase):
+    """A touchpoint as a caller may send it (a tool call, a CSV row, a synced mail or meeting, the demo),
+    checked by the rules on validation; the customer it was with is resolved apart.
+
+    Validation needs a context: `as_of` (the day after which a date is refused; None for no bound,
+    and then a date is required) and `default_source` (for an empty source). `checked` does that and
+    raises EngagementError with the rule's own message.
+    """
+
+    type: ActivityType
+    direction: Direction
+    stakeholder_level: StakeholderLevel | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_rules(cls, data: Any, info: ValidationInfo) -> dict[str, Any]:
+        context = info.context
+        if not isinstance(context, Mapping) or "as_of" not in context:
+            raise TypeError("ActivityCreate needs the as-of date: use ActivityCreate.checked(raw, as_of=...)")
+        raw = data if isinstance(data, Mapping) else dict(data)
+        fields = {name: ACTIVITY_CHECKS[name](raw.get(name)) for name in CHECKED_FIRST}
+        fields["date"] = activity_date(raw.get("date"), context["as_of"])
+        for name, check in ACTIVITY_CHECKS.items():
+            if name == "source":
+                fields[name] = activity_source(raw.get(name), context.get("default_source", "agent"))
+            elif name not in fields:
+                fields[name] = check(raw.get(name))
+        return fields
+
+    @classmethod
+    def checked(
+        cls, raw: Mapping[str, Any], *, as_of: dt.date | None, default_source: str = "agent"
+    ) -> ActivityCreate:
+        """`raw` (a tool call's arguments, a CSV row's cells, ...) held to the rules, or EngagementError."""
+        try:
+            return cls.model_validate(raw, context={"as_of": as_of, "default_source": default_source})
+        except ValidationError as exc:
+            cause = exc.errors()[0].get("ctx", {}).get("error")
+            if isinstance(cause, EngagementError):
+                raise EngagementError(str(cause)) from None
+            raise  # a value the rules passed but the model's types refuse: a bug in the rules
 
 
 class ActivityDay(SQLModel, table=True):

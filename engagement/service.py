@@ -17,13 +17,12 @@ import numpy as np
 from sqlalchemy.engine import Engine
 
 from engagement import lookup, portfolio, store
-from engagement.activities import validate_activity
 from engagement.answers import check_paging, metrics_fields, page, period_info, score_of
 from engagement.caller import Caller
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError
 from engagement.metrics import days_before
-from engagement.models import Stakeholder
+from engagement.models import ActivityCreate, Stakeholder
 from engagement.periods import Granularity, Period, previous_period, recent_periods, resolve_period
 from engagement.schemas import (
     ActivityPublic,
@@ -43,6 +42,7 @@ from engagement.scope import resolve_scope
 from engagement.scorer import Scorer
 from engagement.scoring import CATEGORIES, ScoringConfig
 from engagement.settings import Settings
+from engagement.writer import NewActivity, write_activities
 
 RECENT_ACTIVITIES = 10
 LEVEL_ORDER = {"executive": 0, "champion": 1, "user": 2}
@@ -238,15 +238,13 @@ class EngagementService:
         self, caller: Caller, *, customer: str, activity: dict[str, Any], default_source: str = "agent"
     ) -> LoggedActivity:
         """Validate and store one touchpoint, then answer with it and the customer's fresh score."""
-        fields = validate_activity(activity, caller.as_of, default_source)
+        checked = ActivityCreate.checked(activity, as_of=caller.as_of, default_source=default_source)
         period = resolve_period(None, caller.as_of)
         with session_scope(self.engine) as session:
             target = lookup.find_customer(session, customer, caller)
-            if fields["stakeholder_level"] is None:
-                fields["stakeholder_level"] = store.level_from_stakeholders(session, target.id, fields["participants"])
-            stored, created = store.insert_activity(session, target.id, fields)
-            public = ActivityPublic.model_validate(stored, from_attributes=True)
-            rescored = self.scorer.rescore_written(session, target, stored.date, created, period)
+            [written] = write_activities(session, [NewActivity(target.id, checked)])
+            public, created = written.activity, written.created
+            rescored = self.scorer.rescore_written(session, target, public.date, created, period)
         self.scorer.keep(rescored)
         return LoggedActivity(
             created=created, activity=public, score=score_of(rescored.tables[period].row(0)), period=period_info(period)

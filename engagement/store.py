@@ -1,4 +1,5 @@
-"""Reading a period's numbers from the store's rollups, and writing activities.
+"""Reading a period's numbers from the store's rollups and the known stakeholders' levels, and the
+insert that skips rows already stored (activities are written through `engagement.writer`).
 
 Lookups of what a caller names (customers, CSMs) are in `engagement.lookup`; which customers a
 question covers is `engagement.scope`.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, func, true
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, func, true
 from sqlmodel import Session, col, select
 
 from engagement.metrics import AGGREGATE_COLUMNS, PeriodInputs
@@ -258,12 +259,9 @@ class StakeholderLevels:
         return max(found, key=LEVEL_RANK.__getitem__) if found else None
 
 
-def level_from_stakeholders(session: Session, customer_id: str, participants: list[str]) -> str | None:
-    """The most senior known level among an activity's participants, when the caller gave none."""
-    return StakeholderLevels.load(session, customer_id).most_senior(customer_id, participants)
-
-
-def _insert_ignoring_duplicates(session: Session) -> Any:
+def insert_ignoring_duplicates(session: Session, table: Table, keys: list[str]) -> Any:
+    """INSERT into `table` that skips a row whose `keys` are already stored (the database's own ON CONFLICT
+    DO NOTHING): concurrent writers of the same row store it once and none of them sees an error."""
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"The store supports SQLite and PostgreSQL, not {dialect}.")
@@ -271,28 +269,4 @@ def _insert_ignoring_duplicates(session: Session) -> Any:
         from sqlalchemy.dialects.sqlite import insert
     else:  # imported only for PostgreSQL: not part of an SQLite server's start
         from sqlalchemy.dialects.postgresql import insert
-    return insert(Activity.__table__).on_conflict_do_nothing(index_elements=["source", "external_id"])
-
-
-def insert_activity(session: Session, customer_id: str, fields: dict[str, Any]) -> tuple[Activity, bool]:
-    """Store one activity; with an external_id already stored for its source, return that one instead.
-
-    Uses the database's own ON CONFLICT DO NOTHING, so concurrent writers of the same activity
-    store it once and none of them sees an error.
-    """
-    values = {"customer_id": customer_id, **fields, "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None)}
-    if fields.get("external_id") is not None:
-        statement = _insert_ignoring_duplicates(session).values(**values).returning(*Activity.__table__.c)
-        stored = session.execute(statement).one_or_none()
-        if stored is None:
-            existing = session.exec(
-                select(Activity).where(
-                    Activity.source == fields["source"], Activity.external_id == fields["external_id"]
-                )
-            ).one()
-            return existing, False
-        return Activity(**stored._mapping), True
-    activity = Activity(**values)
-    session.add(activity)
-    session.flush()
-    return activity, True
+    return insert(table).on_conflict_do_nothing(index_elements=keys)

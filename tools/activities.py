@@ -8,8 +8,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from engagement.activities import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
-from engagement.models import ActivityType, Direction, StakeholderLevel
+from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH, ActivityType, Direction, StakeholderLevel
 from engagement.schemas import LoggedActivity
 from engagement.service import EngagementService
 from tools._common import CallerOf, CustomerRef, description, tool_errors

@@ -20,11 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from engagement.activities import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
 from engagement import lookup
-from engagement.activities import validate_activity
 from engagement.db import read_scope
 from engagement.errors import EngagementError, fault_of
+from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH, ActivityCreate
 from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
 from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName
@@ -150,7 +149,7 @@ def _log(service: EngagementService, principal: Principal, rows: list[ActivityIn
     sent = [(row.customer, row.model_dump(exclude={"customer"})) for row in rows]
     if len(sent) > 1:
         for _, fields in sent:
-            validate_activity(fields, caller.as_of, "api")
+            ActivityCreate.checked(fields, as_of=caller.as_of, default_source="api")
         with read_scope(service.engine) as session:
             for ref in dict.fromkeys(ref for ref, _ in sent):
                 lookup.find_customer(session, ref, caller)

@@ -10,11 +10,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engagement.google.api import ApiCaller, http_status
+from engagement.models import MAX_ID_LENGTH
 
 QBR = re.compile(r"\bqbrs?\b|quarterly business review", re.IGNORECASE)
 NOT_MEETINGS = frozenset({"outOfOffice", "focusTime", "workingLocation", "birthday"})
-MAX_MINUTES = 24 * 60
-MAX_ID = 512
 PAGE_SIZE = 250
 
 
@@ -59,7 +58,7 @@ def to_utc(when: dict[str, Any]) -> dt.datetime | None:
 def instance_key(ical_uid: str, start: dt.datetime) -> str:
     """iCalUID plus the instance's start: recurring instances differ, a shared invite is the same everywhere."""
     key = f"{ical_uid}/{start:%Y%m%dT%H%M%SZ}"
-    return key if len(key) <= MAX_ID else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return key if len(key) <= MAX_ID_LENGTH else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def parse_event(event: dict[str, Any]) -> Meeting:
@@ -93,7 +92,7 @@ def parse_event(event: dict[str, Any]) -> Meeting:
     if self_declined:
         return Meeting(event_id, "declined")  # this CSM did not go; a colleague's calendar may still count it
     text = f"{event.get('summary', '')}\n{event.get('description', '')}"
-    minutes = max(0.0, min(float(MAX_MINUTES), (end - start).total_seconds() / 60))
+    minutes = max(0.0, (end - start).total_seconds() / 60)  # over a day: records.fit_to_rules caps it
     return Meeting(
         event_id=event_id,
         kind="meeting",

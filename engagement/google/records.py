@@ -1,38 +1,84 @@
 """Writing what a mailbox or calendar read into the store: activities, the links that dedupe them, replies.
 
+A message or meeting becomes an activity through the one writer, held to the rules a logged one is,
+after `fit_to_rules` adapts what Google may hold beyond them (docs/rules.md, "Synced activities").
 Everything here runs inside the caller's transaction, which also moves the cursor: all or nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, or_, select
 
+from engagement.errors import EngagementError
 from engagement.google.attribution import Directory
 from engagement.google.calendar import Meeting, parse_event
 from engagement.google.gmail import Mail
 from engagement.google.report import Tally
-from engagement.models import Activity, SyncedEvent, SyncedMessage, SyncSource
-from engagement.store import insert_activity, level_from_stakeholders
+from engagement.models import (
+    MAX_DURATION_MINUTES,
+    MAX_ID_LENGTH,
+    MAX_PARTICIPANT_LENGTH,
+    MAX_PARTICIPANTS,
+    MAX_RESPONSE_HOURS,
+    MAX_SUBJECT_LENGTH,
+    Activity,
+    ActivityCreate,
+    SyncedEvent,
+    SyncedMessage,
+    SyncSource,
+)
+from engagement.schemas import ActivityPublic
+from engagement.writer import NewActivity, with_known_levels, write_activities
 
-MAX_SUBJECT = 500
-MAX_RESPONSE_HOURS = 24 * 366
+logger = logging.getLogger(__name__)
 COMPARED = ("customer_id", "type", "direction", "date", "duration_minutes", "participants", "stakeholder_level", "subject")
 
 
-def _subject(text: str | None) -> str | None:
-    return text.strip()[:MAX_SUBJECT] or None if text else None
+def _fit_text(text: str | None, limit: int) -> str | None:
+    return text.replace("\x00", "").strip()[:limit].strip() or None if text else None
+
+
+def fit_to_rules(fields: dict[str, Any]) -> dict[str, Any]:
+    """A synced item's fields adapted to the rules, where Google holds more than they accept: NULs
+    dropped from text, the subject cut to its limit, a duration to a day, an external id to its
+    limit; of the participants, those no address can be (too long, a NUL) dropped and the first
+    MAX_PARTICIPANTS kept."""
+    people = [p for p in fields.get("participants", []) if len(p) <= MAX_PARTICIPANT_LENGTH and "\x00" not in p]
+    fitted = {
+        **fields,
+        "subject": _fit_text(fields.get("subject"), MAX_SUBJECT_LENGTH),
+        "external_id": _fit_text(fields.get("external_id"), MAX_ID_LENGTH),
+        "participants": people[:MAX_PARTICIPANTS],
+    }
+    if fields.get("duration_minutes") is not None:
+        fitted["duration_minutes"] = min(float(MAX_DURATION_MINUTES), fields["duration_minutes"])
+    return fitted
+
+
+def _synced(item: str, customer_id: str, fields: dict[str, Any], as_of: dt.date | None) -> NewActivity | None:
+    """The item as a checked row, or None (logged) when the rules refuse it even so: a date before 1990
+    or, for mail, after the sync's day."""
+    try:
+        return NewActivity(customer_id, ActivityCreate.checked(fit_to_rules(fields), as_of=as_of))
+    except EngagementError as error:
+        logger.warning("Not stored: %s of customer %s: %s", item, customer_id, error)
+        return None
 
 
 def known_message_ids(session: Session, source: SyncSource) -> set[str]:
     return set(session.exec(select(SyncedMessage.message_id).where(SyncedMessage.source_id == source.id)).all())
 
 
-def write_mail(session: Session, source: SyncSource, directory: Directory, mails: list[Mail], tally: Tally) -> None:
-    """Store each message as an email activity (or count why not), then settle the replies of its thread."""
+def write_mail(
+    session: Session, source: SyncSource, directory: Directory, mails: list[Mail], as_of: dt.date, tally: Tally
+) -> None:
+    """Store each message as an email activity (or count why not), then settle the replies of its thread.
+    `as_of` is the sync's day: a message dated after it is refused, as a logged one would be."""
     assert source.id is not None
     created: set[str] = set()
     threads: set[tuple[str, str | None, str]] = set()
@@ -58,22 +104,23 @@ def write_mail(session: Session, source: SyncSource, directory: Directory, mails
             continue
         tally.attributed += 1
         direction = "outbound" if directory.is_internal(mail.sender) else "inbound"
-        external_id = (mail.message_id or f"gmail:{source.account}:{mail.gmail_id}")[:512]
-        level = level_from_stakeholders(session, attribution.customer_id, attribution.participants)
         fields: dict[str, Any] = {
             "type": "email",
             "direction": direction,
             "date": mail.date,
-            "participants": attribution.participants[:100],
-            "stakeholder_level": level,
+            "participants": attribution.participants,
             # Unanswered until a reply from the customer shows up in the thread (now or in a later sync).
             "response_received": False if direction == "outbound" else None,
-            "subject": _subject(mail.subject),
+            "subject": mail.subject,
             "source": "gmail",
-            "external_id": external_id,
+            "external_id": mail.message_id or f"gmail:{source.account}:{mail.gmail_id}",
         }
-        _, is_new = insert_activity(session, attribution.customer_id, fields)
-        if is_new:
+        row = _synced(f"Gmail message {mail.gmail_id}", attribution.customer_id, fields, as_of)
+        if row is None:
+            continue
+        [written] = write_activities(session, [row])
+        external_id = row.activity.external_id or ""
+        if written.created:
             tally.new += 1
             created.add(external_id)
         else:
@@ -134,26 +181,26 @@ def write_events(
         meeting = parse_event(event)
         seen.add(meeting.event_id)
         link = links.get(meeting.event_id)
-        fields, customer_id = _meeting_fields(session, directory, meeting, tally)
-        if fields is None or customer_id is None:
+        row = _meeting(session, directory, meeting, tally)
+        if row is None:
             if link is not None:
                 _unlink(session, link, tally)
                 links.pop(meeting.event_id)
             continue
-        if link is not None and link.external_id != fields["external_id"]:
+        external_id = row.activity.external_id
+        if link is not None and link.external_id != external_id:
             _unlink(session, link, tally)  # moved: the old instance key no longer exists
             links.pop(meeting.event_id)
             link = None
-        activity, is_new = insert_activity(session, customer_id, fields)
-        if is_new:
+        [written] = write_activities(session, [row])
+        if written.created:
             tally.new += 1
-        elif _update(activity, customer_id, fields):
-            session.add(activity)
+        elif _update(session, written.activity, row):
             tally.updated += 1
         else:
             tally.unchanged += 1
         if link is None:
-            link = SyncedEvent(source_id=source.id, event_id=meeting.event_id[:1024], external_id=fields["external_id"])
+            link = SyncedEvent(source_id=source.id, event_id=meeting.event_id[:1024], external_id=external_id)
             session.add(link)
             links[meeting.event_id] = link
     if mode in ("full", "resync"):
@@ -163,50 +210,48 @@ def write_events(
                 _unlink(session, link, tally)
 
 
-def _meeting_fields(
-    session: Session, directory: Directory, meeting: Meeting, tally: Tally
-) -> tuple[dict[str, Any] | None, str | None]:
+def _meeting(session: Session, directory: Directory, meeting: Meeting, tally: Tally) -> NewActivity | None:
+    """The meeting as a checked row with a customer, or None (counted) when it is none. Meetings ahead
+    are kept (no as-of bound): they count once held."""
     if meeting.kind != "meeting":
         if meeting.kind != "cancelled":
             tally.skip("not_a_meeting")
-        return None, None
+        return None
     attribution = directory.attribute([*meeting.attendees, *meeting.declined])
     if attribution.outcome == "internal_only":
         tally.skip("internal_only")
-        return None, None
+        return None
     tally.external += 1
     if attribution.customer_id is None:
         tally.no_match(attribution.unmatched)
-        return None, None
+        return None
     tally.attributed += 1
     participants = [p for p in attribution.participants if p not in meeting.declined]
     if not participants:
         tally.skip("not_a_meeting")  # every customer-side guest declined: it did not take place with them
-        return None, None
+        return None
     organizer_ours = meeting.organizer_is_self or (meeting.organizer is not None and directory.is_internal(meeting.organizer))
     fields = {
         "type": "qbr" if meeting.is_qbr else "meeting",
         "direction": "outbound" if organizer_ours else "inbound",
         "date": meeting.start,
         "duration_minutes": meeting.minutes,
-        "participants": participants[:100],
-        "stakeholder_level": level_from_stakeholders(session, attribution.customer_id, participants),
-        "response_received": None,
-        "subject": _subject(meeting.title),
+        "participants": participants,
+        "subject": meeting.title,
         "source": "calendar",
         "external_id": meeting.external_id,
     }
-    return fields, attribution.customer_id
+    row = _synced(f"calendar event {meeting.event_id}", attribution.customer_id, fields, None)
+    return None if row is None else with_known_levels(session, [row])[0]  # compared with the stored one
 
 
-def _update(activity: Activity, customer_id: str, fields: dict[str, Any]) -> bool:
-    wanted = {**fields, "customer_id": customer_id}
-    changed = False
-    for name in COMPARED:
-        if getattr(activity, name) != wanted[name]:
-            setattr(activity, name, wanted[name])
-            changed = True
-    return changed
+def _update(session: Session, stored: ActivityPublic, row: NewActivity) -> bool:
+    """Bring a stored meeting in line with the calendar's (moved within its instance, retitled, new guests)."""
+    wanted = {**row.activity.model_dump(), "customer_id": row.customer_id}
+    changes = {name: wanted[name] for name in COMPARED if getattr(stored, name) != wanted[name]}
+    if changes:
+        session.execute(update(Activity).where(col(Activity.id) == stored.id).values(**changes))
+    return bool(changes)
 
 
 def _starts_since(session: Session, link: SyncedEvent, since: dt.datetime) -> bool:

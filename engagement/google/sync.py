@@ -167,7 +167,7 @@ class GoogleSync:
             if changes.account:
                 directory.add_internal(changes.account)
             row = session.get_one(SyncSource, source.id)
-            write_mail(session, row, directory, changes.messages, tally)
+            write_mail(session, row, directory, changes.messages, self.now().date(), tally)
             tally.unchanged += changes.known_skipped  # listed again, already read: nothing to write
             self._record_success(row, changes.cursor, changes.mode, tally)
         return changes.mode

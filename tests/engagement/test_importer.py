@@ -485,10 +485,11 @@ def _expected(path: Path, engine: Engine) -> tuple[dict[int, str], list[tuple[An
             rejected[number] = f"has {len(record)} values; the header has {len(header)} columns."
             continue
         try:
-            customer_id, fields = bulk.exact_row(customers, dict(zip(header, (c.strip() for c in record))), AS_OF)
+            customer_id, activity = bulk.exact_row(customers, dict(zip(header, (c.strip() for c in record))), AS_OF)
         except EngagementError as error:
             rejected[number] = str(error)
             continue
+        fields = activity.model_dump()
         level = fields["stakeholder_level"] or levels.most_senior(customer_id, fields["participants"])
         row = (customer_id, fields["type"], fields["direction"], fields["date"], fields["duration_minutes"],
                tuple(fields["participants"]), level, fields["response_received"], fields["response_time_hours"],

@@ -11,10 +11,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from engagement import store
 from engagement.db import session_scope
+from engagement.models import ActivityCreate
 from engagement.service import EngagementService
-from tests.factories import local, Factory
+from engagement.writer import NewActivity, write_activities
+from tests.conftest import AS_OF
+from tests.factories import Factory, local
 
 
 def fields(external_id: str) -> dict[str, Any]:
@@ -50,11 +52,11 @@ def test_a_long_write_and_a_log_of_the_same_activity_do_not_deadlock(
             outcome["error"] = exc
 
     with session_scope(engine) as session:  # an import or a sync: several statements, one transaction
-        store.insert_activity(session, "acme", fields("first"))
+        write_activities(session, [NewActivity("acme", ActivityCreate.checked(fields("first"), as_of=AS_OF))])
         writer = threading.Thread(target=log_it)
         writer.start()
         wait_until_a_backend_waits_on_a_lock(engine, time.monotonic() + 30)
-        store.insert_activity(session, "acme", fields("k"))
+        write_activities(session, [NewActivity("acme", ActivityCreate.checked(fields("k"), as_of=AS_OF))])
     writer.join(timeout=60)
 
     assert "error" not in outcome, outcome.get("error")
