@@ -115,7 +115,7 @@ def component_correlations(sample: Sample) -> list[ComponentCorrelation]:
                 p_value=None if r is None else float(f"{t_test_p(r, n):.3g}"),
             )
         )
-    return sorted(rows, key=lambda row: -1.0 if row.r is None else -abs(row.r))
+    return sorted(rows, key=lambda row: 1.0 if row.r is None else -abs(row.r))
 
 
 def _p(p: float) -> str:

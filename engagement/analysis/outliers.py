@@ -74,8 +74,8 @@ def find_outliers(
         ratio = effort_ratio(table["emails_sent"], table["meetings_held"], period, benchmark)
         flagged = mine & (touched > 0) & (ratio >= EFFORT_RATIO) & (yields <= cutoff)
         for position in np.flatnonzero(flagged).tolist():
-            if abs((scores[position] - median) / scale) >= threshold and scores[position] < median:
-                continue  # already listed as unusually low
+            if abs((scores[position] - median) / scale) >= threshold:
+                continue  # already listed as unusually low or high
             emails, meetings = per_month(table["emails_sent"][position], period), per_quarter(table["meetings_held"][position], period)
             reason = (
                 f"{emails:.1f} emails a month and {meetings:.1f} meetings a quarter, {ratio[position]:.1f}x the {segment} "

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from sqlmodel import Session
 
-from engagement.analysis import benchmark, correlation, outliers, recommend, segments, source
+from engagement.analysis import benchmark, calibrate, correlation, outliers, recommend, segments, source
 from engagement.analysis.columns import health, renewal_days
 from engagement.analysis.schemas import (
     AccountOpportunity,
+    Calibration,
     CsmComparison,
     CustomerBenchmark,
     CustomerRecommendations,
@@ -26,6 +28,7 @@ from engagement.errors import EngagementError
 from engagement.metrics import ScoredTable
 from engagement.periods import Period, previous_period, quarter_label
 from engagement.scoring import round1
+from engagement.store import Scope
 
 OUTCOMES = ("health", "renewal", "churn")
 
@@ -89,7 +92,6 @@ class Analysis:
         if outcome not in OUTCOMES:
             raise EngagementError(f"outcome '{outcome}' is not valid; use health, renewal or churn.")
         chosen: Outcome = outcome  # type: ignore[assignment]
-        as_of = source.as_of(self.service)
         with read_scope(self.service.engine) as session:
             scope = source.scope(self.service, session, csm, segment)
             if chosen == "health":
@@ -99,21 +101,13 @@ class Analysis:
                 scored_on, cohorts, left_out = f"{resolved.label} ({resolved.start} to {resolved.end})", [], None
                 what = "accounts with a health score"
             else:
-                window = source.period(self.service, period) if period else None
-                first = window.start if window else as_of - dt.timedelta(days=correlation.RENEWAL_WINDOW_DAYS - 1)
-                last = window.end if window else as_of
-                table, keep = source.scores(self.service, session, source.with_churned(scope), source.period(self.service, None))
-
-                def quarter(start: dt.date) -> tuple[Period, ScoredTable]:
-                    resolved = source.period(self.service, quarter_label(start))
-                    return resolved, source.scores(self.service, session, scope, resolved)[0]
-
-                renewals = correlation.renewal_sample(table, keep, renewal_days(table), first, last, chosen, quarter)
+                renewals, first, last = self._renewals(session, scope, period, chosen)
                 sample, cohorts = renewals.sample, renewals.cohorts
                 scored_on = "the quarter before each account's renewal quarter"
+                n = renewals.still_active
                 left_out = (
-                    f"{renewals.still_active} accounts past their renewal date are still marked active (outcome unknown)."
-                    if renewals.still_active else None
+                    f"{n} account{'s' if n > 1 else ''} past the renewal date {'are' if n > 1 else 'is'} still marked "
+                    "active (outcome unknown)." if n else None
                 )
                 what = f"accounts renewed or churned between {first} and {last}"
         reason = correlation.not_enough(sample, chosen, what)
@@ -124,6 +118,34 @@ class Analysis:
             enough_data=reason is None, reading=reason or correlation.reading(found[0], chosen, drivers),
             correlations=[correlation.result(c) for c in found], components=drivers, cohorts=cohorts, left_out=left_out,
         )
+
+    def _renewals(
+        self, session: Session, scope: Scope, period: str | None, outcome: Outcome
+    ) -> tuple[correlation.Renewals, dt.date, dt.date]:
+        """The scope's accounts (churned included) renewed or churned in `period`, else in the last 12
+        months, each scored on the quarter before its renewal quarter; and the window's first and last day."""
+        as_of = source.as_of(self.service)
+        window = source.period(self.service, period) if period else None
+        first = window.start if window else as_of - dt.timedelta(days=correlation.RENEWAL_WINDOW_DAYS - 1)
+        last = window.end if window else as_of
+        table, keep = source.scores(self.service, session, source.with_churned(scope), source.period(self.service, None))
+
+        def quarter(start: dt.date) -> tuple[Period, ScoredTable]:
+            resolved = source.period(self.service, quarter_label(start))
+            return resolved, source.scores(self.service, session, scope, resolved)[0]
+
+        return correlation.renewal_sample(table, keep, renewal_days(table), first, last, outcome, quarter), first, last
+
+    def calibration(self, *, outcome: str, period: str | None = None, folds: int = 5) -> Calibration:
+        """Weights fitted to the store's renewals (every customer), with held-out correlations; writes nothing."""
+        if outcome not in ("renewal", "churn"):
+            raise EngagementError(f"outcome '{outcome}' is not valid; use renewal or churn.")
+        if not 2 <= folds <= 20:
+            raise EngagementError(f"folds {folds} is out of range; give 2 to 20.")
+        with read_scope(self.service.engine) as session:
+            scope = source.everyone_visible(self.service, session)
+            renewals, _, _ = self._renewals(session, scope, period, outcome)  # type: ignore[arg-type]
+        return calibrate.calibrate(renewals.sample, outcome, self.service.scoring.weights, folds, source.as_of(self.service))
 
     def benchmark(self, *, ref: str, period: str | None = None) -> CustomerBenchmark:
         resolved = source.period(self.service, period)
