@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engagement.analysis.correlation import Sample
-from engagement.analysis.schemas import Calibration, HeldOut
+from engagement.analysis.correlation import Sample, result
+from engagement.analysis.schemas import Calibration, CorrelationResult
 from engagement.analysis.stats import MIN_ACCOUNTS, correlate
 from engagement.errors import EngagementError
 from engagement.scoring import COMPONENTS, Benchmark, Weights, load_scoring_config
@@ -50,12 +50,11 @@ def stratified_folds(outcome: np.ndarray, folds: int, seed: int = 0) -> np.ndarr
     return assignment
 
 
-def held_out(score: np.ndarray, outcome: np.ndarray) -> HeldOut:
+def held_out(score: np.ndarray, outcome: np.ndarray) -> CorrelationResult:
     found = correlate(score, outcome, "point_biserial")
-    if found is None:
-        return HeldOut(r=0.0, n=len(outcome), ci_low=0.0, ci_high=0.0, p_value=1.0)
-    return HeldOut(r=round(found.r, 3), n=found.n, ci_low=round(found.ci_low, 3), ci_high=round(found.ci_high, 3),
-                   p_value=float(f"{found.p_value:.3g}"))
+    if found is None:  # every score the same: no correlation at all
+        return CorrelationResult(method="point_biserial", r=0.0, n=len(outcome), p_value=1.0, ci_low=0.0, ci_high=0.0)
+    return result(found)
 
 
 def calibrate(sample: Sample, outcome: str, current: Weights, folds: int, as_of: dt.date) -> Calibration:

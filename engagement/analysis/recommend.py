@@ -121,18 +121,17 @@ def steps(
                                         reason=f"Response rate fell from {before * 100:.0f}% to {rate * 100:.0f}% against the previous period.",
                                         number=round1(drop)))
     if benchmark is not None:
-        meetings = per_quarter(float(row["meetings_held"]), period)
-        low, high = benchmark.meetings_per_quarter
-        if meetings < low:
-            found.append(Recommendation(kind="meetings_below_benchmark", action="Book a meeting",
-                                        reason=f"{row['meetings_held']} meetings in {period.days} days: a pace of {meetings:.1f} a quarter, "
-                                        f"below the {segment} benchmark of {band(low, high)}.", number=round1(meetings)))
-        emails = per_month(float(row["emails_sent"]), period)
-        low, high = benchmark.emails_per_month
-        if emails < low:
-            found.append(Recommendation(kind="emails_below_benchmark", action="Write more often",
-                                        reason=f"{row['emails_sent']} emails sent in {period.days} days: a pace of {emails:.1f} a month, "
-                                        f"below the {segment} benchmark of {band(low, high)}.", number=round1(emails)))
+        paces = (
+            ("meetings_below_benchmark", "Book a meeting", "meetings", per_quarter(float(row["meetings_held"]), period),
+             "a quarter", benchmark.meetings_per_quarter, row["meetings_held"]),
+            ("emails_below_benchmark", "Write more often", "emails sent", per_month(float(row["emails_sent"]), period),
+             "a month", benchmark.emails_per_month, row["emails_sent"]),
+        )
+        for kind, action, what, pace, per, (low, high), count in paces:
+            if pace < low:
+                found.append(Recommendation(kind=kind, action=action, number=round1(pace),
+                                            reason=f"{count} {what} in {period.days} days: a pace of {pace:.1f} {per}, "
+                                            f"below the {segment} benchmark of {band(low, high)}."))
     quiet_people = [(p, _days_to(period.end, p.last_contact)) for p in people if p.level in ("executive", "user") and p.name]
     quiet_people = [(p, d) for p, d in quiet_people if d is None or d >= STAKEHOLDER_QUIET_DAYS]
     for person, days in sorted(quiet_people, key=lambda item: -(item[1] if item[1] is not None else 10**6))[:MAX_STAKEHOLDER_STEPS]:

@@ -224,14 +224,6 @@ class EngagementRecommendations(BaseModel):
 
 
 # -- engagement calibrate ---------------------------------------------------------------------------
-class HeldOut(BaseModel):
-    r: float
-    n: int
-    ci_low: float
-    ci_high: float
-    p_value: float
-
-
 class Calibration(BaseModel):
     outcome: Literal["renewal", "churn"]
     as_of: dt.date
@@ -240,7 +232,7 @@ class Calibration(BaseModel):
     folds: int
     current_weights: dict[str, float]
     fitted_weights: dict[str, float]
-    before: HeldOut = Field(description="The current weights' correlation with the outcome (nothing fitted).")
-    after: HeldOut = Field(description="Fitted weights, each account scored by weights fitted without it (k-fold).")
+    before: CorrelationResult = Field(description="The current weights' correlation with the outcome (nothing fitted).")
+    after: CorrelationResult = Field(description="Fitted weights, each account scored by weights fitted without it (k-fold).")
     reading: str
     written_to: str | None = None
