@@ -3,6 +3,8 @@ outcomes as numbers, and the segment benchmarks they are compared with."""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,14 +37,26 @@ def touchpoints(table: ScoredTable) -> np.ndarray:
     return total
 
 
+# Derived columns per table: a cached table never changes (a write makes a patched copy), so they hold
+# as long as it lives.
+_derived: weakref.WeakKeyDictionary[ScoredTable, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
+
+
+def derived(table: ScoredTable, name: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
+    columns = _derived.setdefault(table, {})
+    if name not in columns:
+        columns[name] = compute()
+    return columns[name]
+
+
 def health(table: ScoredTable) -> np.ndarray:
     """Each customer's health score, NaN when unknown."""
-    return np.array(table["health_score"], dtype=float)
+    return derived(table, "health", lambda: np.array(table["health_score"], dtype=float))
 
 
 def renewal_days(table: ScoredTable) -> np.ndarray:
     """Each customer's renewal date as datetime64[D], NaT when unknown."""
-    return np.array(table["renewal_date"], dtype="datetime64[D]")
+    return derived(table, "renewal", lambda: np.array(table["renewal_date"], dtype="datetime64[D]"))
 
 
 def effort_ratio(emails_sent: Any, meetings_held: Any, period: Period, benchmark: Benchmark) -> Any:

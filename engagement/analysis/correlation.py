@@ -12,7 +12,7 @@ import numpy as np
 from engagement.analysis.schemas import ComponentCorrelation, CorrelationResult, Outcome, RenewalCohort
 from engagement.analysis.stats import MIN_ACCOUNTS, Correlation, Method, correlate, pearson_r, strength, t_test_p
 from engagement.metrics import ScoredTable
-from engagement.periods import Period, add_months, quarter_label, quarter_start
+from engagement.periods import Period, add_months, quarter_label
 from engagement.scoring import COMPONENTS, round1
 
 PRD_TARGET = 0.6  # PRD-157 §11: score-retention correlation > 0.6
@@ -36,11 +36,6 @@ def components_of(table: ScoredTable, index: np.ndarray) -> np.ndarray:
 def health_sample(table: ScoredTable, keep: np.ndarray, health: np.ndarray) -> Sample:
     known = keep & ~np.isnan(health)
     return Sample(table["engagement_score"][known].astype(float), components_of(table, known), health[known])
-
-
-def scored_quarter(renewal: dt.date) -> dt.date:
-    """The first day of the quarter before the one the renewal falls in: the quarter scored for it."""
-    return add_months(quarter_start(renewal), -3)
 
 
 @dataclass(frozen=True)
@@ -67,12 +62,17 @@ def renewal_sample(
     decided = in_window & ((status == "renewed") | (status == "churned"))
     still_active = int(np.count_nonzero(in_window & ~decided))
     scores, parts, outcomes, cohorts = [], [], [], []
-    by_quarter: dict[dt.date, list[int]] = {}
-    for position in np.flatnonzero(decided).tolist():
-        by_quarter.setdefault(scored_quarter(renewal[position].item()), []).append(position)
-    for start, positions in sorted(by_quarter.items()):
+    decided_at = np.flatnonzero(decided)
+    months = renewal[decided_at].astype("datetime64[M]").astype(np.int64)  # months since 1970-01
+    scored_months = (months // 3 - 1) * 3  # the first month of the quarter before the renewal's
+    for first_month in np.unique(scored_months).tolist():
+        start = dt.date(1970 + first_month // 12, first_month % 12 + 1, 1)
+        positions = decided_at[scored_months == first_month].tolist()
         period, scored = scores_of(start)
-        rows = np.array([scored.positions[str(table.ids[p])] for p in positions], dtype=np.int64)
+        if scored.ids is table.ids or np.array_equal(scored.ids, table.ids):  # the same store: the same rows
+            rows = np.array(positions, dtype=np.int64)
+        else:
+            rows = np.array([scored.positions[str(table.ids[p])] for p in positions], dtype=np.int64)
         renewed = status[np.array(positions)] == "renewed"
         score = scored["engagement_score"][rows].astype(float)
         scores.append(score)

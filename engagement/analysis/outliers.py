@@ -3,7 +3,9 @@ effort far above the segment's benchmark that earns little score."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Literal, NamedTuple
 
 import numpy as np
 
@@ -17,6 +19,7 @@ from engagement.scoring import Benchmark, round1
 
 MIN_SEGMENT = 8  # robust statistics of fewer accounts say little
 EFFORT_RATIO = 2.0  # "far above": at least twice the benchmark's top
+Kind = Literal["unusually_low", "unusually_high", "effort_without_score"]
 LOW_YIELD_QUANTILE = 25  # "little score": points per touchpoint in the segment's lowest quarter
 
 
@@ -27,15 +30,16 @@ def find_outliers(
     period: Period,
     benchmarks: Mapping[str, Benchmark],
     threshold: float,
-) -> tuple[list[SegmentBaseline], list[Outlier]]:
+) -> tuple[list[SegmentBaseline], list[Found]]:
     """Outliers among the `keep` accounts, each judged against the `reference` accounts of its segment
-    (every account the caller may see there), so a small portfolio is still compared with enough peers."""
+    (every account the caller may see there), so a small portfolio is still compared with enough peers.
+    Each comes as a `Found` whose row (`outlier`) is built only for the page shown."""
     scores = table["engagement_score"]
     touched = touchpoints(table)
     baselines: list[SegmentBaseline] = []
-    low: list[tuple[float, Outlier]] = []
-    high: list[tuple[float, Outlier]] = []
-    effort: list[tuple[float, Outlier]] = []
+    low: list[tuple[float, Found]] = []
+    high: list[tuple[float, Found]] = []
+    effort: list[tuple[float, Found]] = []
     for segment in SEGMENTS:
         in_segment = table.mask_in("segment", [segment])
         peers, mine = reference & in_segment, keep & in_segment
@@ -57,13 +61,10 @@ def find_outliers(
             continue
         positions = np.flatnonzero(mine)
         z = (scores[positions] - median) / scale
-        for position, value in zip(positions.tolist(), z.tolist()):
-            if value <= -threshold:
-                reason = f"Score {fmt(scores[position])} against the {segment} median of {fmt(round1(median))}: {abs(value):.1f} robust SDs below"
-                low.append((value, _outlier(table, position, "unusually_low", value, reason)))
-            elif value >= threshold:
-                reason = f"Score {fmt(scores[position])} against the {segment} median of {fmt(round1(median))}: {value:.1f} robust SDs above"
-                high.append((-value, _outlier(table, position, "unusually_high", value, reason)))
+        for position, value in zip(positions[z <= -threshold].tolist(), z[z <= -threshold].tolist()):
+            low.append((value, Found(position, "unusually_low", value, partial(_far, segment, median, value))))
+        for position, value in zip(positions[z >= threshold].tolist(), z[z >= threshold].tolist()):
+            high.append((-value, Found(position, "unusually_high", value, partial(_far, segment, median, value))))
         if (benchmark := benchmarks.get(segment)) is None:
             continue
         active = peers & (touched > 0)
@@ -76,29 +77,45 @@ def find_outliers(
         for position in np.flatnonzero(flagged).tolist():
             if abs((scores[position] - median) / scale) >= threshold:
                 continue  # already listed as unusually low or high
-            emails, meetings = per_month(table["emails_sent"][position], period), per_quarter(table["meetings_held"][position], period)
-            reason = (
-                f"{emails:.1f} emails a month and {meetings:.1f} meetings a quarter, {ratio[position]:.1f}x the {segment} "
-                f"benchmark's top ({fmt(benchmark.emails_per_month[1])} emails, {fmt(benchmark.meetings_per_quarter[1])} meetings), "
-                f"for {yields[position]:.1f} points of score per touchpoint (segment median {typical:.1f})"
-            )
             value = float((scores[position] - median) / scale)
-            effort.append((-float(ratio[position]), _outlier(table, position, "effort_without_score", value, reason)))
+            reason = partial(_effort, period, segment, benchmark, float(ratio[position]), float(yields[position]), float(typical))
+            effort.append((-float(ratio[position]), Found(position, "effort_without_score", value, reason)))
     ordered = [item for group in (low, high, effort) for _, item in sorted(group, key=lambda pair: pair[0])]
     return baselines, ordered
 
 
-def _outlier(table: ScoredTable, position: int, kind: str, z: float, reason: str) -> Outlier:
-    csm = table["csm_id"][position]
-    return Outlier(
-        customer_id=str(table.ids[position]),
-        name=table["name"][position],
-        segment=table["segment"][position],
-        csm_id=None if csm is None else str(csm),
-        engagement_score=float(table["engagement_score"][position]),
-        kind=kind,  # type: ignore[arg-type]
-        robust_z=round(z, 2),
-        reason=reason + ".",
+class Found(NamedTuple):
+    position: int
+    kind: Kind
+    z: float
+    reason: Callable[[ScoredTable, int], str]
+
+    def outlier(self, table: ScoredTable) -> Outlier:
+        csm = table["csm_id"][self.position]
+        return Outlier(
+            customer_id=str(table.ids[self.position]),
+            name=table["name"][self.position],
+            segment=table["segment"][self.position],
+            csm_id=None if csm is None else str(csm),
+            engagement_score=float(table["engagement_score"][self.position]),
+            kind=self.kind,
+            robust_z=round(self.z, 2),
+            reason=self.reason(table, self.position) + ".",
+        )
+
+
+def _far(segment: str, median: float, z: float, table: ScoredTable, position: int) -> str:
+    side = "below" if z < 0 else "above"
+    return f"Score {fmt(table['engagement_score'][position])} against the {segment} median of {fmt(round1(median))}: {abs(z):.1f} robust SDs {side}"
+
+
+def _effort(period: Period, segment: str, benchmark: Benchmark, ratio: float, yields: float, typical: float,
+            table: ScoredTable, position: int) -> str:
+    emails, meetings = per_month(table["emails_sent"][position], period), per_quarter(table["meetings_held"][position], period)
+    return (
+        f"{emails:.1f} emails a month and {meetings:.1f} meetings a quarter, {ratio:.1f}x the {segment} "
+        f"benchmark's top ({fmt(benchmark.emails_per_month[1])} emails, {fmt(benchmark.meetings_per_quarter[1])} meetings), "
+        f"for {yields:.1f} points of score per touchpoint (segment median {typical:.1f})"
     )
 
 

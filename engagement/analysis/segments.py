@@ -87,16 +87,32 @@ def compare_segments(
 
 def csm_rows(table: ScoredTable, keep: np.ndarray, names: Mapping[str, str]) -> list[CsmRow]:
     """Each CSM's coverage of their kept accounts, lowest average score first (then by name)."""
-    csms = np.array(["" if c is None else str(c) for c in table["csm_id"].tolist()], dtype=object)
-    touched = touchpoints(table)
+    codes, lookup = table.codes("csm_id")  # no CSM is ""
+    kept = codes[keep]
+    size = len(lookup)
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.bincount(kept, weights=np.asarray(values, dtype=float)[keep], minlength=size)
+
+    accounts = np.bincount(kept, minlength=size)
     days = table["days_ago"]
+    sums = {
+        "score": total(table["engagement_score"]),
+        "previous": total(table["previous_score"]),
+        "at_risk": total(table["category"] == "at_risk"),
+        "silent": total(np.isnan(days) | (np.nan_to_num(days) >= 30)),
+        "touchpoints": total(touchpoints(table)),
+        "executive": total(table["executive_touchpoints"] > 0),
+        "known": total(table["responses_known"]),
+        "answered": total(table["responses_answered"]),
+    }
     rows = []
-    for csm_id in sorted(set(csms[keep].tolist())):
-        mask = keep & (csms == csm_id)
-        count = int(mask.sum())
-        average, previous = round1(float(table["engagement_score"][mask].mean())), round1(float(table["previous_score"][mask].mean()))
-        known, answered = int(table["responses_known"][mask].sum()), int(table["responses_answered"][mask].sum())
-        silent = np.isnan(days[mask]) | (np.nan_to_num(days[mask]) >= 30)
+    for csm_id, code in lookup.items():
+        count = int(accounts[code])
+        if not count:
+            continue
+        average, previous = round1(sums["score"][code] / count), round1(sums["previous"][code] / count)
+        known = sums["known"][code]
         rows.append(
             CsmRow(
                 csm_id=csm_id or "unassigned",
@@ -104,11 +120,11 @@ def csm_rows(table: ScoredTable, keep: np.ndarray, names: Mapping[str, str]) -> 
                 accounts=count,
                 average_score=average,
                 average_change=round1(average - previous),
-                at_risk=int(np.count_nonzero(table["category"][mask] == "at_risk")),
-                uncontacted_30_days=int(silent.sum()),
-                touchpoints_per_account=round1(float(touched[mask].sum()) / count),
-                executive_coverage=round1(float(np.count_nonzero(table["executive_touchpoints"][mask] > 0)) * 100 / count),
-                response_rate=round1(answered * 100 / known) if known else None,
+                at_risk=int(sums["at_risk"][code]),
+                uncontacted_30_days=int(sums["silent"][code]),
+                touchpoints_per_account=round1(sums["touchpoints"][code] / count),
+                executive_coverage=round1(sums["executive"][code] * 100 / count),
+                response_rate=round1(sums["answered"][code] * 100 / known) if known else None,
             )
         )
     return sorted(rows, key=lambda row: (row.average_score, row.name))

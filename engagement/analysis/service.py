@@ -83,7 +83,7 @@ class Analysis:
         baselines, found = outliers.find_outliers(table, keep, reference, resolved, self.service.scoring.benchmarks, threshold)
         return EngagementOutliers(
             period=source.period_info(resolved), scope=scope.label, threshold=threshold, baselines=baselines,
-            outliers=found[offset : offset + limit], page=source.page(len(found), offset, limit),
+            outliers=[item.outlier(table) for item in found[offset : offset + limit]], page=source.page(len(found), offset, limit),
         )
 
     def correlation(
