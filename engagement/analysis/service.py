@@ -24,7 +24,7 @@ from engagement.analysis.schemas import (
 )
 from engagement.db import read_scope
 from engagement.engine import EngagementService
-from engagement.errors import EngagementError
+from engagement.errors import EngagementError, NotFoundError
 from engagement.metrics import ScoredTable
 from engagement.periods import Period, previous_period, quarter_label
 from engagement.scoring import round1
@@ -51,7 +51,10 @@ class Analysis:
         source.check_paging(limit, offset)
         resolved = source.period(self.service, period)
         with read_scope(self.service.engine) as session:
-            scope = source.scope(self.service, session, manager, None)
+            try:
+                scope = source.scope(self.service, session, manager, None)
+            except NotFoundError as exc:
+                raise NotFoundError(f"manager_id: {exc}") from exc
             table, keep = source.scores(self.service, session, scope, resolved)
             names = source.csm_names(session)
         rows = segments.csm_rows(table, keep, names)

@@ -340,3 +340,26 @@ async def test_recommendations_refuse_a_customer_and_a_csm_together(client: Clie
     message = await call_error(client, "get_engagement_recommendations", customer="acme", csm_id="csm-1")
 
     assert "not both" in message
+
+
+# -- scope --------------------------------------------------------------------------------------------
+async def test_analysis_is_scoped_to_the_configured_user_like_the_portfolio(factory: Factory, engine: Engine, settings: Any) -> None:
+    from server import create_server
+
+    factory.csm("ann", "Ann A")
+    factory.csm("ben", "Ben B")
+    for csm in ("ann", "ben"):
+        for i in range(3):
+            factory.customer(f"{csm}{i}", f"{csm} account {i}", segment="SMB", csm_id=csm)
+    save(engine, *emails("ann0", 3, dt.datetime(2026, 11, 20, 9)))
+
+    async with Client(create_server(settings.model_copy(update={"user": "ann"}))) as mine:
+        segments = await call(mine, "compare_segments")
+        csms = await call(mine, "compare_csms")
+        hours = await call(mine, "get_engagement_recommendations")
+        everyone = await call(mine, "compare_segments", csm_id="all")
+
+    assert {s["segment"]: s["accounts"] for s in segments["segments"]}["SMB"] == 3
+    assert [r["csm_id"] for r in csms["csms"]] == ["ann"]
+    assert {a["customer_id"] for a in hours["accounts"]} == {"ann0", "ann1", "ann2"}
+    assert {s["segment"]: s["accounts"] for s in everyone["segments"]}["SMB"] == 6
