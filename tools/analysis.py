@@ -19,13 +19,13 @@ from engagement.analysis.schemas import (
     EngagementRecommendations,
     SegmentComparison,
 )
-from engagement.engine import EngagementService
-from tools._common import READ_ONLY, CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName, caller_errors, description
+from engagement.service import EngagementService
+from tools._common import READ_ONLY, CallerOf, CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName, description, tool_errors
 
 if TYPE_CHECKING:
     from engagement.analysis.service import Analysis
 
-def register(server: MCPServer, service: EngagementService) -> None:
+def register(server: MCPServer, service: EngagementService, caller_of: CallerOf) -> None:
     made: list[Analysis] = []
     lock = threading.Lock()
 
@@ -40,12 +40,12 @@ def register(server: MCPServer, service: EngagementService) -> None:
     @server.tool(
         name="compare_segments", title="Compare segments", description=description("compare_segments"), annotations=READ_ONLY
     )
-    @caller_errors
+    @tool_errors
     def compare_segments(period: PeriodToken = None, csm_id: CsmRef = None) -> SegmentComparison:
-        return analysis().compare_segments(period=period, csm=csm_id)
+        return analysis().compare_segments(caller_of(), period=period, csm=csm_id)
 
     @server.tool(name="compare_csms", title="Compare CSMs' coverage", description=description("compare_csms"), annotations=READ_ONLY)
-    @caller_errors
+    @tool_errors
     def compare_csms(
         period: PeriodToken = None,
         manager_id: Annotated[
@@ -56,7 +56,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> CsmComparison:
-        return analysis().compare_csms(period=period, manager=manager_id, limit=limit, offset=offset)
+        return analysis().compare_csms(caller_of(), period=period, manager=manager_id, limit=limit, offset=offset)
 
     @server.tool(
         name="find_engagement_outliers",
@@ -64,7 +64,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
         description=description("find_engagement_outliers"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def find_engagement_outliers(
         period: PeriodToken = None,
         segment: SegmentName = None,
@@ -75,7 +75,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> EngagementOutliers:
-        return analysis().outliers(period=period, segment=segment, csm=csm_id, threshold=threshold, limit=limit, offset=offset)
+        return analysis().outliers(caller_of(), period=period, segment=segment, csm=csm_id, threshold=threshold, limit=limit, offset=offset)
 
     @server.tool(
         name="get_engagement_correlation",
@@ -83,14 +83,14 @@ def register(server: MCPServer, service: EngagementService) -> None:
         description=description("get_engagement_correlation"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def get_engagement_correlation(
         outcome: Annotated[Literal["health", "renewal", "churn"], Field(description="What to correlate the score with.")],
         period: PeriodToken = None,
         segment: SegmentName = None,
         csm_id: CsmRef = None,
     ) -> EngagementCorrelation:
-        return analysis().correlation(outcome=outcome, period=period, segment=segment, csm=csm_id)
+        return analysis().correlation(caller_of(), outcome=outcome, period=period, segment=segment, csm=csm_id)
 
     @server.tool(
         name="benchmark_customer",
@@ -98,9 +98,9 @@ def register(server: MCPServer, service: EngagementService) -> None:
         description=description("benchmark_customer"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def benchmark_customer(customer: CustomerRef, period: PeriodToken = None) -> CustomerBenchmark:
-        return analysis().benchmark(ref=customer, period=period)
+        return analysis().benchmark(caller_of(), ref=customer, period=period)
 
     @server.tool(
         name="get_engagement_recommendations",
@@ -108,7 +108,7 @@ def register(server: MCPServer, service: EngagementService) -> None:
         description=description("get_engagement_recommendations"),
         annotations=READ_ONLY,
     )
-    @caller_errors
+    @tool_errors
     def get_engagement_recommendations(
         customer: Annotated[
             str | None,
@@ -119,4 +119,4 @@ def register(server: MCPServer, service: EngagementService) -> None:
         limit: Annotated[int, Field(description="Accounts per page, 1-500.", ge=1, le=500)] = 10,
         offset: Offset = 0,
     ) -> EngagementRecommendations:
-        return analysis().recommendations(customer=customer, csm=csm_id, period=period, limit=limit, offset=offset)
+        return analysis().recommendations(caller_of(), customer=customer, csm=csm_id, period=period, limit=limit, offset=offset)

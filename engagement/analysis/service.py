@@ -22,13 +22,15 @@ from engagement.analysis.schemas import (
     Outcome,
     SegmentComparison,
 )
+from engagement.answers import check_paging, page, period_info
+from engagement.caller import Caller
 from engagement.db import read_scope
-from engagement.engine import EngagementService
+from engagement.service import EngagementService
 from engagement.errors import EngagementError, NotFoundError
 from engagement.metrics import ScoredTable
 from engagement.periods import Period, previous_period, quarter_label
 from engagement.scoring import round1
-from engagement.store import Scope
+from engagement.scope import Scope
 
 OUTCOMES = ("health", "renewal", "churn")
 
@@ -37,22 +39,22 @@ class Analysis:
     def __init__(self, service: EngagementService) -> None:
         self.service = service
 
-    def compare_segments(self, *, period: str | None = None, csm: str | None = None) -> SegmentComparison:
-        resolved = source.period(self.service, period)
+    def compare_segments(self, caller: Caller, *, period: str | None = None, csm: str | None = None) -> SegmentComparison:
+        resolved = source.period(caller, period)
         with read_scope(self.service.engine) as session:
-            scope = source.scope(self.service, session, csm, None)
+            scope = source.scope(session, caller, csm, None)
             table, keep = source.scores(self.service, session, scope, resolved)
         rows = segments.compare_segments(table, keep, resolved, self.service.scoring.benchmarks)
-        return SegmentComparison(period=source.period_info(resolved), scope=scope.label, segments=rows)
+        return SegmentComparison(period=period_info(resolved), scope=scope.label, segments=rows)
 
     def compare_csms(
-        self, *, period: str | None = None, manager: str | None = None, limit: int = 20, offset: int = 0
+        self, caller: Caller, *, period: str | None = None, manager: str | None = None, limit: int = 20, offset: int = 0
     ) -> CsmComparison:
-        source.check_paging(limit, offset)
-        resolved = source.period(self.service, period)
+        check_paging(limit, offset)
+        resolved = source.period(caller, period)
         with read_scope(self.service.engine) as session:
             try:
-                scope = source.scope(self.service, session, manager, None)
+                scope = source.scope(session, caller, manager, None)
             except NotFoundError as exc:
                 raise NotFoundError(f"manager_id: {exc}") from exc
             table, keep = source.scores(self.service, session, scope, resolved)
@@ -60,12 +62,13 @@ class Analysis:
         rows = segments.csm_rows(table, keep, names)
         spreads, uneven = segments.spread(rows)
         return CsmComparison(
-            period=source.period_info(resolved), scope=scope.label, csms=rows[offset : offset + limit],
-            spread=spreads, uneven=uneven, page=source.page(len(rows), offset, limit),
+            period=period_info(resolved), scope=scope.label, csms=rows[offset : offset + limit],
+            spread=spreads, uneven=uneven, page=page(len(rows), offset, limit),
         )
 
     def outliers(
         self,
+        caller: Caller,
         *,
         period: str | None = None,
         segment: str | None = None,
@@ -74,37 +77,37 @@ class Analysis:
         limit: int = 20,
         offset: int = 0,
     ) -> EngagementOutliers:
-        source.check_paging(limit, offset)
+        check_paging(limit, offset)
         if not 1.5 <= threshold <= 5:
             raise EngagementError(f"threshold {threshold} is out of range; give 1.5 to 5 robust standard deviations.")
-        resolved = source.period(self.service, period)
+        resolved = source.period(caller, period)
         with read_scope(self.service.engine) as session:
-            scope = source.scope(self.service, session, csm, segment)
-            peers = source.everyone_visible(self.service, session, segment)
+            scope = source.scope(session, caller, csm, segment)
+            peers = source.everyone_visible(session, caller, segment)
             table, keep = source.scores(self.service, session, scope, resolved)
             _, reference = source.scores(self.service, session, peers, resolved)
         baselines, found = outliers.find_outliers(table, keep, reference, resolved, self.service.scoring.benchmarks, threshold)
         return EngagementOutliers(
-            period=source.period_info(resolved), scope=scope.label, threshold=threshold, baselines=baselines,
-            outliers=[item.outlier(table) for item in found[offset : offset + limit]], page=source.page(len(found), offset, limit),
+            period=period_info(resolved), scope=scope.label, threshold=threshold, baselines=baselines,
+            outliers=[item.outlier(table) for item in found[offset : offset + limit]], page=page(len(found), offset, limit),
         )
 
     def correlation(
-        self, *, outcome: str, period: str | None = None, segment: str | None = None, csm: str | None = None
+        self, caller: Caller, *, outcome: str, period: str | None = None, segment: str | None = None, csm: str | None = None
     ) -> EngagementCorrelation:
         if outcome not in OUTCOMES:
             raise EngagementError(f"outcome '{outcome}' is not valid; use health, renewal or churn.")
         chosen: Outcome = outcome  # type: ignore[assignment]
         with read_scope(self.service.engine) as session:
-            scope = source.scope(self.service, session, csm, segment)
+            scope = source.scope(session, caller, csm, segment)
             if chosen == "health":
-                resolved = source.period(self.service, period)
+                resolved = source.period(caller, period)
                 table, keep = source.scores(self.service, session, scope, resolved)
                 sample = correlation.health_sample(table, keep, health(table))
                 scored_on, cohorts, left_out = f"{resolved.label} ({resolved.start} to {resolved.end})", [], None
                 what = "accounts with a health score"
             else:
-                renewals, first, last = self._renewals(session, scope, period, chosen)
+                renewals, first, last = self._renewals(session, caller, scope, period, chosen)
                 sample, cohorts = renewals.sample, renewals.cohorts
                 scored_on = "the quarter before each account's renewal quarter"
                 n = renewals.still_active
@@ -123,38 +126,38 @@ class Analysis:
         )
 
     def _renewals(
-        self, session: Session, scope: Scope, period: str | None, outcome: Outcome
+        self, session: Session, caller: Caller, scope: Scope, period: str | None, outcome: Outcome
     ) -> tuple[correlation.Renewals, dt.date, dt.date]:
         """The scope's accounts (churned included) renewed or churned in `period`, else in the last 12
         months, each scored on the quarter before its renewal quarter; and the window's first and last day."""
-        as_of = source.as_of(self.service)
-        window = source.period(self.service, period) if period else None
+        as_of = caller.as_of
+        window = source.period(caller, period) if period else None
         first = window.start if window else as_of - dt.timedelta(days=correlation.RENEWAL_WINDOW_DAYS - 1)
         last = window.end if window else as_of
-        table, keep = source.scores(self.service, session, source.with_churned(scope), source.period(self.service, None))
+        table, keep = source.scores(self.service, session, source.with_churned(scope), source.period(caller, None))
 
         def quarter(start: dt.date) -> tuple[Period, ScoredTable]:
-            resolved = source.period(self.service, quarter_label(start))
+            resolved = source.period(caller, quarter_label(start))
             return resolved, source.scores(self.service, session, scope, resolved)[0]
 
         return correlation.renewal_sample(table, keep, renewal_days(table), first, last, outcome, quarter), first, last
 
-    def calibration(self, *, outcome: str, period: str | None = None, folds: int = 5) -> Calibration:
+    def calibration(self, caller: Caller, *, outcome: str, period: str | None = None, folds: int = 5) -> Calibration:
         """Weights fitted to the store's renewals (every customer), with held-out correlations; writes nothing."""
         if outcome not in ("renewal", "churn"):
             raise EngagementError(f"outcome '{outcome}' is not valid; use renewal or churn.")
         if not 2 <= folds <= 20:
             raise EngagementError(f"folds {folds} is out of range; give 2 to 20.")
         with read_scope(self.service.engine) as session:
-            scope = source.everyone_visible(self.service, session)
-            renewals, _, _ = self._renewals(session, scope, period, outcome)  # type: ignore[arg-type]
-        return calibrate.calibrate(renewals.sample, outcome, self.service.scoring.weights, folds, source.as_of(self.service))
+            scope = source.everyone_visible(session, caller)
+            renewals, _, _ = self._renewals(session, caller, scope, period, outcome)  # type: ignore[arg-type]
+        return calibrate.calibrate(renewals.sample, outcome, self.service.scoring.weights, folds, caller.as_of)
 
-    def benchmark(self, *, ref: str, period: str | None = None) -> CustomerBenchmark:
-        resolved = source.period(self.service, period)
+    def benchmark(self, caller: Caller, *, ref: str, period: str | None = None) -> CustomerBenchmark:
+        resolved = source.period(caller, period)
         with read_scope(self.service.engine) as session:
-            found = source.customer(self.service, session, ref)
-            peers_scope = source.everyone_visible(self.service, session, found.segment)
+            found = source.customer(session, caller, ref)
+            peers_scope = source.everyone_visible(session, caller, found.segment)
             table, peers = source.scores(self.service, session, peers_scope, resolved)
         position = table.positions[found.id]
         peers = peers & benchmark.successful(table, health(table))
@@ -170,26 +173,33 @@ class Analysis:
             text = (f"Not enough data: {count} successful {found.segment} accounts (renewed, or health >= "
                     f"{benchmark.SUCCESS_HEALTH:.0f}) to compare with; at least {benchmark.MIN_SUCCESSFUL} are needed.")
         return CustomerBenchmark(
-            customer_id=found.id, name=found.name, segment=found.segment, period=source.period_info(resolved),
+            customer_id=found.id, name=found.name, segment=found.segment, period=period_info(resolved),
             engagement_score=score, successful_accounts=count, successful_median_score=median, enough_data=enough,
             reading=text, components=gaps, metrics=benchmark.metric_gaps(table, position, peers) if enough else [],
         )
 
     def recommendations(
-        self, *, customer: str | None = None, csm: str | None = None, period: str | None = None, limit: int = 10, offset: int = 0
+        self,
+        caller: Caller,
+        *,
+        customer: str | None = None,
+        csm: str | None = None,
+        period: str | None = None,
+        limit: int = 10,
+        offset: int = 0,
     ) -> EngagementRecommendations:
-        source.check_paging(limit, offset)
+        check_paging(limit, offset)
         if customer and csm:
             raise EngagementError("Give customer or csm_id, not both: one account's next steps, or a portfolio's best hours.")
-        resolved = source.period(self.service, period)
+        resolved = source.period(caller, period)
         weights = self.service.scoring.weights
         with read_scope(self.service.engine) as session:
             if customer:
-                found = source.customer(self.service, session, customer)
-                everyone = source.everyone_visible(self.service, session)  # the tables hold every customer, churned too
+                found = source.customer(session, caller, customer)
+                everyone = source.everyone_visible(session, caller)  # the tables hold every customer, churned too
                 table, _ = source.scores(self.service, session, everyone, resolved)
                 before, _ = source.scores(self.service, session, everyone, previous_period(resolved))
-                people = source.stakeholders(self.service, session, found, resolved)
+                people = source.stakeholders(session, found, resolved)
                 position = table.positions[found.id]
                 row, previous = table.row(position), before.row(before.positions[found.id])
                 gain = recommend.hour_gain(table, np.array([position]), weights)
@@ -199,8 +209,8 @@ class Analysis:
                     steps=steps, score_gain_of_an_hour=round1(float(gain.best[0])),
                     best_hour="one_meeting" if gain.best_is_meeting()[0] else "six_emails",
                 )
-                return EngagementRecommendations(period=source.period_info(resolved), scope=found.name, customer=one, accounts=[], page=None)
-            scope = source.scope(self.service, session, csm, None)
+                return EngagementRecommendations(period=period_info(resolved), scope=found.name, customer=one, accounts=[], page=None)
+            scope = source.scope(session, caller, csm, None)
             table, keep = source.scores(self.service, session, scope, resolved)
         positions = np.flatnonzero(keep)
         gain = recommend.hour_gain(table, positions, weights)
@@ -217,7 +227,7 @@ class Analysis:
             for i in chosen.tolist()
         ]
         return EngagementRecommendations(
-            period=source.period_info(resolved), scope=scope.label, customer=None, accounts=accounts,
-            page=source.page(len(positions), offset, limit),
+            period=period_info(resolved), scope=scope.label, customer=None, accounts=accounts,
+            page=page(len(positions), offset, limit),
         )
 

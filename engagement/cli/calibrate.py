@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from engagement.analysis.schemas import Calibration
-from engagement.cli.common import open_service, user_errors
+from engagement.cli.common import local_caller, open_service, user_errors
 from engagement.scoring import COMPONENTS
 
 console = Console()
@@ -52,7 +52,7 @@ def calibrate(
 
     service = open_service()
     with console.status("Scoring each account on the quarter before its renewal..."):
-        result = Analysis(service).calibration(outcome=outcome, period=period, folds=folds)
+        result = Analysis(service).calibration(local_caller(service), outcome=outcome, period=period, folds=folds)
     if write is not None:
         header = (
             f"Weights fitted by `engagement calibrate --outcome {outcome}` as of {result.as_of} on {result.accounts} accounts.\n"
