@@ -25,12 +25,12 @@ from engagement.analysis.schemas import (
 from engagement.answers import check_paging, page, period_info
 from engagement.caller import Caller
 from engagement.db import read_scope
-from engagement.service import EngagementService
 from engagement.errors import EngagementError, NotFoundError
 from engagement.metrics import ScoredTable
 from engagement.periods import Period, previous_period, quarter_label
 from engagement.scoring import round1
 from engagement.scope import Scope
+from engagement.service import EngagementService
 
 OUTCOMES = ("health", "renewal", "churn")
 
