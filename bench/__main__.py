@@ -104,6 +104,9 @@ def show(results: list[dict[str, Any]]) -> None:
         ("cold start to first answer (stdio)", lambda r: _ms(r["cold_start_s"])),
         ("  bare one-tool MCPServer", lambda r: _ms(r["bare_cold_start_s"])),
         ("portfolio default answer (bytes)", lambda r: f"{r['portfolio_default_bytes']:,}"),
+        *((f"{name} {args.get('outcome', '')}".strip() + (" (customer)" if "customer" in args else " (CSM)" if args.get("csm_id", "all") != "all" else ""),
+           lambda r, key=key: f"{_ms(r.get(key + '_s'))} (first {_ms(r.get(key + '_first_s'))})")
+          for key, (name, args) in measure.ANALYSIS_CALLS.items()),
     ]
     for label, cell in rows:
         table.add_row(label, *(cell(r) for r in results))
@@ -121,6 +124,7 @@ def show(results: list[dict[str, Any]]) -> None:
         ("import >= 100,000 rows/s", lambda r: r["import_rows_per_s"], 100_000, True),
         ("cold start <= 1.3x bare", lambda r: r["cold_start_s"] / r["bare_cold_start_s"], 1.3, False),
         ("default answer < 8 KB", lambda r: r["portfolio_default_bytes"], 8192, False),
+        ("slowest analysis tool <= 100 ms warm", lambda r: max(r.get(f"{k}_s", 0) for k in measure.ANALYSIS_CALLS) * 1000, 100, False),
     ]
     for label, value, bound, higher in checks:
         cells = []

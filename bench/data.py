@@ -53,15 +53,29 @@ def generate(folder: Path, customers: int, activities: int, as_of: dt.date, seed
     )
     paths = Files(folder / "csms.csv", folder / "customers.csv", folder / "activities.csv", customers, activities)
     csms.to_csv(paths.csms, index=False)
-    table.to_csv(paths.customers, index=False)
     # Skewed volume: some accounts get far more touchpoints than others.
     weights = rng.pareto(2.0, customers) + 0.2
+    _outcomes(np.random.default_rng(seed + 1), table, weights, as_of)  # its own generator: the activities stay as they were
+    table.to_csv(paths.customers, index=False)
     with paths.activities.open("w", newline="") as out:
         # In chunks, so 20 million rows (100,000 customers) fit in memory.
         for first in range(0, activities, CHUNK):
             chunk = _activities(rng, ids, weights / weights.sum(), first, min(CHUNK, activities - first), as_of)
             chunk.to_csv(out, header=first == 0, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.0f")
     return paths
+
+
+def _outcomes(rng: np.random.Generator, table: pd.DataFrame, weights: np.ndarray, as_of: dt.date) -> None:
+    """Health scores that follow the touchpoint volume, and a third of the accounts past a renewal in the
+    last year, mostly renewed (the busier, the likelier): what the correlation and calibration read."""
+    count = len(table)
+    rank = np.argsort(np.argsort(weights)) / max(1, count - 1)
+    table["health_score"] = np.clip(np.round(30 + 50 * rank + rng.normal(0, 10, count), 1), 0, 100)
+    past = rng.random(count) < 1 / 3
+    days = np.where(past, -rng.integers(1, 365, count), rng.integers(1, 365, count))
+    table["renewal_date"] = (pd.Timestamp(as_of) + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    churned = past & (rng.random(count) < 0.25 * (1 - rank))
+    table["status"] = np.where(churned, "churned", np.where(past, "renewed", "active"))
 
 
 def _activities(

@@ -26,6 +26,17 @@ from engagement.scope import EVERYONE, one_customer
 from engagement.service import EngagementService
 
 ROOT = Path(__file__).resolve().parents[1]
+# The analysis tools, each warm (median) and its first call: key -> (tool, arguments).
+ANALYSIS_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "segments": ("compare_segments", {"csm_id": "all"}),
+    "csms": ("compare_csms", {"manager_id": "all"}),
+    "outliers": ("find_engagement_outliers", {"csm_id": "all"}),
+    "correlation_health": ("get_engagement_correlation", {"outcome": "health", "csm_id": "all"}),
+    "correlation_renewal": ("get_engagement_correlation", {"outcome": "renewal", "csm_id": "all"}),
+    "benchmark": ("benchmark_customer", {"customer": "<customer>"}),
+    "recommend_customer": ("get_engagement_recommendations", {"customer": "<customer>"}),
+    "recommend_csm": ("get_engagement_recommendations", {"csm_id": "<csm>"}),
+}
 BARE_SERVER = ROOT / "bench" / "bare_server.py"
 
 
@@ -127,6 +138,13 @@ async def tool_timings(server: Any, csm: str, customer: str, repeat: int, as_of:
         results["portfolio_default_bytes"] = len(json.dumps(answer.structured_content))
         results["portfolio_csm_s"], _ = await timed("get_portfolio_engagement", {"csm_id": csm})
         results["customer_s"], _ = await timed("get_customer_engagement", {"customer": customer})
+        for key, (name, arguments) in ANALYSIS_CALLS.items():
+            filled = {k: customer if v == "<customer>" else csm if v == "<csm>" else v for k, v in arguments.items()}
+            start = time.perf_counter()
+            await client.call_tool(name, filled)  # the first call may score periods not cached yet
+            results[f"{key}_first_s"] = time.perf_counter() - start
+            results[f"{key}_s"], answer = await timed(name, filled)
+            results[f"{key}_bytes"] = len(json.dumps(answer.structured_content))
         log_times, fresh_times, fresh_ok = [], [], True
         for n in range(repeat):
             arguments = {"customer": customer, "type": "call", "direction": "outbound",

@@ -139,6 +139,38 @@ def days_before(end: Any, dates: np.ndarray) -> np.ndarray:
     return np.where(np.isnat(days), np.nan, days.astype(np.int64).astype(float))
 
 
+def component_scores(
+    emails_sent: np.ndarray,
+    responses_known: np.ndarray,
+    responses_answered: np.ndarray,
+    meetings_held: np.ndarray,
+    meeting_minutes: np.ndarray,
+    stakeholders_engaged: np.ndarray,
+    days_ago: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """SPEC.md's six components (0..100, clamped) from a period's metrics; NaN days_ago (never) is 0 recency.
+
+    Also what "what if" questions use (one more meeting, six more emails), so they cannot drift from the score.
+    """
+    known = responses_known
+    return {
+        "email_volume": np.minimum(100.0, emails_sent * 5.0),
+        "email_response": np.where(known > 0, responses_answered * 100.0 / np.maximum(known, 1), 0.0),
+        "meeting_frequency": np.minimum(100.0, meetings_held * 20.0),
+        "meeting_quality": np.minimum(100.0, meeting_minutes * 10.0 / 60.0),
+        "stakeholder_breadth": np.minimum(100.0, stakeholders_engaged * 25.0),
+        "recency": np.nan_to_num(np.maximum(0.0, 100.0 - days_ago * 3.0)),
+    }
+
+
+def weighted_sum(components: dict[str, np.ndarray], weights: Weights) -> np.ndarray:
+    """The unrounded score: each component times its weight, added in COMPONENTS order."""
+    raw = np.zeros(len(components[COMPONENTS[0]]))
+    for name in COMPONENTS:
+        raw = raw + components[name] * getattr(weights, name)
+    return raw
+
+
 def score_table(ids: np.ndarray, inputs: PeriodInputs, period: Period, weights: Weights) -> ScoredTable:
     """Metrics, components, score and category of every customer in `ids` for `period` (SPEC.md).
 
@@ -156,18 +188,10 @@ def score_table(ids: np.ndarray, inputs: PeriodInputs, period: Period, weights: 
         out["avg_response_time_hours"] = np.where(timed > 0, out["response_hours"] / np.maximum(timed, 1), np.nan)
     out["stakeholders_engaged"] = np.nan_to_num(inputs.people).astype(np.int64)
     days_ago = days_before(period.end, inputs.last_date)
-
-    components = {
-        "email_volume": np.minimum(100.0, out["emails_sent"] * 5.0),
-        "email_response": np.where(known > 0, answered * 100.0 / np.maximum(known, 1), 0.0),
-        "meeting_frequency": np.minimum(100.0, out["meetings_held"] * 20.0),
-        "meeting_quality": np.minimum(100.0, out["meeting_minutes"] * 10.0 / 60.0),
-        "stakeholder_breadth": np.minimum(100.0, out["stakeholders_engaged"] * 25.0),
-        "recency": np.nan_to_num(np.maximum(0.0, 100.0 - days_ago * 3.0)),
-    }
-    raw = np.zeros(len(ids))
-    for name in COMPONENTS:
-        raw = raw + components[name] * getattr(weights, name)
+    components = component_scores(
+        out["emails_sent"], known, answered, out["meetings_held"], out["meeting_minutes"], out["stakeholders_engaged"], days_ago
+    )
+    raw = weighted_sum(components, weights)
     score = round1_array(raw)
     columns = {
         **out,

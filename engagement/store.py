@@ -50,10 +50,15 @@ def _scoped(query: Select[Any], shape: Shape, customer_column: Any) -> Select[An
 @functools.cache
 def _customers_statement(shape: Shape) -> Select[Any]:
     c = Customer.__table__.c
-    return select(c.id, c.name, c.segment, c.csm_id, c.status).where(*_scope_conditions(shape, c.id)).order_by(c.id)
+    return (
+        select(c.id, c.name, c.segment, c.csm_id, c.status, c.health_score, c.renewal_date)
+        .where(*_scope_conditions(shape, c.id))
+        .order_by(c.id)
+    )
 
 
-CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "csm_id", "status")
+# The outcomes (health, renewal date) ride along so analysis reads them from the same cached table.
+CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "csm_id", "status", "health_score", "renewal_date")
 
 
 def customer_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
@@ -65,7 +70,8 @@ def customer_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
 
 def customer_columns_of(customer: Customer) -> dict[str, np.ndarray]:
     """`customer_columns` of one customer already read."""
-    values = (customer.id, customer.name, customer.segment, customer.csm_id, customer.status)
+    values = (customer.id, customer.name, customer.segment, customer.csm_id, customer.status, customer.health_score,
+              customer.renewal_date)
     return {name: _objects([value]) for name, value in zip(CUSTOMER_COLUMNS, values)}
 
 

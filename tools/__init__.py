@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from engagement.caller import Caller
 from engagement.service import EngagementService
-from tools import activities, customers, google, mcp_prompts, portfolio
+from tools import activities, analysis, customers, google, mcp_prompts, portfolio
 from tools._common import CallerOf
 
 
@@ -17,4 +17,5 @@ def register_all(server: MCPServer, service: EngagementService, caller_of: Calle
     customers.register(server, service, who)
     activities.register(server, service, who)
     google.register(server, service, who)
+    analysis.register(server, service, who)
     mcp_prompts.register(server)

@@ -12,6 +12,7 @@ from rich.console import Console
 
 from engagement.cli import views
 from engagement.cli.agents import ask, chat
+from engagement.cli.calibrate import calibrate
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
@@ -130,6 +131,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(auth_app, name="auth")
 app.add_typer(domain_app, name="domain")
 app.command()(sync)
+app.command()(calibrate)
 app.add_typer(install_app, name="install")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

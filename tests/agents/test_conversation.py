@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import anthropic
 import pytest
+from mcp import Client
 
 from agents.bridge import ToolCall
 from agents.connect import open_conversation
 from agents.conversation import Conversation
-from agents.routing import Route
+from agents.routing import Route, route
 from engagement.settings import Settings
 from tests.agents.conftest import engagement
 from tests.agents.fake_anthropic import FakeAnthropic, Reply, failure, reply, text, tool_use
+from server import create_server
 from tests.factories import Factory
 
 EPHEMERAL = {"type": "ephemeral"}
@@ -100,13 +102,19 @@ async def test_after_an_unfinished_answer_the_next_question_is_still_a_valid_req
 
 
 @pytest.mark.anyio
-async def test_tools_the_server_does_not_have_yet_are_left_out(conversation: Conversation, fake: FakeAnthropic) -> None:
+async def test_tools_the_server_does_not_have_yet_are_left_out(
+    conversation: Conversation, fake: FakeAnthropic, settings: Settings
+) -> None:
     fake.script(reply(text("Nothing to compare yet.")))
 
     await conversation.ask("Compare engagement across my enterprise accounts", Recorder())
 
     offered = fake.requests[0].tool_names
-    assert "get_portfolio_engagement" in offered and "compare_segments" not in offered  # issue 14's, when it lands
+    async with Client(create_server(settings)) as client:
+        listed = {tool.name for tool in (await client.list_tools()).tools}
+    wanted = route("Compare engagement across my enterprise accounts").tools
+    assert "get_portfolio_engagement" in offered and "compare_segments" in offered
+    assert sorted(offered) == sorted(name for name in wanted if name in listed)  # e.g. get_score_history once it lands
 
 
 @pytest.mark.anyio

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.anyio
 
 MAX_ANSWER_CHARS = 40_000  # ≈ 10,000 tokens at ~4 characters a token
 PORTFOLIO_DEFAULT_MAX_BYTES = 8 * 1024  # the first answer of the first question asked; keep it light
+# The analysis tools answer within the same 8 KB by default (lists are paged, readings are one line).
+ANALYSIS_TOOLS = ("compare_segments", "compare_csms", "find_engagement_outliers", "get_engagement_correlation",
+                  "benchmark_customer", "get_engagement_recommendations")
 # A typical value for each required argument a tool may declare; `customer` is filled per demo customer.
 SAMPLE_ARGUMENTS: dict[str, Any] = {"query": "e", "type": "email", "direction": "outbound"}
 
@@ -85,3 +88,12 @@ async def test_portfolio_default_answer_is_under_8_kb(demo_client: Client) -> No
     assert not result.is_error, result.content
     assert result.structured_content is not None and result.structured_content["customers"], "the demo portfolio came back empty"
     assert answer_size(result) < PORTFOLIO_DEFAULT_MAX_BYTES, f"{answer_size(result)} bytes"
+
+
+async def test_analysis_default_answers_are_under_8_kb(
+    demo_client: Client, contract: Contract, demo_heaviest_customers: list[str]
+) -> None:
+    tools = contract.by_name()
+    for name in ANALYSIS_TOOLS:
+        size, arguments = await measure(demo_client, tools[name], demo_heaviest_customers)
+        assert size < PORTFOLIO_DEFAULT_MAX_BYTES, f"{name}({arguments}): {size} bytes"

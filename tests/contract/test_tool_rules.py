@@ -35,6 +35,8 @@ async def test_list_tools_are_recognised(contract: Contract) -> None:
     assert not rules.is_list_tool(tools["get_customer_engagement"])
     assert not rules.is_list_tool(tools["get_engagement_trends"])
     assert not rules.is_list_tool(tools["log_activity"])
+    assert rules.is_list_tool(tools["find_engagement_outliers"])
+    assert not rules.is_list_tool(tools["benchmark_customer"])
 
 
 class Row(BaseModel):

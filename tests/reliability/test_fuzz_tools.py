@@ -131,6 +131,12 @@ TOOLS = (
     "log_activity",
     "sync_google_workspace",
     "get_sync_status",
+    "compare_segments",
+    "compare_csms",
+    "find_engagement_outliers",
+    "get_engagement_correlation",
+    "benchmark_customer",
+    "get_engagement_recommendations",
 )
 
 
@@ -171,6 +177,12 @@ PLAIN_CALLS = {
     "log_activity": {"customer": "acme", "type": "email", "direction": "outbound", "date": "2026-11-20"},
     "sync_google_workspace": {},
     "get_sync_status": {},
+    "compare_segments": {},
+    "compare_csms": {"manager_id": "csm-1"},
+    "find_engagement_outliers": {"segment": "Enterprise"},
+    "get_engagement_correlation": {"outcome": "health"},
+    "benchmark_customer": {"customer": "acme"},
+    "get_engagement_recommendations": {"customer": "Acme Corp"},
 }
 
 

@@ -1,0 +1,72 @@
+"""`engagement calibrate`: fit the score's weights to the store's own renewals, and write them only when asked."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from engagement.analysis.schemas import Calibration
+from engagement.cli.common import local_caller, open_service, user_errors
+from engagement.scoring import COMPONENTS
+
+console = Console()
+
+
+def view(result: Calibration) -> Table:
+    table = Table(title=f"Weights fitted to {result.outcome} ({result.accounts} accounts, {result.folds}-fold held out)")
+    table.add_column("component")
+    table.add_column("current", justify="right")
+    table.add_column("fitted", justify="right")
+    for name in COMPONENTS:
+        table.add_row(name.replace("_", " "), f"{result.current_weights[name]:.4f}", f"{result.fitted_weights[name]:.4f}")
+    for label, held in (("held-out r, current", result.before), ("held-out r, fitted", result.after)):
+        table.add_row(label, f"{held.r:+.3f}", f"95% CI {held.ci_low:+.2f} to {held.ci_high:+.2f}, p = {held.p_value:.3g}")
+    return table
+
+
+@user_errors
+def calibrate(
+    outcome: Annotated[Literal["renewal", "churn"], typer.Option(help="The outcome the score should predict.")],
+    write: Annotated[
+        Path | None, typer.Option(help="Write the fitted weights (and the benchmarks in force) to this TOML file.", dir_okay=False)
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Only renewals in this period (YYYY-Qn, YYYY-MM, ...); default the last 12 months.")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="Cross-validation folds, 2-20.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
+) -> None:
+    """Fit the six score weights to your renewals and show the held-out correlation before and after.
+
+    Nothing is written unless --write names a file; point ENGAGEMENT_WEIGHTS_FILE at it to use it.
+
+    Example: engagement calibrate --outcome renewal --write weights.toml
+    """
+    from engagement.analysis.calibrate import weights_toml, write_weights
+    from engagement.analysis.service import Analysis
+
+    service = open_service()
+    with console.status("Scoring each account on the quarter before its renewal..."):
+        result = Analysis(service).calibration(local_caller(service), outcome=outcome, period=period, folds=folds)
+    if write is not None:
+        header = (
+            f"Weights fitted by `engagement calibrate --outcome {outcome}` as of {result.as_of} on {result.accounts} accounts.\n"
+            f"Held-out correlation with {outcome}: {result.after.r:+.3f} (current weights {result.before.r:+.3f}).\n"
+            "Use it with ENGAGEMENT_WEIGHTS_FILE=<this file>."
+        )
+        write_weights(write, weights_toml(result.fitted_weights, service.scoring.benchmarks, header))
+        result = result.model_copy(update={"written_to": str(write)})
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    console.print(view(result))
+    console.print(result.reading, markup=False, highlight=False)
+    if write is not None:
+        console.print(f"Written to {write}. Use it: ENGAGEMENT_WEIGHTS_FILE={write}", markup=False, highlight=False)
+    else:
+        console.print("Nothing written (add --write FILE to save these weights).", markup=False, highlight=False)
