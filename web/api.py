@@ -21,6 +21,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from engagement import lookup
+from engagement.analysis import analysis_of
+from engagement.analysis.schemas import EngagementCorrelation
 from engagement.db import read_scope
 from engagement.errors import EngagementError, fault_of
 from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH, ActivityCreate
@@ -77,6 +79,8 @@ class TrendsQuery(Query):
 
 class CorrelationQuery(Query):
     outcome: Annotated[Literal["health", "renewal", "churn"], Field(description="The outcome to correlate with.")]
+    period: PeriodToken = None
+    segment: SegmentName = None
 
 
 class ActivityIn(BaseModel):
@@ -156,14 +160,8 @@ def _log(service: EngagementService, principal: Principal, rows: list[ActivityIn
     return [service.log_activity(caller, customer=ref, activity=fields, default_source="api") for ref, fields in sent]
 
 
-class Unavailable(Exception):
-    """A feature this version does not have yet (answered 501)."""
-
-
-def _correlation(service: EngagementService, principal: Principal, q: CorrelationQuery) -> BaseModel:
-    raise Unavailable(
-        "Correlation with outcomes is not in this version of the server yet; the other reports are available."
-    )
+def _correlation(service: EngagementService, principal: Principal, q: CorrelationQuery) -> EngagementCorrelation:
+    return analysis_of(service).correlation(principal.caller, outcome=q.outcome, period=q.period, segment=q.segment)
 
 
 # -- one mapping from a failure to its answer ------------------------------------------------------
@@ -180,8 +178,6 @@ def fault_response(exc: BaseException) -> JSONResponse:
     """The answer for anything a request can fail with, by the one mapping every edge shares
     (engagement.errors.fault_of): the caller's fault 400/404, the database away 503, ours 500 with a ref.
     A customer or CSM outside the caller's scope is "not found", worded as one that does not exist."""
-    if isinstance(exc, Unavailable):
-        return error(501, "not_implemented", str(exc))
     fault = fault_of(exc, "api")
     return error(fault.status, FAULT_CODES[fault.kind], fault.message)
 
@@ -223,7 +219,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "GET", "/api/reports/engagement-metrics/correlation", "getEngagementCorrelation",
         "How engagement relates to an outcome (health, renewal or churn).",
-        CorrelationQuery, None, (*READS, 501), _correlation,
+        CorrelationQuery, EngagementCorrelation, (200, *READS), _correlation,
     ),
     Operation(
         "GET", "/api/reports/engagement-metrics/{customerId}", "getCustomerEngagement",

@@ -16,7 +16,7 @@ REASONS = {
     401: "No token, or one that is unknown, expired or revoked.", 403: "Not allowed for this user or browser.",
     404: "No such customer or CSM in the caller's portfolio.", 413: "The body is too large.",
     415: "The body is not JSON.", 422: "A parameter or the body does not match this document; the message says which.",
-    501: "Not available in this version.", 503: "The database is unavailable; try again shortly.",
+    503: "The database is unavailable; try again shortly.",
 }  # fmt: skip
 
 
