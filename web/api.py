@@ -20,12 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from engagement import lookup
 from engagement.analysis import analysis_of
 from engagement.analysis.schemas import EngagementCorrelation
-from engagement.db import read_scope
 from engagement.errors import EngagementError, fault_of
-from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH, ActivityCreate
+from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
 from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
 from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName
@@ -147,17 +145,10 @@ def _trends(service: EngagementService, principal: Principal, ref: str, q: Trend
 
 
 def _log(service: EngagementService, principal: Principal, rows: list[ActivityIn]) -> list[LoggedActivity]:
-    """log_activity for each row, once every row is valid and names a customer the caller may write to
-    (one they see: an admin any): a refused row stores none of the request."""
-    caller = principal.caller
+    """log_activity for every row in one write: a refused row (a value, a customer the caller may not
+    write to: one they do not see) stores none of the request."""
     sent = [(row.customer, row.model_dump(exclude={"customer"})) for row in rows]
-    if len(sent) > 1:
-        for _, fields in sent:
-            ActivityCreate.checked(fields, as_of=caller.as_of, default_source="api")
-        with read_scope(service.engine) as session:
-            for ref in dict.fromkeys(ref for ref, _ in sent):
-                lookup.find_customer(session, ref, caller)
-    return [service.log_activity(caller, customer=ref, activity=fields, default_source="api") for ref, fields in sent]
+    return service.log_activities(principal.caller, rows=sent, default_source="api")
 
 
 def _correlation(service: EngagementService, principal: Principal, q: CorrelationQuery) -> EngagementCorrelation:
