@@ -105,3 +105,15 @@ def test_correlation_refuses_an_unknown_outcome_period_or_segment_saying_what_is
     assert outcome.status_code == 422 and "'health', 'renewal' or 'churn'" in outcome.json()["message"]
     assert period.status_code == 400 and "this_quarter" in period.json()["message"]
     assert segment.status_code == 400 and "Enterprise, Mid-Market, SMB" in segment.json()["message"]
+
+
+def test_moments_go_out_as_rfc_3339_utc_date_times_as_the_document_says(app: Starlette, team: Team) -> None:
+    http = TestClient(app, base_url=BASE, headers=bearer(team.tokens["ada"]))
+    components = http.get("/openapi.json").json()["components"]["schemas"]
+
+    detail = http.get("/api/reports/engagement-metrics/acme").json()
+
+    assert components["ActivityPublic"]["properties"]["date"] == {"format": "date-time", "title": "Date", "type": "string"}
+    assert components["LastContact"]["properties"]["date"]["format"] == "date-time"
+    assert detail["last_contact"]["date"] == detail["recent_activities"][0]["date"] == "2026-11-20T10:00:00Z"
+    assert detail["stakeholders"][0]["last_contact"] == "2026-11-20T10:00:00Z"
