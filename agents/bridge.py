@@ -2,8 +2,8 @@
 
 `anthropic.lib.tools.mcp.async_mcp_tool` makes each tool; the session it calls through is wrapped so
 every call is timed and reported, and so `log_activity` gets its `external_id` from the sentence the
-CSM said (the model never sees or sets that argument): the same sentence about the same touchpoint
-stores nothing new.
+CSM said and the customer as the server resolves it (the model never sees or sets that argument): the
+same sentence about the same touchpoint stores nothing new, however the model spells the customer.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from engagement import external_ids
 CACHED: BetaCacheControlEphemeralParam = {"type": "ephemeral"}
 # Arguments the runner sets itself, left out of the schema the model sees.
 HIDDEN = {"log_activity": ("external_id", "source")}
+ActivityKey = tuple[str, str, str]  # customer id, day, type
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,15 @@ class _ReportingSession:
 
     async def call_tool(self, name: str, arguments: dict[str, Any] | None = None, **options: Any) -> CallToolResult:
         bridge = self._bridge
-        arguments = bridge.complete(name, dict(arguments or {}))
-        start, failed = time.perf_counter(), True
+        start, failed, key = time.perf_counter(), True, None
+        arguments = dict(arguments or {})
         try:
+            arguments, key = await bridge.complete(name, arguments)
             result = await bridge.session.call_tool(name, arguments, **options)
             failed = bool(result.is_error)
             return result
         finally:  # a call that raised (the runner sends the model its error) is reported as failed too
-            bridge.done(ToolCall(name, arguments, time.perf_counter() - start, failed))
+            bridge.done(ToolCall(name, arguments, time.perf_counter() - start, failed), key)
 
 
 class ToolBridge:
@@ -72,7 +74,8 @@ class ToolBridge:
         self._proxy = cast(ClientSession, _ReportingSession(self))
         self.sentence = ""
         self.made: list[ToolCall] = []
-        self._logged: Counter[tuple[str, ...]] = Counter()
+        self._logged: Counter[ActivityKey] = Counter()
+        self._customers: dict[str, str] = {}  # customer as the model wrote it -> its id, per answer
 
     async def load(self) -> None:
         cursor: str | None = None
@@ -99,26 +102,39 @@ class ToolBridge:
         self.sentence = sentence
         self.made = []
         self._logged.clear()
+        self._customers.clear()
 
-    def complete(self, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-        """The arguments sent: as the model gave them, plus the ones the runner sets."""
+    async def complete(self, name: str, arguments: dict[str, Any]) -> tuple[dict[str, Any], ActivityKey | None]:
+        """The arguments sent (as the model gave them, plus the ones the runner sets) and, for log_activity,
+        the activity's key."""
         if name != "log_activity":
-            return arguments
-        key = self._activity_key(arguments)
+            return arguments, None
+        key = await self._activity_key(arguments)
         occurrence = self._logged[key] + 1  # two calls of one kind in one sentence are two activities
-        return {**arguments, "source": "agent", "external_id": external_ids.from_sentence(self.sentence, *key, str(occurrence))}
+        external_id = external_ids.from_sentence(self.sentence, *key, str(occurrence))
+        return {**arguments, "source": "agent", "external_id": external_id}, key
 
-    def done(self, call: ToolCall) -> None:
+    def done(self, call: ToolCall, key: ActivityKey | None = None) -> None:
         self.made.append(call)
-        if call.name == "log_activity" and not call.is_error:
-            self._logged[self._activity_key(call.arguments)] += 1
+        if key is not None and not call.is_error:
+            self._logged[key] += 1
         if self.listener is not None:
             self.listener.tool_finished(call)
 
-    def _activity_key(self, arguments: dict[str, Any]) -> tuple[str, ...]:
-        """Customer, day and type: what tells two activities in one sentence apart, beside their order."""
+    async def _activity_key(self, arguments: dict[str, Any]) -> ActivityKey:
+        """Customer (its id, as the server resolves what the model wrote), day and type: what tells two
+        activities in one sentence apart, beside their order."""
         day = str(arguments.get("date") or self._today.isoformat())[:10]
-        return (str(arguments.get("customer", "")), day, str(arguments.get("type", "")))
+        return (await self._customer_id(str(arguments.get("customer", ""))), day, str(arguments.get("type", "")))
+
+    async def _customer_id(self, ref: str) -> str:
+        """The id of the customer `ref` names, found as log_activity finds it (the same lookup, in the same
+        scope); a reference it cannot resolve stays as written (log_activity then refuses it anyway)."""
+        if ref not in self._customers:
+            found = await self.session.call_tool("get_customer_engagement", {"customer": ref})
+            answer = found.structured_content or {}
+            self._customers[ref] = str(answer.get("customer_id") or ref) if not found.is_error else ref
+        return self._customers[ref]
 
     @staticmethod
     def _shown(tool: Tool) -> Tool:

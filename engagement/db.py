@@ -126,7 +126,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         try:
             if engine.dialect.name == "postgresql":
-                session.connection().execute(text("SELECT version FROM store_version WHERE id = 1 FOR UPDATE"))
+                freshness.lock_version(session)
             yield session
             session.commit()
         except BaseException:

@@ -24,7 +24,24 @@ def current_version(session: Session) -> int:
     return int(session.connection().execute(text("SELECT version FROM store_version WHERE id = 1")).scalar_one())
 
 
-def own_bumps(dialect: str, created: bool) -> int:
-    """How much one activity insert moved the version: row-level triggers on SQLite fire only for a
-    row really inserted; PostgreSQL's statement-level trigger fires for the statement regardless."""
-    return 1 if dialect == "postgresql" else int(created)
+LOCKED_VERSION = "engagement.locked_version"  # Session.info key: the version a write read under its lock
+
+
+def lock_version(session: Session) -> None:
+    """Take the version row's lock before a write's first statement (PostgreSQL; see db.session_scope)
+    and remember the version it read: the store just before this write, since nobody else can move it now."""
+    locked = session.connection().execute(text("SELECT version FROM store_version WHERE id = 1 FOR UPDATE")).scalar_one()
+    session.info[LOCKED_VERSION] = int(locked)
+
+
+def version_before_write(session: Session, created: int) -> int:
+    """Inside a write transaction, after its inserts: the version just before it changed anything.
+
+    PostgreSQL's statement-level triggers bump once per statement (however many rows, even none), so it is
+    the version read under the lock the write took first. SQLite has one writer and row-level triggers
+    that fire only for a row really inserted: the current version less the `created` rows."""
+    if session.get_bind().dialect.name == "postgresql":
+        if LOCKED_VERSION not in session.info:
+            raise RuntimeError("a PostgreSQL write must lock the store version first (engagement.db.session_scope)")
+        return int(session.info[LOCKED_VERSION])
+    return current_version(session) - created

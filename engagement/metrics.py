@@ -107,6 +107,14 @@ class ScoredTable:
             self._cache["worst_first"] = np.lexsort((self.name_rank(), self.columns["engagement_score"]))
         return self._cache["worst_first"]
 
+    @classmethod
+    def joined(cls, parts: Sequence[ScoredTable]) -> ScoredTable:
+        """The customers of `parts` (each scored the same way, none twice) in one table, in that order."""
+        if len(parts) == 1:
+            return parts[0]
+        names = parts[0].columns
+        return cls(np.concatenate([p.ids for p in parts]), {n: np.concatenate([p.columns[n] for p in parts]) for n in names})
+
     def patched(self, rows: ScoredTable) -> ScoredTable:
         """A copy with `rows` (a few customers scored the same way) written over theirs.
 

@@ -6,10 +6,21 @@ Field names follow the PRD's `EngagementMetrics` (§6.1) where it has one.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from engagement.scoring import Category, Trend
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """The store keeps moments as naive UTC; an answer says so (an aware moment is converted)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# A moment in an answer: timezone-aware UTC in Python, "2026-11-20T10:00:00Z" in JSON (RFC 3339, as
+# the JSON Schema format "date-time" requires).
+UtcDateTime = Annotated[dt.datetime, AfterValidator(as_utc)]
 
 
 class PeriodInfo(BaseModel):
@@ -58,7 +69,7 @@ class Score(BaseModel):
 
 
 class LastContact(BaseModel):
-    date: dt.datetime
+    date: UtcDateTime
     type: str
     days_ago: int = Field(description="Whole days from the last contact to the period's end.")
 
@@ -82,7 +93,7 @@ class ActivityPublic(BaseModel):
     customer_id: str
     type: str
     direction: str
-    date: dt.datetime
+    date: UtcDateTime
     duration_minutes: float | None = None
     participants: list[str] = []
     stakeholder_level: str | None = None
@@ -99,7 +110,7 @@ class StakeholderCoverage(BaseModel):
     title: str | None
     level: str | None
     touchpoints: int = Field(description="Activities in the period that include this person.")
-    last_contact: dt.datetime | None = Field(description="Latest activity with them up to the period's end.")
+    last_contact: UtcDateTime | None = Field(description="Latest activity with them up to the period's end.")
 
 
 class CustomerEngagement(EngagementMetrics):
@@ -180,7 +191,7 @@ class UncontactedRow(BaseModel):
     name: str
     segment: str
     csm_id: str | None
-    last_contact: dt.datetime | None
+    last_contact: UtcDateTime | None
     last_contact_type: str | None
     days_since_last_contact: int | None = Field(description="Null when never contacted.")
 

@@ -4,12 +4,13 @@ Every view (portfolio, detail, trends, analysis, the daily check) reads its scor
 period is scored for every customer at once (`score`, from the store's rollups by `metrics.score_table`),
 with the previous period's score beside it for the trend. `portfolio` keeps the whole store scored
 per period in memory, exact by the store version that database triggers bump; a write in this
-process patches its customer in place (`rescore_written` then `keep`).
+process patches its customers in place (`rescore_written` then `keep`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ from sqlmodel import Session
 
 from engagement import store
 from engagement.cache import ScoreCache
-from engagement.freshness import current_version, own_bumps
+from engagement.freshness import current_version, version_before_write
 from engagement.metrics import ScoredTable, score_table
 from engagement.models import Customer
 from engagement.periods import Period, previous_period
@@ -28,7 +29,7 @@ from engagement.scoring import ScoringConfig, round1_array, trend_array
 
 @dataclass(frozen=True)
 class Rescored:
-    """One customer scored again inside a write: rows for the periods to patch, valid once the write commits."""
+    """The customers of a write scored again inside it: rows for the periods to patch, valid once the write commits."""
 
     version_before: int
     version: int
@@ -101,41 +102,36 @@ class Scorer:
         return keep
 
     def rescore_written(
-        self, session: Session, customer: Customer, when: dt.datetime, created: bool, period: Period
+        self, session: Session, written: Sequence[tuple[Customer, dt.datetime]], created: int, period: Period
     ) -> Rescored:
-        """Inside the write transaction that stored (`created`) or found a touchpoint dated `when` for
-        `customer`: the customer's rows for `period` and for every period cached just before the write.
+        """Inside the write transaction that stored `created` new touchpoints for the `written` customers
+        (each with the earliest date written for it): their rows for `period` and for every period cached
+        just before the write, in the order given.
 
         Read under the writer's own lock, nobody else can move the version before the commit, so the store
         is the one before plus this write, and rescoring needs no second transaction."""
         version = current_version(session)
-        version_before = version - own_bumps(self.engine.dialect.name, created)
-        scope = one_customer(customer.id, customer.name)
-        columns = store.customer_columns_of(customer)
+        version_before = version_before_write(session, created)
         cached = self.cache.tables_at(version_before)
         tables = {
-            each: self._rescore(session, scope, columns, each, cached.get(each), when)
+            each: ScoredTable.joined([self._rescore(session, customer, each, cached.get(each), when) for customer, when in written])
             for each in dict.fromkeys([period, *cached])
         }
         return Rescored(version_before, version, tables)
 
     def keep(self, rescored: Rescored) -> None:
-        """After the write committed: patch its customer's rows into the cached portfolios."""
+        """After the write committed: patch its customers' rows into the cached portfolios."""
         for period, rows in rescored.tables.items():
             self.cache.patch(period, rescored.version_before, rescored.version, rows)
 
     def _rescore(
-        self,
-        session: Session,
-        scope: Scope,
-        customer: dict[str, np.ndarray],
-        period: Period,
-        cached: ScoredTable | None,
-        when: dt.datetime,
+        self, session: Session, customer: Customer, period: Period, cached: ScoredTable | None, when: dt.datetime
     ) -> ScoredTable:
         """A touchpoint after the previous period's end changes nothing of that period, so its cached
         score (from just before the write) stands and only `period` is read again."""
-        position = None if cached is None else cached.positions.get(scope.customer_id)
+        scope = one_customer(customer.id, customer.name)
+        columns = store.customer_columns_of(customer)
+        position = None if cached is None else cached.positions.get(customer.id)
         if position is None or when < previous_period(period).end_exclusive_dt():
-            return self.score(session, scope, period, customer)
-        return self.score(session, scope, period, customer, cached["previous_score"][position : position + 1])
+            return self.score(session, scope, period, columns)
+        return self.score(session, scope, period, columns, cached["previous_score"][position : position + 1])

@@ -10,7 +10,8 @@ recompute. Scores come from `self.scorer`; lookups from `engagement.lookup`; ran
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from engagement.caller import Caller
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError
 from engagement.metrics import days_before
-from engagement.models import ActivityCreate, Stakeholder
+from engagement.models import ActivityCreate, Customer, Stakeholder
 from engagement.periods import Granularity, Period, previous_period, recent_periods, resolve_period
 from engagement.schemas import (
     ActivityPublic,
@@ -235,20 +236,59 @@ class EngagementService:
         )
 
     def log_activity(
-        self, caller: Caller, *, customer: str, activity: dict[str, Any], default_source: str = "agent"
+        self, caller: Caller, *, customer: str, activity: Mapping[str, Any], default_source: str = "agent"
     ) -> LoggedActivity:
         """Validate and store one touchpoint, then answer with it and the customer's fresh score."""
-        checked = ActivityCreate.checked(activity, as_of=caller.as_of, default_source=default_source)
+        [logged] = self.log_activities(caller, rows=[(customer, activity)], default_source=default_source)
+        return logged
+
+    def log_activities(
+        self, caller: Caller, *, rows: Sequence[tuple[str, Mapping[str, Any]]], default_source: str = "agent"
+    ) -> list[LoggedActivity]:
+        """Validate and store touchpoints, each a (customer reference, activity fields) row, in one write
+        transaction: all of them, or none when any row is refused (a value, a customer the caller may not
+        see). Each (source, external_id) is stored once. Every row is answered as log_activity answers,
+        in order, with its customer's score after the whole write."""
+        if not rows:
+            raise EngagementError("No activities to log; give at least one.")
+        numbered = len(rows) > 1  # a refusal names the row when there are several
+        checked = []
+        for number, (_, fields) in enumerate(rows, 1):
+            with _row(number if numbered else None):
+                checked.append(ActivityCreate.checked(fields, as_of=caller.as_of, default_source=default_source))
         period = resolve_period(None, caller.as_of)
         with session_scope(self.engine) as session:
-            target = lookup.find_customer(session, customer, caller)
-            [written] = write_activities(session, [NewActivity(target.id, checked)])
-            public, created = written.activity, written.created
-            rescored = self.scorer.rescore_written(session, target, public.date, created, period)
+            found: dict[str, Customer] = {}
+            for number, (ref, _) in enumerate(rows, 1):
+                if ref not in found:
+                    with _row(number if numbered else None):
+                        found[ref] = lookup.find_customer(session, ref, caller)
+            targets = [found[ref] for ref, _ in rows]
+            written = write_activities(session, [NewActivity(t.id, row) for t, row in zip(targets, checked, strict=True)])
+            stored = [(each.activity, each.created) for each in written]  # read before the session ends
+            earliest: dict[str, tuple[Customer, dt.datetime]] = {}
+            for target, row in zip(targets, checked, strict=True):
+                if target.id not in earliest or row.date < earliest[target.id][1]:
+                    earliest[target.id] = (target, row.date)
+            created = sum(was_created for _, was_created in stored)
+            rescored = self.scorer.rescore_written(session, list(earliest.values()), created, period)
         self.scorer.keep(rescored)
-        return LoggedActivity(
-            created=created, activity=public, score=score_of(rescored.tables[period].row(0)), period=period_info(period)
-        )
+        scores, info = rescored.tables[period], period_info(period)
+        return [
+            LoggedActivity(created=was_created, activity=activity, score=score_of(scores.row(scores.positions[target.id])), period=info)
+            for target, (activity, was_created) in zip(targets, stored, strict=True)
+        ]
+
+
+@contextmanager
+def _row(number: int | None) -> Iterator[None]:
+    """A refusal of the `number`th of several rows says which row it was."""
+    try:
+        yield
+    except EngagementError as exc:
+        if number is None:
+            raise
+        raise type(exc)(f"activity {number}: {exc}") from None
 
 
 def coverage(history: Sequence[Any], known: Sequence[Stakeholder], period: Period) -> list[StakeholderCoverage]:

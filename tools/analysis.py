@@ -5,12 +5,12 @@ The analysis code is imported on the first call of one of these tools, not when 
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
+from engagement.analysis import analysis_of
 from engagement.analysis.schemas import (
     CsmComparison,
     CustomerBenchmark,
@@ -22,27 +22,14 @@ from engagement.analysis.schemas import (
 from engagement.service import EngagementService
 from tools._common import READ_ONLY, CallerOf, CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName, description, tool_errors
 
-if TYPE_CHECKING:
-    from engagement.analysis.service import Analysis
 
 def register(server: MCPServer, service: EngagementService, caller_of: CallerOf) -> None:
-    made: list[Analysis] = []
-    lock = threading.Lock()
-
-    def analysis() -> Analysis:
-        with lock:
-            if not made:
-                from engagement.analysis.service import Analysis
-
-                made.append(Analysis(service))
-            return made[0]
-
     @server.tool(
         name="compare_segments", title="Compare segments", description=description("compare_segments"), annotations=READ_ONLY
     )
     @tool_errors
     def compare_segments(period: PeriodToken = None, csm_id: CsmRef = None) -> SegmentComparison:
-        return analysis().compare_segments(caller_of(), period=period, csm=csm_id)
+        return analysis_of(service).compare_segments(caller_of(), period=period, csm=csm_id)
 
     @server.tool(name="compare_csms", title="Compare CSMs' coverage", description=description("compare_csms"), annotations=READ_ONLY)
     @tool_errors
@@ -56,7 +43,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> CsmComparison:
-        return analysis().compare_csms(caller_of(), period=period, manager=manager_id, limit=limit, offset=offset)
+        return analysis_of(service).compare_csms(caller_of(), period=period, manager=manager_id, limit=limit, offset=offset)
 
     @server.tool(
         name="find_engagement_outliers",
@@ -75,7 +62,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> EngagementOutliers:
-        return analysis().outliers(caller_of(), period=period, segment=segment, csm=csm_id, threshold=threshold, limit=limit, offset=offset)
+        return analysis_of(service).outliers(caller_of(), period=period, segment=segment, csm=csm_id, threshold=threshold, limit=limit, offset=offset)
 
     @server.tool(
         name="get_engagement_correlation",
@@ -90,7 +77,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
         segment: SegmentName = None,
         csm_id: CsmRef = None,
     ) -> EngagementCorrelation:
-        return analysis().correlation(caller_of(), outcome=outcome, period=period, segment=segment, csm=csm_id)
+        return analysis_of(service).correlation(caller_of(), outcome=outcome, period=period, segment=segment, csm=csm_id)
 
     @server.tool(
         name="benchmark_customer",
@@ -100,7 +87,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     )
     @tool_errors
     def benchmark_customer(customer: CustomerRef, period: PeriodToken = None) -> CustomerBenchmark:
-        return analysis().benchmark(caller_of(), ref=customer, period=period)
+        return analysis_of(service).benchmark(caller_of(), ref=customer, period=period)
 
     @server.tool(
         name="get_engagement_recommendations",
@@ -119,4 +106,4 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
         limit: Annotated[int, Field(description="Accounts per page, 1-500.", ge=1, le=500)] = 10,
         offset: Offset = 0,
     ) -> EngagementRecommendations:
-        return analysis().recommendations(caller_of(), customer=customer, csm=csm_id, period=period, limit=limit, offset=offset)
+        return analysis_of(service).recommendations(caller_of(), customer=customer, csm=csm_id, period=period, limit=limit, offset=offset)

@@ -20,10 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from engagement import lookup
-from engagement.db import read_scope
+from engagement.analysis import analysis_of
+from engagement.analysis.schemas import EngagementCorrelation
 from engagement.errors import EngagementError, fault_of
-from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH, ActivityCreate
+from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
 from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
 from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName
@@ -77,6 +77,8 @@ class TrendsQuery(Query):
 
 class CorrelationQuery(Query):
     outcome: Annotated[Literal["health", "renewal", "churn"], Field(description="The outcome to correlate with.")]
+    period: PeriodToken = None
+    segment: SegmentName = None
 
 
 class ActivityIn(BaseModel):
@@ -143,27 +145,14 @@ def _trends(service: EngagementService, principal: Principal, ref: str, q: Trend
 
 
 def _log(service: EngagementService, principal: Principal, rows: list[ActivityIn]) -> list[LoggedActivity]:
-    """log_activity for each row, once every row is valid and names a customer the caller may write to
-    (one they see: an admin any): a refused row stores none of the request."""
-    caller = principal.caller
+    """log_activity for every row in one write: a refused row (a value, a customer the caller may not
+    write to: one they do not see) stores none of the request."""
     sent = [(row.customer, row.model_dump(exclude={"customer"})) for row in rows]
-    if len(sent) > 1:
-        for _, fields in sent:
-            ActivityCreate.checked(fields, as_of=caller.as_of, default_source="api")
-        with read_scope(service.engine) as session:
-            for ref in dict.fromkeys(ref for ref, _ in sent):
-                lookup.find_customer(session, ref, caller)
-    return [service.log_activity(caller, customer=ref, activity=fields, default_source="api") for ref, fields in sent]
+    return service.log_activities(principal.caller, rows=sent, default_source="api")
 
 
-class Unavailable(Exception):
-    """A feature this version does not have yet (answered 501)."""
-
-
-def _correlation(service: EngagementService, principal: Principal, q: CorrelationQuery) -> BaseModel:
-    raise Unavailable(
-        "Correlation with outcomes is not in this version of the server yet; the other reports are available."
-    )
+def _correlation(service: EngagementService, principal: Principal, q: CorrelationQuery) -> EngagementCorrelation:
+    return analysis_of(service).correlation(principal.caller, outcome=q.outcome, period=q.period, segment=q.segment)
 
 
 # -- one mapping from a failure to its answer ------------------------------------------------------
@@ -180,8 +169,6 @@ def fault_response(exc: BaseException) -> JSONResponse:
     """The answer for anything a request can fail with, by the one mapping every edge shares
     (engagement.errors.fault_of): the caller's fault 400/404, the database away 503, ours 500 with a ref.
     A customer or CSM outside the caller's scope is "not found", worded as one that does not exist."""
-    if isinstance(exc, Unavailable):
-        return error(501, "not_implemented", str(exc))
     fault = fault_of(exc, "api")
     return error(fault.status, FAULT_CODES[fault.kind], fault.message)
 
@@ -223,7 +210,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "GET", "/api/reports/engagement-metrics/correlation", "getEngagementCorrelation",
         "How engagement relates to an outcome (health, renewal or churn).",
-        CorrelationQuery, None, (*READS, 501), _correlation,
+        CorrelationQuery, EngagementCorrelation, (200, *READS), _correlation,
     ),
     Operation(
         "GET", "/api/reports/engagement-metrics/{customerId}", "getCustomerEngagement",

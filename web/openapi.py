@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
-from pydantic_core import core_schema
 
 from web.api import OPERATIONS, ApiError, Operation
 
@@ -16,19 +14,8 @@ REASONS = {
     401: "No token, or one that is unknown, expired or revoked.", 403: "Not allowed for this user or browser.",
     404: "No such customer or CSM in the caller's portfolio.", 413: "The body is too large.",
     415: "The body is not JSON.", 422: "A parameter or the body does not match this document; the message says which.",
-    501: "Not available in this version.", 503: "The database is unavailable; try again shortly.",
+    503: "The database is unavailable; try again shortly.",
 }  # fmt: skip
-
-
-class NaiveUtcTimes(GenerateJsonSchema):
-    """The answer models' date-times are naive UTC and go out without an offset ("2026-11-20T10:00:00"),
-    which JSON Schema's "date-time" format (RFC 3339) does not allow: describe them as they are."""
-
-    def datetime_schema(self, schema: core_schema.DatetimeSchema) -> JsonSchemaValue:
-        return {"type": "string", "pattern": NAIVE_UTC, "description": "UTC, without an offset."}
-
-
-NAIVE_UTC = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$"
 
 
 def _parameter_schema(schema: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +59,7 @@ def openapi_document(title: str, version: str) -> dict[str, Any]:
             keyed.append((f"answer:{op.operation_id}", "serialization", TypeAdapter(op.answer)))
         if op.body is not None:
             keyed.append((f"body:{op.operation_id}", "validation", op.body))
-    schemas, definitions = TypeAdapter.json_schemas(keyed, ref_template=REF, schema_generator=NaiveUtcTimes)
+    schemas, definitions = TypeAdapter.json_schemas(keyed, ref_template=REF)
     refs = {key: schema for (key, _mode), schema in schemas.items()}
 
     paths: dict[str, dict[str, Any]] = {}

@@ -18,17 +18,19 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from engagement.analysis import analysis_of
 from engagement.errors import EngagementError, NotFoundError
 from engagement.models import SEGMENTS
 from engagement.service import EngagementService
 from web.auth import Principal, csrf_token
 from web.render import render
 from web.render.format import PERIODS
-from web.team import csm_choices, team_rows
+from web.team import csm_choices
 
 STATIC_DIR = Path(__file__).parent / "static"
 ATTENTION_ROWS = 6
 PAGE_ROWS = 25
+TEAM_ROWS = 500  # every CSM of a team on one page
 TREND_MONTHS = 6
 MAX_PARAM = 320  # the longest a CSM email may be
 FILTERS = ("period", "csm", "segment", "category")
@@ -80,19 +82,19 @@ def routes(service: EngagementService) -> list[BaseRoute]:
 
     def team(request: Request, f: dict[str, str], offset: int) -> Response:
         caller = request.user.caller
-        csms = csm_choices(service, caller)
-        whole, rows = team_rows(service, caller, csms, period=f["period"] or None, segment=f["segment"] or None)
-        f["period"] = whole.period.label
+        period = f["period"] or None
+        whole = service.portfolio(caller, period=period, limit=1)
+        comparison = analysis_of(service).compare_csms(caller, period=period, limit=TEAM_ROWS)
+        f["period"] = comparison.period.label
         return _page(
             request,
             "team.html",
-            csms,
+            csm_choices(service, caller),
             view="team",
             whole=whole,
-            rows=rows,
+            comparison=comparison,
             f=f,
             periods=_periods(f["period"]),
-            segments=SEGMENTS,
         )
 
     def _page(request: Request, template: str, visible: list[Any], **context: Any) -> HTMLResponse:

@@ -248,7 +248,8 @@ def _meeting(session: Session, directory: Directory, meeting: Meeting, tally: Ta
 def _update(session: Session, stored: ActivityPublic, row: NewActivity) -> bool:
     """Bring a stored meeting in line with the calendar's (moved within its instance, retitled, new guests)."""
     wanted = {**row.activity.model_dump(), "customer_id": row.customer_id}
-    changes = {name: wanted[name] for name in COMPARED if getattr(stored, name) != wanted[name]}
+    shown = ActivityPublic.model_validate({**wanted, "id": stored.id})  # compared as the stored one is shown (UTC)
+    changes = {name: wanted[name] for name in COMPARED if getattr(stored, name) != getattr(shown, name)}
     if changes:
         session.execute(update(Activity).where(col(Activity.id) == stored.id).values(**changes))
     return bool(changes)

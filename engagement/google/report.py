@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
+
+from engagement.schemas import UtcDateTime
 
 MAX_UNMATCHED = 50
 SAMPLE_ADDRESSES = 5
@@ -43,8 +44,8 @@ class SourceRun(BaseModel):
 
 
 class SyncReport(BaseModel):
-    started_at: dt.datetime
-    finished_at: dt.datetime
+    started_at: UtcDateTime
+    finished_at: UtcDateTime
     new: int
     updated: int
     unchanged: int
@@ -65,8 +66,8 @@ class SourceStatus(BaseModel):
     csm_id: str
     account: str
     kind: str
-    last_run_at: dt.datetime | None
-    last_success_at: dt.datetime | None
+    last_run_at: UtcDateTime | None
+    last_success_at: UtcDateTime | None
     cursor_age_minutes: float | None = Field(description="Minutes since the stored cursor was current; null if never synced.")
     last_mode: str | None
     last_counts: dict[str, int]
@@ -74,7 +75,7 @@ class SourceStatus(BaseModel):
 
 
 class SyncStatus(BaseModel):
-    now: dt.datetime
+    now: UtcDateTime
     sources: list[SourceStatus]
     not_connected: list[str] = Field(description="CSMs without Google credentials (ids).")
     stale: list[str] = Field(description="Sources (csm/kind) whose last success is more than an hour old, or never.")

@@ -65,6 +65,33 @@ def test_a_sentence_is_stored_once_and_the_same_sentence_again_stores_nothing(
     assert answers[0]["activity"]["external_id"] == answers[1]["activity"]["external_id"] == stored.external_id
 
 
+def test_the_same_sentence_stores_once_however_the_model_spells_the_customer(
+    fake: FakeAnthropic, portfolio: Factory, engine: Engine
+) -> None:
+    for spelling in ("Acme Corp", "acme", "ACME CORP"):  # the name, the id, the name in capitals
+        fake.script(reply(tool_use("log_activity", **{**CALL, "customer": spelling})), say_what_was_stored)
+        result = engagement("ask", SAID)
+        assert result.exit_code == 0, result.output
+
+    [stored] = agent_activities(engine)
+    answers = [request.tool_answer() for request in fake.requests if request.tool_results()]
+    assert [answer["created"] for answer in answers] == [True, False, False]
+    assert {answer["activity"]["external_id"] for answer in answers} == {stored.external_id}
+
+
+def test_a_customer_the_server_cannot_resolve_is_refused_and_nothing_is_stored(
+    fake: FakeAnthropic, portfolio: Factory, engine: Engine
+) -> None:
+    fake.script(reply(tool_use("log_activity", **{**CALL, "customer": "Acme Industries"})), reply(text("Which Acme?")))
+
+    result = engagement("ask", SAID)
+
+    assert result.exit_code == 0, result.output
+    [refusal] = [request for request in fake.requests if request.tool_results()]
+    assert refusal.tool_results()[0].get("is_error") is True and "No customer 'Acme Industries'" in str(refusal.tool_results())
+    assert agent_activities(engine) == []
+
+
 def test_the_model_cannot_set_the_external_id_the_sentence_sets_it(fake: FakeAnthropic, portfolio: Factory, engine: Engine) -> None:
     fake.script(reply(tool_use("log_activity", **CALL, external_id="model-made", source="model")), reply(text("Done.")))
 

@@ -40,7 +40,7 @@ async def test_logged_email_appears_and_updates_the_metrics(client: Client, fact
     after = await call(client, "get_customer_engagement", customer="acme")
 
     assert logged["created"] is True
-    assert logged["activity"]["date"] == "2026-11-24T14:30:00"  # converted to UTC
+    assert logged["activity"]["date"] == "2026-11-24T14:30:00Z"  # converted to UTC, and says so
     assert logged["activity"]["source"] == "agent"
     assert after["recent_activities"][0]["subject"] == "Renewal discussion"
     assert after["activities"]["emails_sent"] == before["activities"]["emails_sent"] + 1

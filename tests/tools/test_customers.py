@@ -32,7 +32,7 @@ async def test_spec_example_one_through_the_tool(client: Client, factory: Factor
     assert answer["activities"]["meeting_minutes"] == 90
     assert answer["quality"]["response_rate"] == 0.6
     assert answer["quality"]["stakeholders_engaged"] == 3
-    assert answer["last_contact"] == {"date": "2026-11-20T15:00:00", "type": "meeting", "days_ago": 4}
+    assert answer["last_contact"] == {"date": "2026-11-20T15:00:00Z", "type": "meeting", "days_ago": 4}
     assert (answer["period"], answer["period_start"], answer["period_end"]) == ("this_quarter", "2026-10-01", "2026-11-24")
     assert answer["previous_period"] == {"label": "2026-Q3", "start": "2026-07-01", "end": "2026-08-24"}
 
@@ -91,12 +91,12 @@ async def test_stakeholder_coverage_counts_touchpoints_and_last_contact(client: 
 
     people = {p["email"]: p for p in answer["stakeholders"]}
     assert people["sarah@acme.test"]["touchpoints"] == 2
-    assert people["sarah@acme.test"]["last_contact"] == "2026-11-02T10:00:00"
+    assert people["sarah@acme.test"]["last_contact"] == "2026-11-02T10:00:00Z"
     assert people["tom@acme.test"]["touchpoints"] == 0
     assert people["tom@acme.test"]["last_contact"] is None
     assert people["guest@acme.test"]["name"] is None
     assert answer["quality"]["stakeholders_engaged"] == 2
-    assert [a["date"] for a in answer["recent_activities"]] == ["2026-11-02T10:00:00", "2026-10-02T10:00:00"]
+    assert [a["date"] for a in answer["recent_activities"]] == ["2026-11-02T10:00:00Z", "2026-10-02T10:00:00Z"]
 
 
 async def test_trends_return_each_month_scored_like_the_detail_view(client: Client, factory: Factory) -> None:

@@ -56,6 +56,22 @@ def make_team(engine: Engine, factory: Factory) -> Team:
     )
 
 
+def plant_outcomes(factory: Factory) -> None:
+    """For Avery and for Blake: 12 accounts with a health score that rises with their emails this quarter,
+    and 12 past their renewal (renewed when emailed more in the quarter before it, two the other way)."""
+    for csm in ("avery", "blake"):
+        for i in range(12):
+            sent = 1 + (i * 7) % 20
+            factory.customer(f"h-{csm}-{i:02d}", f"Health {csm} {i:02d}", csm_id=csm,
+                             health_score=round(30 + 2.5 * sent + (5 if i % 2 else -5), 1))  # fmt: skip
+            factory.activities(f"h-{csm}-{i:02d}", sent, "2026-11-14T09:00:00")
+            sent = 2 + i % 12
+            renewed = (sent >= 6) != (i in (3, 8))
+            factory.customer(f"r-{csm}-{i:02d}", f"Renewal {csm} {i:02d}", csm_id=csm, segment="Enterprise",
+                             renewal_date=dt.date(2026, 8, 10), status="renewed" if renewed else "churned")  # fmt: skip
+            factory.activities(f"r-{csm}-{i:02d}", sent, "2026-06-24T10:00:00")
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"

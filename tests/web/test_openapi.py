@@ -16,7 +16,8 @@ from starlette.types import Receive, Scope, Send
 from engagement.service import EngagementService
 from engagement.schemas import PortfolioEngagement
 from engagement.settings import Settings
-from tests.web.conftest import BASE, Team, bearer
+from tests.factories import Factory
+from tests.web.conftest import BASE, Team, bearer, plant_outcomes
 from web.app import create_app
 
 
@@ -46,7 +47,7 @@ def test_the_document_has_exactly_the_prds_paths_and_the_tools_answer_models(app
     assert document["security"] == [{"bearer": []}]
 
 
-def test_no_input_gets_a_server_error_or_an_answer_outside_the_schema(app: Starlette, team: Team) -> None:
+def test_no_input_gets_a_server_error_or_an_answer_outside_the_schema(app: Starlette, team: Team, factory: Factory) -> None:
     """schemathesis's checks (no 5xx, status codes, content types, answers and headers as documented, bad
     input refused) on every operation, as an admin who may read and write everything. Not "schema-valid
     input accepted": a period that has not begun, or an activity dated after today, fits the schema and is
@@ -61,13 +62,12 @@ def test_no_input_gets_a_server_error_or_an_answer_outside_the_schema(app: Starl
             return
         await app(scope, receive, send)
 
+    plant_outcomes(factory)  # correlations with numbers in them, not only "not enough data"
     # schemathesis's pytest loaders need pytest's private node id (gone in pytest 9): drive each operation's
     # hypothesis strategy directly instead.
     schema = schemathesis.openapi.from_asgi("/openapi.json", started, headers={"Host": "127.0.0.1:8000"})
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 5
-    # Correlation answers 501 by design until the analysis lands (the test below holds it to that).
-    operations = [op for op in operations if op.path != "/api/reports/engagement-metrics/correlation"]
 
     for operation in operations:
 
@@ -83,6 +83,8 @@ def test_no_input_gets_a_server_error_or_an_answer_outside_the_schema(app: Starl
         known: list[Case] = []
         if "customerId" in operation.path:
             known = [operation.Case(path_parameters={"customerId": c}) for c in sorted(team.customers["ada"])]
+        elif operation.path.endswith("/correlation"):
+            known = [operation.Case(query={"outcome": outcome}) for outcome in ("health", "renewal", "churn")]
         elif operation.method.upper() == "POST":
             known = [operation.Case(body=[{"customer": "acme", "type": "meeting", "direction": "outbound",
                                            "date": "2026-11-23T15:30:00+02:00", "participants": ["ceo@acme.test"]}])]
@@ -92,11 +94,26 @@ def test_no_input_gets_a_server_error_or_an_answer_outside_the_schema(app: Starl
             case.call_and_validate(base_url=BASE, headers=bearer(team.tokens["ada"]))
 
 
-def test_correlation_is_501_with_a_clear_message_until_the_analysis_lands(app: Starlette, team: Team) -> None:
+def test_correlation_refuses_an_unknown_outcome_period_or_segment_saying_what_is_accepted(app: Starlette, team: Team) -> None:
     http = TestClient(app, base_url=BASE, headers=bearer(team.tokens["ada"]))
+    correlation = "/api/reports/engagement-metrics/correlation"
 
-    answer = http.get("/api/reports/engagement-metrics/correlation?outcome=renewal")
-    wrong = http.get("/api/reports/engagement-metrics/correlation?outcome=mood")
+    outcome = http.get(correlation, params={"outcome": "mood"})
+    period = http.get(correlation, params={"outcome": "health", "period": "Q5"})
+    segment = http.get(correlation, params={"outcome": "renewal", "segment": "Retail"})
 
-    assert answer.status_code == 501 and "not in this version" in answer.json()["message"]
-    assert wrong.status_code == 422 and "health" in wrong.json()["message"]
+    assert outcome.status_code == 422 and "'health', 'renewal' or 'churn'" in outcome.json()["message"]
+    assert period.status_code == 400 and "this_quarter" in period.json()["message"]
+    assert segment.status_code == 400 and "Enterprise, Mid-Market, SMB" in segment.json()["message"]
+
+
+def test_moments_go_out_as_rfc_3339_utc_date_times_as_the_document_says(app: Starlette, team: Team) -> None:
+    http = TestClient(app, base_url=BASE, headers=bearer(team.tokens["ada"]))
+    components = http.get("/openapi.json").json()["components"]["schemas"]
+
+    detail = http.get("/api/reports/engagement-metrics/acme").json()
+
+    assert components["ActivityPublic"]["properties"]["date"] == {"format": "date-time", "title": "Date", "type": "string"}
+    assert components["LastContact"]["properties"]["date"]["format"] == "date-time"
+    assert detail["last_contact"]["date"] == detail["recent_activities"][0]["date"] == "2026-11-20T10:00:00Z"
+    assert detail["stakeholders"][0]["last_contact"] == "2026-11-20T10:00:00Z"

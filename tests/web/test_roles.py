@@ -105,6 +105,18 @@ def test_a_csm_logs_for_their_own_customers_only_and_an_admin_for_any(http: Test
     assert [_stored(engine, e) for e in ("own", "other", "mixed-1", "mixed-2", "admin")] == [1, 0, 0, 0, 1]
 
 
+def test_a_list_is_one_write_a_bad_row_stores_none_of_it_and_is_named(http: TestClient, team: Team, engine: Engine) -> None:
+    bad = {**_activity("apex", "late"), "date": "2026-11-25"}  # after the as-of day
+    refused = http.post("/api/activities", json=[_activity("acme", "list-1"), bad], headers=bearer(team.tokens["avery"]))
+    twice = http.post("/api/activities", json=[_activity("acme", "list-2"), _activity("apex", "list-2")],
+                      headers=bearer(team.tokens["avery"]))  # fmt: skip
+
+    assert refused.status_code == 400 and refused.json()["message"].startswith("activity 2: date 2026-11-25")
+    assert twice.status_code == 201
+    assert [(r["created"], r["activity"]["customer_id"]) for r in twice.json()["results"]] == [(True, "acme"), (False, "acme")]
+    assert [_stored(engine, e) for e in ("list-1", "late", "list-2")] == [0, 0, 1]
+
+
 # -- the MCP tools over HTTP: a real `engagement serve`, the SDK's client with each user's token ----------
 
 

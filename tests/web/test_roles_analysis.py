@@ -11,11 +11,16 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy.engine import Engine
 
+from starlette.testclient import TestClient
+
 from engagement.settings import Settings
+from tests.factories import Factory
 from tests.servers import http_server
 from tests.tools.conftest import call, call_error
-from tests.web.conftest import Team
+from tests.web.conftest import Team, bearer, plant_outcomes
 from tests.web.test_roles import OUTSIDE_NAMES, PEOPLE
+
+CORRELATION = "/api/reports/engagement-metrics/correlation"
 
 
 @pytest.fixture
@@ -44,3 +49,22 @@ async def test_analysis_answers_cover_only_the_customers_each_user_may_see(serve
         assert {o["customer_id"] for o in outliers["outliers"]} <= mine, person
         assert all("No customer" in r for r in refusals), refusals
         assert not any(name in r for r in refusals for name in OUTSIDE_NAMES), refusals
+
+
+@pytest.mark.anyio
+async def test_correlation_over_rest_is_the_tools_answer_over_each_users_customers(
+    settings: Settings, http: TestClient, team: Team, factory: Factory
+) -> None:
+    plant_outcomes(factory)  # 12 accounts per outcome for Avery (so Morgan's team) and for Blake
+    planted = {"avery": 12, "morgan": 12, "blake": 12, "ada": 24}
+    with http_server(settings) as served:
+        for person in PEOPLE:
+            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {team.tokens[person]}"}) as mcp_http:
+                async with Client(streamable_http_client(served, http_client=mcp_http)) as client:
+                    for query in ({"outcome": "health"}, {"outcome": "churn", "period": "2026-Q3"},
+                                  {"outcome": "renewal", "segment": "Enterprise"}):  # fmt: skip
+                        tool = await call(client, "get_engagement_correlation", **query)
+                        rest = http.get(CORRELATION, params=query, headers=bearer(team.tokens[person]))
+
+                        assert rest.status_code == 200 and rest.json() == tool, (person, query)
+                        assert tool["accounts"] == planted[person] and tool["enough_data"], (person, query)

@@ -8,6 +8,7 @@ import pytest
 from markupsafe import escape
 from starlette.testclient import TestClient
 
+from engagement.analysis.service import Analysis
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from tests.factories import Factory
@@ -165,15 +166,36 @@ def test_a_csm_sees_only_their_book_and_no_team_view_link(client: TestClient, or
 
 
 @pytest.mark.usefixtures("book")
-def test_team_view_gives_each_csm_their_portfolio_summary(client: TestClient, org: dict[str, str], service: EngagementService) -> None:
+def test_team_view_is_the_csm_comparison_of_the_managers_team(
+    client: TestClient, org: dict[str, str], service: EngagementService
+) -> None:
     sign_in(client, org["lead"])
     page = client.get("/team").text
+    comparison = Analysis(service).compare_csms(ADMIN, manager="lead")
     rows = re.findall(r'<a class="strong" href="/\?csm=(\w+)&amp;period=this_quarter">([^<]+)</a>', page)
-    assert rows == [("ana", "Ana Alder"), ("bo", "Bo Birch")]  # the lead's team, not Cy; the lead's own row is the total
-    for csm, _ in rows:
-        summary = service.portfolio(ADMIN, csm=csm).summary
-        assert f'<td class="num wide">{summary.customer_count}</td>\n        <td class="num">{summary.average_score:.1f}</td>' in page
-    assert f"<td class=\"num\">{service.portfolio(ADMIN, csm='lead').summary.average_score:.1f}</td>" in page
+    assert rows == [(row.csm_id, row.name) for row in comparison.csms] == [("bo", "Bo Birch"), ("ana", "Ana Alder")]
+    for row in comparison.csms:
+        assert f'<td class="num">{row.average_score:.1f}</td>' in page
+    assert "Cy Cole" not in page
+    whole = service.portfolio(ADMIN, csm="lead").summary
+    assert f'<th scope="row">All</th><td class="num wide">{whole.customer_count}</td><td class="num">{whole.average_score:.1f}</td>' in page
+
+
+def test_team_view_scores_the_team_once_however_many_csms_it_has(
+    client: TestClient, org: dict[str, str], service: EngagementService, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(12):
+        factory.csm(f"rep{number}", f"Rep {number:02d}", manager_id="lead")
+        factory.customer(f"k{number}", f"Customer {number:02d}", csm_id=f"rep{number}")
+    asked: list[str | None] = []
+    portfolio = service.portfolio
+    monkeypatch.setattr(service, "portfolio", lambda caller, **kw: asked.append(kw.get("csm")) or portfolio(caller, **kw))
+    sign_in(client, org["lead"])
+
+    page = client.get("/team").text
+
+    assert asked == [None]  # the team's summary; each CSM's row comes from the one comparison
+    assert all(f"Rep {number:02d}" in page for number in range(12))
 
 
 def test_customer_ids_with_reserved_characters_link_and_open(client: TestClient, factory: Factory) -> None:
