@@ -19,6 +19,8 @@ UNEVEN_FLOOR = {"average_score": 5.0, "touchpoints_per_account": 1.0, "executive
                 "response_rate": 10.0, "uncontacted_share": 10.0}  # ...if also this far in the measure's own units
 MAX_UNEVEN = 8
 MEASURE_WORDS = {"meetings_per_quarter": "meetings a quarter", "emails_per_month": "emails a month"}
+LOWER_IS_BETTER = {"uncontacted_share"}
+PERCENT_MEASURES = {"executive_coverage", "response_rate", "uncontacted_share"}
 CSM_MEASURES = {  # how a CSM's value of each measure reads
     "average_score": "average score {}",
     "touchpoints_per_account": "{} touchpoints per account",
@@ -157,8 +159,17 @@ def spread(rows: list[CsmRow]) -> tuple[list[Spread], list[str]]:
         for value, name in values:
             off = value - median
             if abs(off) >= UNEVEN_FLOOR[measure] and abs(off) >= UNEVEN_SHARE * abs(median):
-                phrase = CSM_MEASURES[measure]
-                text = f"{name}: {phrase.format(fmt(value))}; the team's median is {fmt(round1(median))}."
+                phrase, unit = CSM_MEASURES[measure], "%" if measure in PERCENT_MEASURES else ""
+                text = f"{name}: {phrase.format(fmt(value))}, {_side(measure, off)} the team's median of {fmt(round1(median))}{unit}."
                 found.append((abs(off) / max(abs(median), 1e-9), text))
     found.sort(key=lambda item: -item[0])
     return spreads, [text for _, text in found[:MAX_UNEVEN]]
+
+
+def _side(measure: str, off: float) -> str:
+    """Which way a CSM is off the median, in words that say whether it is the good way: touchpoints are
+    neither (more is not better past the benchmark), the others are."""
+    if measure == "touchpoints_per_account":
+        return "above" if off > 0 else "below"
+    better = (off < 0) if measure in LOWER_IS_BETTER else (off > 0)
+    return ("better than" if better else "worse than")

@@ -250,7 +250,8 @@ async def test_csms_compare_coverage_and_the_team_spread(client: Client, factory
     spread = {s["measure"]: s for s in answer["spread"]}["response_rate"]
     assert (spread["lowest"], spread["median"], spread["highest"]) == (25.0, 50.0, 80.0)
     assert (spread["lowest_csm"], spread["highest_csm"]) == ("Ben B", "Ann A")
-    assert any(line.startswith("Ben B: response rate 25%") for line in answer["uneven"])
+    assert "Ben B: response rate 25%, worse than the team's median of 50%." in answer["uneven"]
+    assert "Ann A: response rate 80%, better than the team's median of 50%." in answer["uneven"]
     assert [r["csm_id"] for r in answer["csms"]] == sorted(rows_by, key=lambda c: rows_by[c]["average_score"])
 
 
