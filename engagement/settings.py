@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engagement.periods import check_in_calendar
+
 # A current model from the anthropic SDK's list (anthropic.types.Model), named here so the settings,
 # and so the MCP server's start, never import the SDK; a test checks it is listed and not deprecated.
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -60,6 +62,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("as_of")
+    @classmethod
+    def _in_calendar(cls, value: dt.date | None) -> dt.date | None:
+        return None if value is None else check_in_calendar(value, "the date")
 
     @field_validator("model", mode="before")
     @classmethod

@@ -9,16 +9,16 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from engagement.cli.common import open_service, user_errors
+from engagement.cli.text import safe_console
 from engagement.errors import EngagementError
 
 user_app = typer.Typer(help="Team server users: a CSM, a manager (their team) or an admin (everyone).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for the team server: create (shown once), list, revoke.", no_args_is_help=True)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = safe_console(soft_wrap=True)
+err = safe_console(stderr=True, soft_wrap=True)
 LIFETIME = re.compile(r"^(\d+)\s*([hdw])$")
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 MAX_LIFETIME = dt.timedelta(days=3660)
