@@ -4,9 +4,16 @@ bounds and a body nested 100,000 deep are refused with what is accepted (4xx), n
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from tests.web.conftest import Team, bearer
+from engagement.app import load_settings
+from engagement.errors import ConfigError
+from engagement.scoring import load_scoring_config
+from engagement.service import EngagementService
+from engagement.settings import Settings
+from tests.web.conftest import BASE, Team, bearer
+from web.app import create_app
 
 PORTFOLIO = "/api/reports/engagement-metrics"
 
@@ -52,3 +59,29 @@ def test_a_body_nested_100000_deep_is_a_400_not_a_crash(http: TestClient, team: 
     answer = http.post("/api/activities", content=body, headers={**bearer(team.tokens["ada"]), "Content-Type": "application/json"})
 
     assert answer.status_code == 400 and "nested too deeply" in answer.json()["message"]
+
+
+def test_mcp_sessions_past_the_limit_get_503_until_one_ends(settings: Settings, engine: Engine, team: Team) -> None:
+    few = settings.model_copy(update={"http_max_sessions": 2})
+    service = EngagementService(engine, few, load_scoring_config())
+    headers = {**bearer(team.tokens["ada"]), "Accept": "application/json, text/event-stream"}
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                  "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
+
+    with TestClient(create_app(few, service=service), base_url=BASE) as http:
+        opened = [http.post("/mcp", json=initialize, headers=headers) for _ in range(3)]
+        first = opened[0].headers["mcp-session-id"]
+        ended = http.delete("/mcp", headers={**headers, "mcp-session-id": first, "mcp-protocol-version": "2025-06-18"})
+        again = http.post("/mcp", json=initialize, headers=headers)
+
+    assert [answer.status_code for answer in opened] == [200, 200, 503]
+    assert "Too many open sessions" in opened[2].text
+    assert ended.status_code == 200 and again.status_code == 200
+
+
+def test_session_limits_are_settings_with_team_server_defaults() -> None:
+    defaults = Settings(database_url="sqlite://")
+
+    assert (defaults.http_max_sessions, defaults.http_session_idle_seconds) == (500, 600)
+    with pytest.raises(ConfigError, match="ENGAGEMENT_HTTP_MAX_SESSIONS"):
+        load_settings(http_max_sessions=0)
