@@ -22,6 +22,7 @@ err = safe_console(stderr=True, soft_wrap=True)
 LIFETIME = re.compile(r"^(\d+)\s*([hdw])$")
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 MAX_LIFETIME = dt.timedelta(days=3660)
+MAX_ID = 2**63 - 1  # the largest id a database integer holds
 
 
 def parse_lifetime(text: str) -> dt.timedelta | None:
@@ -139,7 +140,9 @@ def token_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON 
 
 @token_app.command("revoke")
 @user_errors
-def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id, from `engagement token list`.")]) -> None:
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id, from `engagement token list`.", min=1, max=MAX_ID)],
+) -> None:
     """Revoke a token: every request with it (and every dashboard session made with it) is refused from now on.
 
     Example: engagement token revoke 3

@@ -109,3 +109,9 @@ def test_files_nested_100000_deep_are_a_clear_error(runner: CliRunner, monkeypat
     for result in (key, config, report):
         assert result.exit_code == 1 and "Traceback" not in result.output
         assert "nested too deeply to read" in result.output
+
+
+def test_a_token_id_past_the_databases_integers_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["token", "revoke", str(2**63)])
+
+    assert result.exit_code == 2 and "9223372036854775807" in result.output and "Internal error" not in result.output
