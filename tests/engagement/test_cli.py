@@ -11,15 +11,6 @@ from typer.testing import CliRunner
 
 from engagement.cli import app
 from engagement.db import alembic_config
-from engagement.settings import Settings
-
-
-@pytest.fixture
-def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("ENGAGEMENT_DATABASE_URL", settings.resolved_database_url())
-    monkeypatch.setenv("ENGAGEMENT_AS_OF", str(settings.as_of))
-    monkeypatch.setenv("COLUMNS", "140")
-    return CliRunner()
 
 
 def test_demo_then_report_shows_the_portfolio(runner: CliRunner) -> None:

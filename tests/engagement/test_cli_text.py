@@ -23,15 +23,8 @@ CSM = "csm-[/i]:x:"
 
 
 @pytest.fixture
-def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("ENGAGEMENT_DATABASE_URL", settings.resolved_database_url())
-    monkeypatch.setenv("ENGAGEMENT_AS_OF", str(settings.as_of))
-    monkeypatch.setenv("COLUMNS", "250")
-    return CliRunner()
-
-
-@pytest.fixture
-def hostile(factory: Factory) -> None:
+def hostile(factory: Factory, runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # after the runner's: each name on one line of its table cell
     factory.csm(CSM, "[b]Kim[/b] \x1b[7m", "kim@ourco.test")
     factory.customer("zeta", NAME, csm_id=CSM)
     factory.stakeholder("zeta", PERSON, "ann@zeta.test", title=TITLE)
