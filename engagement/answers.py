@@ -11,6 +11,7 @@ from engagement.schemas import ActivityCounts, Components, LastContact, Page, Pe
 from engagement.scoring import COMPONENTS
 
 MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000_000  # far past any portfolio, well inside every database's integers
 
 
 def present(value: Any) -> Any:
@@ -27,8 +28,8 @@ def period_info(period: Period) -> PeriodInfo:
 def check_paging(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_LIMIT:
         raise EngagementError(f"limit {limit} is out of range; give 1 to {MAX_LIMIT}.")
-    if offset < 0:
-        raise EngagementError(f"offset {offset} is negative; give 0 or more.")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise EngagementError(f"offset {offset} is out of range; give 0 to {MAX_OFFSET:,}.")
 
 
 def page(total: int, offset: int, limit: int) -> Page:

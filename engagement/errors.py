@@ -30,6 +30,11 @@ class ConfigError(EngagementError):
     """A setting or config file is invalid; raised at start-up."""
 
 
+NESTED_TOO_DEEPLY = (
+    "The input is nested too deeply to read (thousands of levels of brackets); nothing was read from it. "
+    "Give the file or body as its format expects: a JSON or TOML document a few levels deep."
+)
+
 FaultKind = Literal["invalid", "not_found", "unavailable", "internal"]
 STATUS: dict[FaultKind, int] = {"invalid": 400, "not_found": 404, "unavailable": 503, "internal": 500}
 
@@ -87,6 +92,11 @@ def fault_of(exc: BaseException, where: str) -> Fault:
         return Fault("not_found", str(exc))
     if isinstance(exc, EngagementError):
         return Fault("invalid", str(exc))
+    if isinstance(exc, RecursionError):
+        # Python's JSON and TOML readers recurse once per level: a file or body nested thousands deep (a
+        # hostile credential file, say) ends here, before anything was read from it.
+        logger.info("%s: input nested too deeply to read", where)
+        return Fault("invalid", NESTED_TOO_DEEPLY)
     ref = secrets.token_hex(4)
     if (trouble := database_trouble(exc)) is not None:
         # Ids only: the driver's message names hosts and ports, and the statement's values are user data.

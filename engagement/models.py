@@ -17,6 +17,7 @@ from sqlmodel import Field, SQLModel
 
 from engagement import checks
 from engagement.errors import EngagementError
+from engagement.periods import FIRST_YEAR
 
 Segment = Literal["Enterprise", "Mid-Market", "SMB"]
 CustomerStatus = Literal["active", "renewed", "churned"]
@@ -38,7 +39,6 @@ MAX_PARTICIPANT_LENGTH = 320
 MAX_SUBJECT_LENGTH = 500
 MAX_ID_LENGTH = 512
 MAX_SOURCE_LENGTH = 32
-FIRST_YEAR = 1990  # earlier dates are typos
 DATE_REQUIRED = f"date is required; use {checks.DATE_FORMS}."
 
 

@@ -12,8 +12,14 @@ from engagement.errors import EngagementError
 PERIOD_FORMS = "this_quarter, last_quarter, this_month, last_month, last_30_days, last_90_days, YYYY-Qn or YYYY-MM"
 DEFAULT_PERIOD = "this_quarter"
 Granularity = Literal["month", "quarter"]
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# The calendar the product knows (docs/rules.md, "Calendar"): activities, periods and as-of dates all lie
+# in it. Earlier dates are typos; later ones would reach past what dates and the databases hold.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+FIRST_DAY, LAST_DAY = dt.date(FIRST_YEAR, 1, 1), dt.date(LAST_YEAR, 12, 31)
+CALENDAR = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+# ASCII digits only: \d would take '٢٠٢٦' for 2026.
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$", re.IGNORECASE)
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,13 @@ class Period:
     def end_exclusive_dt(self) -> dt.datetime:
         """The first instant after the period, for `date < end_exclusive` queries."""
         return dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time())
+
+
+def check_in_calendar(day: dt.date, what: str) -> dt.date:
+    """`day` itself when it lies in the calendar; else an error naming `what` and the accepted range."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise EngagementError(f"{what} {day.isoformat()} is outside the accepted range {CALENDAR}.")
+    return day
 
 
 def quarter_start(day: dt.date) -> dt.date:
@@ -76,6 +89,17 @@ def calendar_period(start: dt.date, kind: str, as_of: dt.date, label: str | None
 def resolve_period(token: str | None, as_of: dt.date) -> Period:
     """Turn a period token into dates; an unknown token is an error listing the valid forms."""
     token = (token or DEFAULT_PERIOD).strip()
+    check_in_calendar(as_of, "The as-of date")
+    period = _resolve(token, as_of)
+    if period.start < FIRST_DAY:  # a relative period from an as-of date at the calendar's start
+        raise EngagementError(
+            f"Period {period.label} would start on {period.start.isoformat()}, outside the accepted range {CALENDAR}; "
+            f"choose a period from {FIRST_YEAR}-01 on."
+        )
+    return period
+
+
+def _resolve(token: str, as_of: dt.date) -> Period:
     lowered = token.lower()
     if lowered == "this_quarter":
         return calendar_period(quarter_start(as_of), "quarter", as_of, "this_quarter")
@@ -90,11 +114,18 @@ def resolve_period(token: str | None, as_of: dt.date) -> Period:
         start = as_of - dt.timedelta(days=days - 1)
         return Period(lowered, start, as_of, as_of, "days")
     if match := _QUARTER.match(token):
-        year, quarter = int(match[1]), int(match[2])
+        year, quarter = _year(token, match[1]), int(match[2])
         return calendar_period(dt.date(year, 3 * quarter - 2, 1), "quarter", as_of, f"{year}-Q{quarter}")
     if match := _MONTH.match(token):
-        return calendar_period(dt.date(int(match[1]), int(match[2]), 1), "month", as_of, token)
+        return calendar_period(dt.date(_year(token, match[1]), int(match[2]), 1), "month", as_of, token)
     raise EngagementError(f"Unknown period '{token}'. Use {PERIOD_FORMS}.")
+
+
+def _year(token: str, digits: str) -> int:
+    year = int(digits)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise EngagementError(f"Period {token} is outside the accepted range {CALENDAR}; give a year {FIRST_YEAR}-{LAST_YEAR}.")
+    return year
 
 
 def previous_period(period: Period) -> Period:
@@ -112,10 +143,12 @@ def previous_period(period: Period) -> Period:
 
 
 def recent_periods(count: int, granularity: Granularity | str, as_of: dt.date) -> list[Period]:
-    """The last `count` months or quarters, oldest first, the current one to date."""
+    """The last `count` months or quarters, oldest first, the current one to date; near the calendar's
+    start only those from its first month on (fewer than `count`, never a period before it)."""
     if granularity not in ("month", "quarter"):
         raise EngagementError(f"Unknown granularity '{granularity}'. Use month or quarter.")
+    check_in_calendar(as_of, "The as-of date")
     months = 3 if granularity == "quarter" else 1
     current = quarter_start(as_of) if granularity == "quarter" else month_start(as_of)
     starts = [add_months(current, -months * back) for back in range(count - 1, -1, -1)]
-    return [calendar_period(start, granularity, as_of) for start in starts]
+    return [calendar_period(start, granularity, as_of) for start in starts if start >= FIRST_DAY]

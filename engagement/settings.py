@@ -9,6 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engagement.periods import check_in_calendar
+
 # A current model from the anthropic SDK's list (anthropic.types.Model), named here so the settings,
 # and so the MCP server's start, never import the SDK; a test checks it is listed and not deprecated.
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -51,6 +53,10 @@ class Settings(BaseSettings):
     """Signs the dashboard's session cookies; unset: a random key made once and kept in the store."""
     trusted_proxies: str = "127.0.0.1"
     """Comma-separated addresses of the reverse proxies whose X-Forwarded-For/-Proto the server believes."""
+    http_max_sessions: int = Field(default=500, ge=1, le=100_000)
+    """Open MCP sessions the team server's /mcp keeps at once; past it a new one gets 503 until one ends."""
+    http_session_idle_seconds: float = Field(default=600, ge=10, le=86_400)
+    """An MCP session with no request for this long is closed (a client opens a new one on its next call)."""
     model: str = Field(default=DEFAULT_MODEL, min_length=1)
     """The Claude model `engagement ask` and `engagement chat` use."""
 
@@ -60,6 +66,11 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("as_of")
+    @classmethod
+    def _in_calendar(cls, value: dt.date | None) -> dt.date | None:
+        return None if value is None else check_in_calendar(value, "the date")
 
     @field_validator("model", mode="before")
     @classmethod

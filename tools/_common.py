@@ -11,6 +11,7 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 import prompts
+from engagement.answers import MAX_LIMIT, MAX_OFFSET
 from engagement.caller import Caller
 from engagement.errors import fault_of
 from engagement.periods import PERIOD_FORMS
@@ -68,5 +69,5 @@ CsmRef = Annotated[
     ),
 ]
 SegmentName = Annotated[str | None, Field(description="Enterprise, Mid-Market or SMB.", max_length=32)]
-Limit = Annotated[int, Field(description="Rows per page, 1-500.", ge=1, le=500)]
-Offset = Annotated[int, Field(description="Rows to skip, for the next page.", ge=0)]
+Limit = Annotated[int, Field(description=f"Rows per page, 1-{MAX_LIMIT}.", ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Field(description=f"Rows to skip, for the next page, 0-{MAX_OFFSET:,}.", ge=0, le=MAX_OFFSET)]

@@ -82,7 +82,13 @@ def mcp_app(service: EngagementService, auth: Authenticator, base: str, rules: T
                 validate_token_resource=False,  # our tokens are this server's own: no audience to check
             ),
         )
-    return server, server.streamable_http_app(streamable_http_path="/mcp", transport_security=rules)
+    settings = service.settings
+    return server, server.streamable_http_app(
+        streamable_http_path="/mcp",
+        transport_security=rules,
+        max_sessions=settings.http_max_sessions,
+        session_idle_timeout=settings.http_session_idle_seconds,
+    )
 
 
 def mcp_caller() -> Caller:

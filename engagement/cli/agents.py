@@ -12,10 +12,10 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from engagement.cli.common import errors, load, user_errors
+from engagement.cli.text import plain, safe_console
 
 if TYPE_CHECKING:
     from agents.bridge import ToolCall
@@ -30,7 +30,7 @@ AgentOption = Annotated[
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show each tool call with its arguments and time, and the tokens used.")
 ]
-out = Console(highlight=False)
+out = safe_console()
 
 
 class Terminal:
@@ -41,10 +41,10 @@ class Terminal:
         self._midline = False
 
     def routed(self, route: Route) -> None:
-        errors.print(Text.assemble((route.title, "bold cyan"), (f"  {route.lead.role}", "dim")), soft_wrap=True)
+        errors.print(Text.assemble(plain(route.title, "bold cyan"), plain(f"  {route.lead.role}", "dim")), soft_wrap=True)
 
     def text(self, fragment: str) -> None:
-        out.print(Text(fragment), end="", soft_wrap=True)
+        out.print(plain(fragment, multiline=True), end="", soft_wrap=True)
         self._midline = not fragment.endswith("\n")
 
     def tool_finished(self, call: ToolCall) -> None:
@@ -52,7 +52,7 @@ class Terminal:
             return
         self._end_line()
         arguments = ", ".join(f"{name}={json.dumps(value, ensure_ascii=False)}" for name, value in call.arguments.items())
-        line = Text.assemble(("  tool ", "dim"), (call.name, "cyan"), (f"({arguments})", "dim"), f"  {call.seconds * 1000:.0f} ms")
+        line = Text.assemble(("  tool ", "dim"), plain(call.name, "cyan"), plain(f"({arguments})", "dim"), f"  {call.seconds * 1000:.0f} ms")
         if call.is_error:
             line.append("  error (sent to the model)", style="yellow")
         errors.print(line, soft_wrap=True)
@@ -69,8 +69,8 @@ class Terminal:
             errors.print(Text(cut_short, style="yellow"), soft_wrap=True)
         if answer.unsupported:
             errors.print(
-                Text(f"No tool answered {', '.join(answer.unsupported)}: do not rely on "
-                     f"{'it' if len(answer.unsupported) == 1 else 'them'} without checking.", style="yellow"),
+                plain(f"No tool answered {', '.join(answer.unsupported)}: do not rely on "
+                      f"{'it' if len(answer.unsupported) == 1 else 'them'} without checking.", "yellow"),
                 soft_wrap=True,
             )  # fmt: skip
         if self.verbose:
@@ -88,7 +88,7 @@ class Terminal:
 
     def failed(self, message: str) -> None:
         self._end_line()
-        errors.print(Text.assemble(("Error: ", "red"), message), soft_wrap=True)
+        errors.print(Text.assemble(("Error: ", "red"), plain(message, multiline=True)), soft_wrap=True)
 
     def _end_line(self) -> None:
         if self._midline:

@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from engagement.analysis.schemas import Calibration
 from engagement.cli.common import local_caller, open_service, user_errors
+from engagement.cli.text import safe_console
 from engagement.scoring import COMPONENTS
 
-console = Console()
+console = safe_console()
 
 
 def view(result: Calibration) -> Table:
@@ -65,8 +65,8 @@ def calibrate(
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
     console.print(view(result))
-    console.print(result.reading, markup=False, highlight=False)
+    console.print(result.reading)
     if write is not None:
-        console.print(f"Written to {write}. Use it: ENGAGEMENT_WEIGHTS_FILE={write}", markup=False, highlight=False)
+        console.print(f"Written to {write}. Use it: ENGAGEMENT_WEIGHTS_FILE={write}")
     else:
-        console.print("Nothing written (add --write FILE to save these weights).", markup=False, highlight=False)
+        console.print("Nothing written (add --write FILE to save these weights).")

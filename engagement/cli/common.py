@@ -8,17 +8,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from engagement.caller import Caller
+from engagement.cli.text import plain, safe_console
 from engagement.errors import fault_of
 from engagement.settings import Settings
 
 if TYPE_CHECKING:
     from engagement.service import EngagementService
 
-errors = Console(stderr=True)
+errors = safe_console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -36,14 +36,12 @@ def user_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise
         except Exception as exc:
             fault = fault_of(exc, f"command {fn.__name__}")
-            if fault.callers:
-                message = f"[red]Error:[/red] {escape(fault.message)}"
-            else:
-                message = (
-                    f"[red]Error:[/red] {escape(fault.message)} The command stopped and nothing it wrote was kept; "
-                    "set ENGAGEMENT_LOG_LEVEL=DEBUG to see the details."
+            message = fault.message
+            if not fault.callers:
+                message += (
+                    " The command stopped and nothing it wrote was kept; set ENGAGEMENT_LOG_LEVEL=DEBUG to see the details."
                 )
-            errors.print(message, highlight=False, soft_wrap=True)  # no line breaks inside paths
+            errors.print(Text.assemble(("Error: ", "red"), plain(message, multiline=True)), soft_wrap=True)  # no line breaks inside paths
             raise typer.Exit(1) from exc
 
     return wrapper

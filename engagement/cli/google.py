@@ -10,15 +10,15 @@ from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
+from engagement.cli.text import safe_console
 from engagement.errors import EngagementError
 
 P = ParamSpec("P")
 R = TypeVar("R")
-console = Console()
+console = safe_console()
 INTERVAL = re.compile(r"^(\d+)\s*([smh]?)$")
 MIN_INTERVAL = dt.timedelta(minutes=1)
 

@@ -14,17 +14,18 @@ from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
 from engagement import install
 from engagement.cli.common import user_errors
+from engagement.cli.text import plain, safe_console
 
 install_app = typer.Typer(
     help="Connect Claude to this server: write Claude Desktop's config, or add it to Claude Code.",
     no_args_is_help=True,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = safe_console(soft_wrap=True)
+err = safe_console(stderr=True, soft_wrap=True)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -77,7 +78,7 @@ def claude_desktop(
     if not result.changed:
         out.print(f"Claude Desktop's config already has this 'engagement' entry: {path}")
     else:
-        out.print(f"[green]Added the 'engagement' server[/green] to Claude Desktop's config: {path}")
+        out.print(Text.assemble(("Added the 'engagement' server", "green"), plain(f" to Claude Desktop's config: {path}")))
         if result.backup:
             out.print(f"The previous file is kept as {result.backup}")
     log = install.claude_desktop_log_dir() / f"mcp-server-{install.SERVER_NAME}.log"
@@ -110,7 +111,7 @@ def claude_code(
         return
     claude = shutil.which("claude")
     if claude is None:
-        err.print("[red]Error:[/red] the Claude Code CLI ('claude') is not on PATH. Once it is, run:")
+        err.print(Text.assemble(("Error:", "red"), " the Claude Code CLI ('claude') is not on PATH. Once it is, run:"))
         sys.stdout.write(install.shell_line(add) + "\n")
         raise typer.Exit(1)
     # `claude mcp add` refuses a name that exists; removing first makes the install repeatable.
@@ -118,10 +119,12 @@ def claude_code(
     subprocess.run([claude, *remove[1:]], capture_output=True, check=False)
     done = subprocess.run([claude, *add[1:]], check=False)
     if done.returncode != 0:
-        err.print(f"[red]Error:[/red] `claude mcp add` failed (exit {done.returncode}). The line was:")
+        err.print(Text.assemble(("Error:", "red"), f" `claude mcp add` failed (exit {done.returncode}). The line was:"))
         sys.stdout.write(install.shell_line(add) + "\n")
         raise typer.Exit(1)
     out.print(
-        f"[green]Added the 'engagement' server to Claude Code ({scope} scope).[/green] "
-        "Start `claude` and run /mcp: 'engagement' shows as connected with its tools."
+        Text.assemble(
+            (f"Added the 'engagement' server to Claude Code ({scope} scope).", "green"),
+            " Start `claude` and run /mcp: 'engagement' shows as connected with its tools.",
+        )
     )

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 
 from engagement.cli import views
 from engagement.cli.agents import ask, chat
@@ -16,6 +15,7 @@ from engagement.cli.calibrate import calibrate
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
+from engagement.cli.text import safe_console
 from engagement.cli.users import token_app, user_app
 
 app = typer.Typer(
@@ -24,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = safe_console()
 
 PeriodOption = Annotated[
     str | None, typer.Option(help="this_quarter (default), last_quarter, this_month, last_month, last_30_days, last_90_days, YYYY-Qn, YYYY-MM.")
@@ -196,11 +196,10 @@ def serve(
     app = create_app(settings, host=host, port=port, service=service)
     redact_log_addresses()
     base = base_url(settings, host, port)
-    errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)", markup=False)
+    errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)")
     errors.print(
         "Every request needs a token (engagement token create)." if users
         else "Open: no users yet, so anyone on this machine can use it. After `engagement user add`, restart to sign in.",
-        markup=False,
     )  # fmt: skip
     uvicorn.run(
         app, host=host.strip("[]"), port=port, log_config=None, access_log=False, server_header=False,

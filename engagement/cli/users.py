@@ -9,19 +9,20 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from engagement.cli.common import open_service, user_errors
+from engagement.cli.text import safe_console
 from engagement.errors import EngagementError
 
 user_app = typer.Typer(help="Team server users: a CSM, a manager (their team) or an admin (everyone).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for the team server: create (shown once), list, revoke.", no_args_is_help=True)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = safe_console(soft_wrap=True)
+err = safe_console(stderr=True, soft_wrap=True)
 LIFETIME = re.compile(r"^(\d+)\s*([hdw])$")
 UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 MAX_LIFETIME = dt.timedelta(days=3660)
+MAX_ID = 2**63 - 1  # the largest id a database integer holds
 
 
 def parse_lifetime(text: str) -> dt.timedelta | None:
@@ -139,7 +140,9 @@ def token_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON 
 
 @token_app.command("revoke")
 @user_errors
-def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id, from `engagement token list`.")]) -> None:
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id, from `engagement token list`.", min=1, max=MAX_ID)],
+) -> None:
     """Revoke a token: every request with it (and every dashboard session made with it) is refused from now on.
 
     Example: engagement token revoke 3

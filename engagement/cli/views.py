@@ -1,4 +1,5 @@
-"""Rich renderings of the engine's answers for the terminal (part of the CLI edge)."""
+"""Rich renderings of the engine's answers for the terminal (part of the CLI edge). Every value from the
+store goes in through `plain()` (engagement.cli.text): shown as written, never as markup."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from engagement.cli.text import plain
 from engagement.schemas import CustomerEngagement, EngagementTrends, PortfolioEngagement
 
 CATEGORY_STYLE = {"high": "green", "healthy": "cyan", "low": "yellow", "at_risk": "red"}
@@ -63,15 +65,15 @@ def portfolio(result: PortfolioEngagement, width: int = 120) -> Panel:
             continue
         days = "never" if row.days_since_last_contact is None else f"{row.days_since_last_contact} days"
         attention.add_row(
-            *(row.name, row.segment, row.csm_id or "")[: 3 if wide else 1],
+            *(plain(row.name), plain(row.segment), plain(row.csm_id or ""))[: 3 if wide else 1],
             Text(f"{row.engagement_score:.1f}", style=CATEGORY_STYLE[row.category]),
             f"{TREND_ARROW[row.trend]} {row.change_from_last_period:+.1f}",
             days,
-            row.attention_reason,
+            plain(row.attention_reason),
         )
     period = result.period
     title = f"Engagement Metrics Report — {period.label} ({period.start} .. {period.end}) — {result.scope}"
-    return Panel(Group(cards, Text("\nEngagement distribution", style="bold"), distribution, attention), title=title)
+    return Panel(Group(cards, Text("\nEngagement distribution", style="bold"), distribution, attention), title=plain(title))
 
 
 def customer(detail: CustomerEngagement, trend: EngagementTrends) -> Panel:
@@ -79,10 +81,10 @@ def customer(detail: CustomerEngagement, trend: EngagementTrends) -> Panel:
     header = Text.assemble(
         ("Engagement score: ", "bold"),
         (f"{score.engagement_score:.1f}/100 ({score.category.replace('_', ' ').title()})", CATEGORY_STYLE[score.category]),
-        f"    Trend: {TREND_ARROW[score.trend]} {score.change_from_last_period:+.1f} vs {detail.previous_period.label}",
+        plain(f"    Trend: {TREND_ARROW[score.trend]} {score.change_from_last_period:+.1f} vs {detail.previous_period.label}"),
     )
     acts, quality = detail.activities, detail.quality
-    breakdown = Table(title=f"Activity breakdown ({detail.period})", show_header=False)
+    breakdown = Table(title=plain(f"Activity breakdown ({detail.period})"), show_header=False)
     for label, value in (
         ("Emails sent", acts.emails_sent),
         ("Emails received", acts.emails_received),
@@ -103,17 +105,19 @@ def customer(detail: CustomerEngagement, trend: EngagementTrends) -> Panel:
         who = person.name or person.email or "?"
         if person.title:
             who += f" ({person.title})"
-        coverage.add_row(who, _bar(person.touchpoints, top, "cyan"), f"{person.touchpoints}", f"Last: {_ago(person.last_contact, detail.period_end)}")
+        coverage.add_row(plain(who), _bar(person.touchpoints, top, "cyan"), f"{person.touchpoints}", f"Last: {_ago(person.last_contact, detail.period_end)}")
     history = Table(title=f"Engagement trend ({len(trend.points)} {trend.granularity}s)", show_header=False)
     for point in trend.points:
-        history.add_row(point.period, _bar(point.engagement_score, 100, CATEGORY_STYLE[point.category]), f"{point.engagement_score:.1f}")
+        history.add_row(plain(point.period), _bar(point.engagement_score, 100, CATEGORY_STYLE[point.category]), f"{point.engagement_score:.1f}")
     recent = Table(title="Recent activities", show_header=False)
     for item in detail.recent_activities:
         length = f" ({item.duration_minutes:.0f} min)" if item.duration_minutes else ""
-        recent.add_row(item.date.strftime("%b %d"), f"{item.type} {item.direction}{length}", item.subject or ", ".join(item.participants))
+        recent.add_row(
+            item.date.strftime("%b %d"), plain(f"{item.type} {item.direction}{length}"), plain(item.subject or ", ".join(item.participants))
+        )
     return Panel(
         Group(header, breakdown, parts, coverage, history, recent),
-        title=f"Engagement: {detail.name} — {detail.segment}, CSM {detail.csm_id or 'none'}",
+        title=plain(f"Engagement: {detail.name} — {detail.segment}, CSM {detail.csm_id or 'none'}"),
     )
 
 
@@ -128,7 +132,7 @@ def import_report(report: Any) -> Group:
         return Group(line)
     table = Table("Row", "Reason", title="Rejected rows")
     for item in report.rejected:
-        table.add_row(str(item.row), item.reason)
+        table.add_row(str(item.row), plain(item.reason, multiline=True))
     return Group(line, table)
 
 
@@ -139,7 +143,7 @@ def demo_summary(summary: Any, database_url: str) -> Group:
             f"{summary.customers} customers, {summary.stakeholders} stakeholders, {summary.activities} activities.",
             style="bold green",
         ),
-        Text(f"Store: {database_url}"),
+        plain(f"Store: {database_url}"),
         Text("Next: `engagement report` for the portfolio, `engagement customer NAME` for one account."),
         Text("Connect Claude: `engagement install claude-desktop` (or `claude-code`); README, 'Connect to Claude'."),
     )

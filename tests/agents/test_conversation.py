@@ -183,6 +183,19 @@ def test_text_from_the_model_is_never_read_as_markup(fake: FakeAnthropic) -> Non
 
 
 @pytest.mark.usefixtures("cli_env", "portfolio")
+def test_control_characters_from_the_model_or_a_tool_call_are_shown_not_obeyed(fake: FakeAnthropic) -> None:
+    link = "\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\"
+    fake.script(reply(tool_use("search_customers", query="acme\x9b[2J")), reply(text(f"Acme {link}\nnext line\u202e")))
+
+    result = engagement("ask", "--verbose", "How is Acme doing?")
+
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x9b" not in result.output and "\u202e" not in result.output
+    assert "Acme \\x1b]8;;http://evil.example\\x1b\\click" in result.stdout and "\nnext line\\u202e" in result.stdout
+    assert 'search_customers(query="acme\\x9b[2J")' in result.stderr
+
+
+@pytest.mark.usefixtures("cli_env", "portfolio")
 def test_a_score_no_tool_answered_is_named_after_the_answer(fake: FakeAnthropic) -> None:
     fake.script(reply(tool_use("get_customer_engagement", customer="acme")),
                 lambda request: reply(text(f"Acme Corp scores {request.tool_answer()['score']['engagement_score']}, "

@@ -11,15 +11,6 @@ from typer.testing import CliRunner
 
 from engagement.cli import app
 from engagement.db import alembic_config
-from engagement.settings import Settings
-
-
-@pytest.fixture
-def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("ENGAGEMENT_DATABASE_URL", settings.resolved_database_url())
-    monkeypatch.setenv("ENGAGEMENT_AS_OF", str(settings.as_of))
-    monkeypatch.setenv("COLUMNS", "140")
-    return CliRunner()
 
 
 def test_demo_then_report_shows_the_portfolio(runner: CliRunner) -> None:
@@ -69,3 +60,49 @@ def test_db_upgrade_reports_the_schema_revision(runner: CliRunner) -> None:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert result.exit_code == 0
     assert f"Schema at {head}" in result.output
+
+
+@pytest.mark.parametrize("period", ["9999-12", "0001-Q1", "1000-01"])
+def test_a_period_outside_the_calendar_is_a_user_error_naming_the_range(runner: CliRunner, period: str) -> None:
+    result = runner.invoke(app, ["report", "--period", period])
+
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"Period {period} is outside the accepted range 1990-01-01 to 2100-12-31" in result.output
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "1989-12-31"])
+def test_an_as_of_date_outside_the_calendar_is_a_one_line_config_error(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, as_of: str
+) -> None:
+    monkeypatch.setenv("ENGAGEMENT_AS_OF", as_of)
+
+    result = runner.invoke(app, ["report"])
+
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: Invalid setting: ENGAGEMENT_AS_OF: Value error, the date {as_of} is outside the accepted range "
+        "1990-01-01 to 2100-12-31."
+    )
+
+
+def test_files_nested_100000_deep_are_a_clear_error(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    deep = tmp_path / "key.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    weights = tmp_path / "weights.toml"
+    weights.write_text("email_volume = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    monkeypatch.setenv("ENGAGEMENT_GOOGLE_CREDENTIALS_DIR", str(tmp_path / "google"))
+
+    key = runner.invoke(app, ["auth", "google", "--service-account", str(deep)])
+    config = runner.invoke(app, ["install", "claude-desktop", "--config", str(deep)])
+    monkeypatch.setenv("ENGAGEMENT_WEIGHTS_FILE", str(weights))
+    report = runner.invoke(app, ["report"])
+
+    for result in (key, config, report):
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "nested too deeply to read" in result.output
+
+
+def test_a_token_id_past_the_databases_integers_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["token", "revoke", str(2**63)])
+
+    assert result.exit_code == 2 and "9223372036854775807" in result.output and "Internal error" not in result.output

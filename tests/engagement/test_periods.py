@@ -66,3 +66,46 @@ def test_recent_months_end_with_the_current_month_to_date() -> None:
         ("2026-10", D("2026-10-01"), D("2026-10-31")),
         ("2026-11", D("2026-11-01"), D("2026-11-24")),
     ]
+
+
+@pytest.mark.parametrize("token", ["9999-12", "9999-Q4", "0000-01", "0001-01", "0001-Q1", "1000-01", "1989-12", "2101-01"])
+def test_a_period_outside_the_calendar_is_refused_with_the_accepted_range(token: str) -> None:
+    with pytest.raises(EngagementError, match=f"Period {token} is outside the accepted range 1990-01-01 to 2100-12-31"):
+        resolve_period(token, D("2100-12-31"))
+
+
+@pytest.mark.parametrize("token", ["٢٠٢٦-Q1", "２０２６-01", "2026-Q١"])
+def test_period_digits_are_ascii_only(token: str) -> None:
+    with pytest.raises(EngagementError, match="Unknown period"):
+        resolve_period(token, AS_OF)
+
+
+@pytest.mark.parametrize("as_of", [D("1989-12-31"), D("2101-01-01"), D("9999-12-31"), D("0001-01-01")])
+def test_an_as_of_date_outside_the_calendar_is_refused(as_of: dt.date) -> None:
+    for resolve in (lambda: resolve_period(None, as_of), lambda: recent_periods(6, "month", as_of)):
+        with pytest.raises(EngagementError, match=f"as-of date {as_of.isoformat()} is outside the accepted range"):
+            resolve()
+
+
+def test_the_calendars_edges_resolve_and_their_previous_periods_do_not_crash() -> None:
+    first, last = resolve_period("1990-01", D("1990-01-01")), resolve_period("2100-Q4", D("2100-12-31"))
+
+    assert (first.start, first.end) == (D("1990-01-01"), D("1990-01-01"))
+    assert (last.start, last.end) == (D("2100-10-01"), D("2100-12-31"))
+    # The period before the first month lies before 1990: it holds no activity (none is stored before it).
+    assert previous_period(first).label == "1989-12"
+    assert previous_period(last).label == "2100-Q3"
+
+
+@pytest.mark.parametrize("token", ["last_quarter", "last_month", "last_30_days", "last_90_days"])
+def test_a_relative_period_reaching_before_1990_is_refused(token: str) -> None:
+    with pytest.raises(EngagementError, match="outside the accepted range 1990-01-01 to 2100-12-31"):
+        resolve_period(token, D("1990-01-05"))
+
+
+def test_trends_stop_at_the_calendars_first_month() -> None:
+    months = recent_periods(6, "month", D("1990-03-05"))
+    quarters = recent_periods(24, "quarter", D("1990-01-01"))
+
+    assert [p.label for p in months] == ["1990-01", "1990-02", "1990-03"]
+    assert [p.label for p in quarters] == ["1990-Q1"]

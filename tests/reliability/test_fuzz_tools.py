@@ -31,6 +31,14 @@ ANYTHING = st.one_of(
     st.lists(st.text(max_size=10), max_size=3),
     st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
 )
+# Periods at and past the calendar's edges (1990-01-01 to 2100-12-31), and digits that are not ASCII.
+CALENDAR_EDGES = ["9999-12", "9999-Q4", "0000-01", "0001-01", "0001-Q1", "1000-01", "1989-12", "1990-01", "1990-Q1",
+                  "2100-12", "2100-Q4", "2101-01", "٢٠٢٦-Q1", "２０２６-01"]  # fmt: skip
+# What a terminal or rich would obey: markup, links, emoji codes, ESC / CSI / OSC, bidirectional overrides.
+MARKUP_AND_CONTROLS = ["[/b]", "[/]", "[link=http://evil.example]x[/link]", ":x:", "\x1b[31m", "\x1b]0;t\x07", "\x9b",
+                       "\u202e", "\r", "\x08"]  # fmt: skip
+# Integers past every bound and past the databases' 64-bit integers.
+HUGE_INTEGERS = st.sampled_from([2**31, 2**63 - 1, 2**63, 2**64, -(2**63) - 1, 10**30])
 TEXT_LIKE = st.one_of(
     st.text(max_size=40),
     st.sampled_from(
@@ -38,6 +46,8 @@ TEXT_LIKE = st.one_of(
          "last_30_days", "Enterprise", "smb", "%", "_", "'; DROP TABLE activity; --", "\x00", "e\u0301", "\ud7ff",
          "2026-11-20", "2026-11-20T10:00:00+14:00", "2099-01-01", "1989-12-31", "9999-99-99", "NaN", "-1", "1e309"]
     ),
+    st.sampled_from(CALENDAR_EDGES + MARKUP_AND_CONTROLS),
+    st.builds("".join, st.lists(st.sampled_from(["Acme", " ", *MARKUP_AND_CONTROLS]), min_size=1, max_size=4)),
 )
 
 
@@ -52,7 +62,7 @@ def value_for(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
             options.append(TEXT_LIKE)
         elif kind == "integer":
             low, high = branch.get("minimum", -10), branch.get("maximum", 10_000)
-            options.append(st.integers(min_value=low - 2, max_value=high + 2))
+            options += [st.integers(min_value=low - 2, max_value=high + 2), HUGE_INTEGERS]
         elif kind == "number":
             low, high = branch.get("minimum", -10), branch.get("maximum", 10_000)
             options.append(st.floats(min_value=low - 1, max_value=high + 1))
@@ -214,3 +224,26 @@ def test_a_nul_character_in_any_text_argument_is_a_tool_error_naming_it(
 
         assert result.is_error and name in tool_error_text(result), (name, tool_error_text(result))
         assert count_rows(engine, tables) == before
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_calendar_edges_and_huge_integers_in_every_argument_are_refused_by_name(
+    server: MCPServer, engine: Engine, tool: str
+) -> None:
+    """Every period argument at and past the calendar's edges, every integer argument past 64 bits: an
+    answer inside the calendar, else an error naming the argument and what is accepted; nothing written."""
+    properties = anyio.run(tool_schemas, server)[tool].get("properties", {})
+    integers = [name for name, prop in properties.items() if any(b.get("type") == "integer" for b in prop.get("anyOf", [prop]))]
+    tables = list(table_counts(engine))
+    before = count_rows(engine, tables)
+    for name, value in [("period", edge) for edge in CALENDAR_EDGES if "period" in properties] + [
+        (name, huge) for name in integers for huge in (2**63, -(2**63) - 1, 10**30)
+    ]:
+        result = anyio.run(call_once, server, tool, {**PLAIN_CALLS[tool], name: value})
+
+        message = tool_error_text(result) if result.is_error else ""
+        inside = name == "period" and str(value).startswith("1990")  # 2100 lies after the test's as-of date
+        assert result.is_error != inside, (name, value, message)
+        if result.is_error:
+            assert name in message.lower() and re.search(r"accepted range|less than|greater than|Unknown period|after the as-of", message), message
+    assert count_rows(engine, tables) == before
