@@ -14,11 +14,12 @@ import unicodedata
 from typing import Any
 
 from engagement.errors import EngagementError
+from engagement.periods import CALENDAR, FIRST_DAY, LAST_DAY
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 DATE_FORMS = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]"
-DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
 SLUG_LENGTH = 64
 
@@ -152,11 +153,14 @@ def day(field: str, value: Any) -> dt.date | None:
         return None
     cleaned = str(value).strip()
     try:
-        if DAY_RE.fullmatch(cleaned):
-            return dt.date.fromisoformat(cleaned)
+        found = dt.date.fromisoformat(cleaned) if DAY_RE.fullmatch(cleaned) else None
     except ValueError:
-        pass
-    raise EngagementError(f"{field} '{value}' is not a date; use YYYY-MM-DD.")
+        found = None
+    if found is None:
+        raise EngagementError(f"{field} '{value}' is not a date; use YYYY-MM-DD.")
+    if not FIRST_DAY <= found <= LAST_DAY:
+        raise EngagementError(f"{field} {cleaned} is outside the accepted range {CALENDAR}.")
+    return found
 
 
 def slug(name: str, length: int = SLUG_LENGTH) -> str:

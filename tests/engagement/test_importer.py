@@ -138,19 +138,21 @@ def test_bad_customer_rows_are_named_by_row_number_while_good_rows_import(engine
         "bad-3,Bad Date,SMB,,,31/03/2027,,\n"
         "bad-4,Bad Csm,SMB,ghost,,,,\n"
         "ok-1,Twice,SMB,,,,,\n"
-        "ok-2,Good Two,Mid-market,,,,,churned\n",
+        "ok-2,Good Two,Mid-market,,,,,churned\n"
+        "bad-5,Year One,SMB,,,0001-01-01,,\n",
     )
 
     report = import_csv(engine, "customers", path, as_of=AS_OF)
 
     rejected = reasons(report)
-    assert sorted(rejected) == [3, 5, 6, 7, 8]
+    assert sorted(rejected) == [3, 5, 6, 7, 8, 10]
+    assert "1990-01-01 to 2100-12-31" in rejected[10]  # the analysis counts months from a renewal date
     assert "Startup" in rejected[3] and "Enterprise, Mid-Market, SMB" in rejected[3]
     assert "arr" in rejected[5]
     assert "YYYY-MM-DD" in rejected[6]
     assert "ghost" in rejected[7]
     assert "row 2" in rejected[8]
-    assert (report.rows_read, report.imported, report.written) == (7, 2, True)
+    assert (report.rows_read, report.imported, report.written) == (8, 2, True)
     with Session(engine) as session:
         assert sorted(session.exec(select(Customer.id)).all()) == ["ok-1", "ok-2"]
 
