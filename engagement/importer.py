@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,7 @@ from engagement import bulk, checks
 from engagement.bulk import Customers as _Customers
 from engagement.db import session_scope
 from engagement.errors import EngagementError
+from engagement.files import read_file
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
 from engagement.lookup import normalize_segment
 from engagement.writer import write_activities
@@ -39,6 +40,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 64, 200, 320, 200
+MAX_COLUMNS = 100  # header cells, empty trailing ones included; the widest kind has 12 columns
+CELL_TOO_LONG = f"has a cell longer than {csv.field_size_limit():,} characters; shorten it."
+UNMATCHED_QUOTE = 'has an unmatched quote ("); close it or remove it. The lines after it were read as rows.'
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line with its end, as text reading splits them
 
 
@@ -132,10 +136,9 @@ def _read(path: Path, kind: str) -> _Table:
     header = _header(path, kind, first)
     table = _Table(frozenset(header), [], [])
     for number, record in enumerate(_records(lines, 1), start=2):  # spreadsheet rows: records, not lines
-        if record is None:
+        if isinstance(record, str):
             table.rows_read += 1
-            reason = 'has an unmatched quote ("); close it or remove it. The lines after it were read as rows.'
-            table.rejected.append(RejectedRow(row=number, reason=reason))
+            table.rejected.append(RejectedRow(row=number, reason=record))
             continue
         if not any(cell.strip() for cell in record):
             continue  # blank lines keep their number but are not rows
@@ -148,8 +151,8 @@ def _read(path: Path, kind: str) -> _Table:
     return table
 
 
-def _records(lines: list[str], start: int) -> Iterator[list[str] | None]:
-    """The cells of each record from line index `start` on; None for a broken record.
+def _records(lines: list[str], start: int) -> Iterator[list[str] | str]:
+    """The cells of each record from line index `start` on; for a broken record, why it is broken.
 
     A stray quote would swallow every later line into one cell; read strictly, it fails instead, and
     reading resumes on the line after the one it opened on, so no later row is lost unreported.
@@ -163,16 +166,14 @@ def _records(lines: list[str], start: int) -> Iterator[list[str] | None]:
                 yield record
                 consumed = reader.line_num
             return
-        except csv.Error:
-            yield None
+        except csv.Error as exc:
+            # The csv module says "field larger than field limit (N)" for a long cell, quoted or not.
+            yield CELL_TOO_LONG if "field limit" in str(exc) else UNMATCHED_QUOTE
             start += consumed + 1
 
 
 def _decode(path: Path) -> tuple[bytes, str]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EngagementError(f"Cannot read {path}: {exc.strerror or exc}. Give the path of a CSV file.") from None
+    data = read_file(path)
     try:
         return data, data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as exc:
@@ -188,13 +189,18 @@ def _header(path: Path, kind: str, first: list[str]) -> list[str]:
     accepted = f"{kind} files have the columns {', '.join(required + optional)} (required: {', '.join(required)})"
     if not any(cell.strip() for cell in first):
         raise EngagementError(f"{path.name} has no header row. Row 1 must name the columns: {accepted}.")
+    if len(first) > MAX_COLUMNS:
+        raise EngagementError(
+            f"{path.name} has {len(first):,} columns in its header row (empty ones at the end included); at most "
+            f"{MAX_COLUMNS} are read. {accepted[0].upper()}{accepted[1:]}."
+        )
     header = [cell.strip().lower() for cell in first]
     while not header[-1]:
         header.pop()  # spreadsheets save trailing empty columns as trailing commas
     problems = []
     if unknown := [name for name in header if name not in required + optional]:
-        problems.append(f"unknown column(s) {', '.join(repr(n) for n in unknown)}")
-    if repeated := sorted({name for name in header if header.count(name) > 1} - set(unknown)):
+        problems.append(f"unknown column(s) {', '.join(repr(n) for n in dict.fromkeys(unknown))}")
+    if repeated := sorted(name for name, count in Counter(header).items() if count > 1 and name not in unknown):
         problems.append(f"repeated column(s) {', '.join(repr(n) for n in repeated)}")
     if missing := [name for name in required if name not in header]:
         problems.append(f"missing required column(s) {', '.join(repr(n) for n in missing)}")
