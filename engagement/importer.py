@@ -9,7 +9,7 @@ import io
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -23,6 +23,7 @@ from engagement.db import session_scope
 from engagement.errors import EngagementError
 from engagement.files import read_file
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
+from engagement.lookalike import new_look_alikes
 from engagement.lookup import normalize_segment
 from engagement.writer import write_activities
 
@@ -51,6 +52,16 @@ class RejectedRow(BaseModel):
     reason: str
 
 
+class ImportWarning(BaseModel):
+    """A row that was imported but deserves a look: its customer's name looks like another customer's."""
+
+    row: int
+    name: str
+    looks_like: str  # the other customer's name
+    customer_id: str  # the other customer's id
+    reason: str
+
+
 class ImportReport(BaseModel):
     """What one import did. When `written` is False (strict, with bad rows) every count is 0."""
 
@@ -61,6 +72,7 @@ class ImportReport(BaseModel):
     updated: int = 0
     unchanged: int = 0
     rejected: list[RejectedRow] = []
+    warnings: list[ImportWarning] = []  # rows imported all the same (customers: look-alike names)
     written: bool = True
 
 
@@ -101,6 +113,7 @@ class _Counts:
     updated: int = 0
     unchanged: int = 0
     written: bool = True
+    warnings: list[ImportWarning] = field(default_factory=list)
 
 
 Fields = dict[str, Any]
@@ -167,9 +180,24 @@ def _records(lines: list[str], start: int) -> Iterator[list[str] | str]:
                 consumed = reader.line_num
             return
         except csv.Error as exc:
-            # The csv module says "field larger than field limit (N)" for a long cell, quoted or not.
-            yield CELL_TOO_LONG if "field limit" in str(exc) else UNMATCHED_QUOTE
-            start += consumed + 1
+            if "field limit" in str(exc):  # "field larger than field limit (N)": a long cell, quoted or not
+                yield CELL_TOO_LONG
+                start = _record_end(lines, start + consumed, start + reader.line_num)
+            else:
+                yield UNMATCHED_QUOTE
+                start += consumed + 1
+
+
+def _record_end(lines: list[str], first: int, fallback: int) -> int:
+    """The index after the last line of the record that starts at `lines[first]`: each quote goes in or out
+    of a quoted cell (a doubled one in and out again). `fallback` when the file ends inside quotes (then
+    no later line has a quote: that long scan happens once per file)."""
+    quoted = False
+    for index in range(first, len(lines)):
+        quoted ^= lines[index].count('"') % 2 == 1
+        if not quoted:
+            return index + 1
+    return fallback
 
 
 def _decode(path: Path) -> tuple[bytes, str]:
@@ -353,7 +381,19 @@ def _plan_customers(session: Session, table: _Table, as_of: dt.date) -> Writer:
         wanted[customer_id] = fields
 
     table.check(check)
-    return lambda: _upsert(session, stored, wanted, lambda customer_id, fields: Customer(id=customer_id, **fields))
+
+    def write() -> _Counts:
+        named = [(seen[c], c, f["name"]) for c, f in wanted.items() if c not in stored or stored[c].name != f["name"]]
+        counts = _upsert(session, stored, wanted, lambda customer_id, fields: Customer(id=customer_id, **fields))
+        counts.warnings = [
+            ImportWarning(row=row, name=same.name, looks_like=same.looks_like, customer_id=same.customer_id,
+                          reason=same.reason())
+            for row, same in new_look_alikes(names, sorted(named))
+        ]  # fmt: skip
+        return counts
+
+    names = [(customer.id, customer.name) for customer in stored.values()]
+    return write
 
 
 def _plan_stakeholders(session: Session, table: _Table, as_of: dt.date) -> Writer:

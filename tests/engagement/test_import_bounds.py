@@ -108,3 +108,13 @@ def test_an_unmatched_quote_is_still_named_as_one(engine: Engine, tmp_path: Path
     report = import_csv(engine, "customers", path, as_of=AS_OF)
 
     assert "unmatched quote" in reasons(report)[2]
+
+
+def test_a_long_cell_in_a_record_of_several_lines_rejects_that_record_only(engine: Engine, tmp_path: Path) -> None:
+    long = "x" * (LIMIT + 1)
+    path = write(tmp_path, f'name,segment\nAlpha,SMB\n{long},"S\nM\nB"\n"Be""ta",SMB\nGamma,SMB\n')
+
+    report = import_csv(engine, "customers", path, as_of=AS_OF)
+
+    assert reasons(report) == {3: f"has a cell longer than {LIMIT:,} characters; shorten it."}
+    assert (report.rows_read, report.imported) == (4, 3)
