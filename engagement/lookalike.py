@@ -88,7 +88,8 @@ class NameIndex:
     def add(self, customer_id: str, name: str) -> None:
         for key in skeletons(name):
             known = self._by_key.setdefault(key, [])
-            if len(known) < 2:  # two are enough to always find one that is not the customer asking
+            # Two customers are enough to always find one that is not the customer asking.
+            if len(known) < 2 and all(other != customer_id for other, _ in known):
                 known.append((customer_id, name))
 
     def look_alike(self, customer_id: str, name: str) -> LookAlike | None:
@@ -104,7 +105,7 @@ def new_look_alikes(stored: Iterable[tuple[str, str]], incoming: Iterable[tuple[
     """Of `incoming` (row, customer id, name) names, new or changed, in order: those that look like a stored
     customer's (id, name) or an earlier incoming one's, each with its row."""
     index = NameIndex(stored)
-    found = []
+    found: list[tuple[int, LookAlike]] = []
     for row, customer_id, name in incoming:
         if (same := index.look_alike(customer_id, name)) is not None:
             found.append((row, same))

@@ -102,3 +102,13 @@ def test_which_names_look_alike(stored: str, new: str, alike: bool) -> None:
 
 def test_control_characters_are_shown_as_escapes() -> None:
     assert printable("Acme\x1b[31m\u200b") == "Acme\\x1b[31m\\u200b"
+
+
+def test_a_customer_renamed_among_look_alikes_still_finds_the_other() -> None:
+    index = NameIndex([("a", "Driftwood Software")])
+    index.add("a", "DRIFTWOOD SOFTWARE")  # renamed by one row of a file, then a look-alike comes
+    index.add("c", SPOOF)
+
+    found = index.look_alike("a", "DRIFTWOOD  SOFTWARE")  # alike only once case folded
+
+    assert found is not None and (found.customer_id, found.looks_like) == ("c", SPOOF)
