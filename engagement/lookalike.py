@@ -54,7 +54,8 @@ def skeletons(name: str) -> tuple[str, str]:
 
 
 def differences(name: str, other: str) -> str:
-    """The characters of `name` that `other` lacks, by code point and Unicode name (at most three)."""
+    """The characters of `name` that `other` lacks, by code point and Unicode name (at most three): so an
+    invisible or look-alike one is named, wherever the reason is shown."""
     extra = list(dict.fromkeys(char for char in name if char not in other))
     shown = [f"U+{ord(c):04X} {unicodedata.name(c, 'unnamed')}" for c in extra[:3]]  # names are ASCII
     return ", ".join(shown) + (", ..." if len(extra) > 3 else "")
@@ -71,7 +72,7 @@ class LookAlike:
     def reason(self) -> str:
         differs = differences(self.name, self.looks_like)
         return (
-            f"customer '{printable(self.name)}' looks like customer '{printable(self.looks_like)}' ({self.customer_id})"
+            f"customer '{self.name}' looks like customer '{self.looks_like}' ({self.customer_id})"
             + (f"; it has {differs}" if differs else "")
             + ". Imported all the same: if it is the same company, give that id in the id column instead."
         )
@@ -112,10 +113,3 @@ def new_look_alikes(stored: Iterable[tuple[str, str]], incoming: Iterable[tuple[
         index.add(customer_id, name)
     return found
 
-
-def printable(name: str) -> str:
-    """`name` with control and format characters written as escapes (\\x1b, \\u200b): safe to show."""
-    return "".join(
-        char if unicodedata.category(char) not in ("Cc", "Cf") else f"\\u{ord(char):04x}" if ord(char) > 0xFF
-        else f"\\x{ord(char):02x}" for char in name
-    )  # fmt: skip

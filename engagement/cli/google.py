@@ -114,8 +114,7 @@ def _legacy_hint(runner: Any) -> None:
     if legacy := runner.credentials.legacy_tokens():
         errors.print(
             f"{len(legacy)} token file(s) of the old layout in {runner.credentials.folder} are no longer read: run "
-            "`engagement auth google --csm ...` again for those CSMs, then delete the old files.",
-            markup=False,
+            "`engagement auth google --csm ...` again for those CSMs, then delete the old files."
         )
 
 

@@ -74,7 +74,7 @@ def _read_json(path: Path, *, private: bool = False) -> dict[str, Any]:
             _refuse_unsafe(path, path.lstat(), "file")
         # The message names the file only: its content may be a secret.
         raise EngagementError(f"{path} is not a readable JSON credentials file; store it again.") from None
-    except (ValueError, RecursionError):
+    except ValueError:  # (a RecursionError, from JSON nested too deeply, is worded by errors.fault_of)
         raise EngagementError(f"{path} is not a readable JSON credentials file; store it again.") from None
     if not isinstance(data, dict):
         raise EngagementError(f"{path} is not a JSON object; store the credentials again.")

@@ -15,19 +15,11 @@ from engagement.errors import EngagementError
 from engagement.files import MAX_FILE_BYTES
 from engagement.importer import MAX_COLUMNS, import_csv
 from engagement.models import Activity, Customer
-from engagement.settings import Settings
 from tests.conftest import AS_OF
 from tests.engagement.test_importer import count, reasons, write
 from tests.factories import Factory
 
 LIMIT = csv.field_size_limit()
-
-
-@pytest.fixture
-def runner(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.setenv("ENGAGEMENT_DATABASE_URL", settings.resolved_database_url())
-    monkeypatch.setenv("ENGAGEMENT_AS_OF", str(settings.as_of))
-    return CliRunner()
 
 
 def refused(runner: CliRunner, engine: Engine, kind: str, path: Path) -> str:
