@@ -7,9 +7,9 @@ import csv
 import datetime as dt
 import io
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -21,7 +21,9 @@ from engagement import bulk, checks
 from engagement.bulk import Customers as _Customers
 from engagement.db import session_scope
 from engagement.errors import EngagementError
+from engagement.files import read_file
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
+from engagement.lookalike import new_look_alikes
 from engagement.lookup import normalize_segment
 from engagement.writer import write_activities
 
@@ -39,11 +41,24 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TITLE_LENGTH = 64, 200, 320, 200
+MAX_COLUMNS = 100  # header cells, empty trailing ones included; the widest kind has 12 columns
+CELL_TOO_LONG = f"has a cell longer than {csv.field_size_limit():,} characters; shorten it."
+UNMATCHED_QUOTE = 'has an unmatched quote ("); close it or remove it. The lines after it were read as rows.'
 LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line with its end, as text reading splits them
 
 
 class RejectedRow(BaseModel):
     row: int  # spreadsheet numbering: the header is row 1
+    reason: str
+
+
+class ImportWarning(BaseModel):
+    """A row that was imported but deserves a look: its customer's name looks like another customer's."""
+
+    row: int
+    name: str
+    looks_like: str  # the other customer's name
+    customer_id: str  # the other customer's id
     reason: str
 
 
@@ -57,6 +72,7 @@ class ImportReport(BaseModel):
     updated: int = 0
     unchanged: int = 0
     rejected: list[RejectedRow] = []
+    warnings: list[ImportWarning] = []  # rows imported all the same (customers: look-alike names)
     written: bool = True
 
 
@@ -97,6 +113,7 @@ class _Counts:
     updated: int = 0
     unchanged: int = 0
     written: bool = True
+    warnings: list[ImportWarning] = field(default_factory=list)
 
 
 Fields = dict[str, Any]
@@ -132,10 +149,9 @@ def _read(path: Path, kind: str) -> _Table:
     header = _header(path, kind, first)
     table = _Table(frozenset(header), [], [])
     for number, record in enumerate(_records(lines, 1), start=2):  # spreadsheet rows: records, not lines
-        if record is None:
+        if isinstance(record, str):
             table.rows_read += 1
-            reason = 'has an unmatched quote ("); close it or remove it. The lines after it were read as rows.'
-            table.rejected.append(RejectedRow(row=number, reason=reason))
+            table.rejected.append(RejectedRow(row=number, reason=record))
             continue
         if not any(cell.strip() for cell in record):
             continue  # blank lines keep their number but are not rows
@@ -148,8 +164,8 @@ def _read(path: Path, kind: str) -> _Table:
     return table
 
 
-def _records(lines: list[str], start: int) -> Iterator[list[str] | None]:
-    """The cells of each record from line index `start` on; None for a broken record.
+def _records(lines: list[str], start: int) -> Iterator[list[str] | str]:
+    """The cells of each record from line index `start` on; for a broken record, why it is broken.
 
     A stray quote would swallow every later line into one cell; read strictly, it fails instead, and
     reading resumes on the line after the one it opened on, so no later row is lost unreported.
@@ -163,16 +179,29 @@ def _records(lines: list[str], start: int) -> Iterator[list[str] | None]:
                 yield record
                 consumed = reader.line_num
             return
-        except csv.Error:
-            yield None
-            start += consumed + 1
+        except csv.Error as exc:
+            if "field limit" in str(exc):  # "field larger than field limit (N)": a long cell, quoted or not
+                yield CELL_TOO_LONG
+                start = _record_end(lines, start + consumed, start + reader.line_num)
+            else:
+                yield UNMATCHED_QUOTE
+                start += consumed + 1
+
+
+def _record_end(lines: list[str], first: int, fallback: int) -> int:
+    """The index after the last line of the record that starts at `lines[first]`: each quote goes in or out
+    of a quoted cell (a doubled one in and out again). `fallback` when the file ends inside quotes (then
+    no later line has a quote: that long scan happens once per file)."""
+    quoted = False
+    for index in range(first, len(lines)):
+        quoted ^= lines[index].count('"') % 2 == 1
+        if not quoted:
+            return index + 1
+    return fallback
 
 
 def _decode(path: Path) -> tuple[bytes, str]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EngagementError(f"Cannot read {path}: {exc.strerror or exc}. Give the path of a CSV file.") from None
+    data = read_file(path)
     try:
         return data, data.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as exc:
@@ -188,13 +217,18 @@ def _header(path: Path, kind: str, first: list[str]) -> list[str]:
     accepted = f"{kind} files have the columns {', '.join(required + optional)} (required: {', '.join(required)})"
     if not any(cell.strip() for cell in first):
         raise EngagementError(f"{path.name} has no header row. Row 1 must name the columns: {accepted}.")
+    if len(first) > MAX_COLUMNS:
+        raise EngagementError(
+            f"{path.name} has {len(first):,} columns in its header row (empty ones at the end included); at most "
+            f"{MAX_COLUMNS} are read. {accepted[0].upper()}{accepted[1:]}."
+        )
     header = [cell.strip().lower() for cell in first]
     while not header[-1]:
         header.pop()  # spreadsheets save trailing empty columns as trailing commas
     problems = []
     if unknown := [name for name in header if name not in required + optional]:
-        problems.append(f"unknown column(s) {', '.join(repr(n) for n in unknown)}")
-    if repeated := sorted({name for name in header if header.count(name) > 1} - set(unknown)):
+        problems.append(f"unknown column(s) {', '.join(repr(n) for n in dict.fromkeys(unknown))}")
+    if repeated := sorted(name for name, count in Counter(header).items() if count > 1 and name not in unknown):
         problems.append(f"repeated column(s) {', '.join(repr(n) for n in repeated)}")
     if missing := [name for name in required if name not in header]:
         problems.append(f"missing required column(s) {', '.join(repr(n) for n in missing)}")
@@ -347,7 +381,19 @@ def _plan_customers(session: Session, table: _Table, as_of: dt.date) -> Writer:
         wanted[customer_id] = fields
 
     table.check(check)
-    return lambda: _upsert(session, stored, wanted, lambda customer_id, fields: Customer(id=customer_id, **fields))
+
+    def write() -> _Counts:
+        named = [(seen[c], c, f["name"]) for c, f in wanted.items() if c not in stored or stored[c].name != f["name"]]
+        counts = _upsert(session, stored, wanted, lambda customer_id, fields: Customer(id=customer_id, **fields))
+        counts.warnings = [
+            ImportWarning(row=row, name=same.name, looks_like=same.looks_like, customer_id=same.customer_id,
+                          reason=same.reason())
+            for row, same in new_look_alikes(names, sorted(named))
+        ]  # fmt: skip
+        return counts
+
+    names = [(customer.id, customer.name) for customer in stored.values()]
+    return write
 
 
 def _plan_stakeholders(session: Session, table: _Table, as_of: dt.date) -> Writer:

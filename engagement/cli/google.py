@@ -109,6 +109,15 @@ def _print_report(report: Any, as_json: bool) -> None:
         console.print(f"Not connected: {', '.join(report.not_connected)} (engagement auth google --csm ...).")
 
 
+def _legacy_hint(runner: Any) -> None:
+    """Tokens stored under the old file names are no longer read: say so, once per run."""
+    if legacy := runner.credentials.legacy_tokens():
+        errors.print(
+            f"{len(legacy)} token file(s) of the old layout in {runner.credentials.folder} are no longer read: run "
+            "`engagement auth google --csm ...` again for those CSMs, then delete the old files."
+        )
+
+
 @user_errors
 def sync(
     once: Annotated[bool, typer.Option("--once", help="Sync once and exit (the default).")] = False,
@@ -127,6 +136,7 @@ def sync(
         raise EngagementError("Give --once or --every, not both.")
     service = open_service()
     runner = google_sync(service)
+    _legacy_hint(runner)
     if every is None:
         report = runner.run(csm)
         _print_report(report, as_json)

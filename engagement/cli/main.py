@@ -15,7 +15,7 @@ from engagement.cli.calibrate import calibrate
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
-from engagement.cli.text import safe_console
+from engagement.cli.text import plain, safe_console
 from engagement.cli.users import token_app, user_app
 
 app = typer.Typer(
@@ -80,6 +80,8 @@ def import_(
         _print_json(report)
     else:
         console.print(views.import_report(report))
+        for warning in report.warnings:  # Text, not markup: the reason quotes names from the file
+            console.print(plain(f"Warning, row {warning.row}: {warning.reason}", "yellow"))
     if report.rejected:
         raise typer.Exit(1)
 

@@ -153,5 +153,14 @@ async def test_portfolio_rejects_bad_arguments_with_a_clear_error(
     assert expected in message
 
 
+async def test_an_unknown_csm_is_answered_with_csm_ids_and_no_email_address(client: Client, factory: Factory) -> None:
+    small_team(factory)
+
+    message = await call_error(client, "get_portfolio_engagement", csm_id="nobody@elsewhere.test")
+
+    assert message.replace("'nobody@elsewhere.test'", "").count("@") == 0, message
+    assert "Give a CSM id or email: ana, ben, mgr." in message
+
+
 async def test_empty_search_is_an_error(client: Client) -> None:
     assert "query is empty" in await call_error(client, "search_customers", query="  ")

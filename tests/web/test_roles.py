@@ -141,6 +141,7 @@ async def test_each_user_sees_exactly_their_customers_through_the_mcp_tools(serv
                 refusals += [await call_error(client, "get_engagement_trends", customer=c) for c in outside]
                 refusals += [await call_error(client, "log_activity", customer=c, type="call", direction="inbound",
                                               date="2026-11-23", external_id=f"mcp-{person}-{c}") for c in outside]  # fmt: skip
+                no_csm = await call_error(client, "get_portfolio_engagement", csm_id="nobody")
 
         mine = team.customers[person]
         assert visible_ids(portfolio) == visible_ids(widened) == mine, person
@@ -148,5 +149,9 @@ async def test_each_user_sees_exactly_their_customers_through_the_mcp_tools(serv
         assert visible_ids(silent) <= mine and visible_ids(low) <= mine, person
         assert all("No customer" in r or "not found" in r.lower() for r in refusals), refusals
         assert not any(name in r for r in refusals for name in OUTSIDE_NAMES), refusals
+        # An unknown CSM lists the ids of the CSMs this user may see, never an email address.
+        seen = {"avery": {"avery"}, "morgan": {"avery", "morgan"}, "blake": {"blake"}, "ada": {"avery", "morgan", "blake"}}
+        assert "No CSM 'nobody'" in no_csm and "@" not in no_csm, no_csm
+        assert {c for c in ("avery", "morgan", "blake") if c in no_csm} == seen[person], no_csm
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM activity WHERE external_id LIKE 'mcp-%'")).scalar_one() == 0
