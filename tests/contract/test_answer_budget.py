@@ -23,9 +23,13 @@ MAX_ANSWER_CHARS = 40_000  # ≈ 10,000 tokens at ~4 characters a token
 PORTFOLIO_DEFAULT_MAX_BYTES = 8 * 1024  # the first answer of the first question asked; keep it light
 # The analysis tools answer within the same 8 KB by default (lists are paged, readings are one line).
 ANALYSIS_TOOLS = ("compare_segments", "compare_csms", "find_engagement_outliers", "get_engagement_correlation",
-                  "benchmark_customer", "get_engagement_recommendations")
+                  "benchmark_customer", "get_engagement_recommendations", "list_alerts", "get_score_history",
+                  "run_engagement_check")
 # A typical value for each required argument a tool may declare; `customer` is filled per demo customer.
-SAMPLE_ARGUMENTS: dict[str, Any] = {"query": "e", "type": "email", "direction": "outbound"}
+# alert_id 1 is the first alert the daily check raises on the demo (run_engagement_check is called first).
+SAMPLE_ARGUMENTS: dict[str, Any] = {"query": "e", "type": "email", "direction": "outbound", "alert_id": 1}
+# Writes whose answer another write needs: the check raises the alerts acknowledge_alert acknowledges.
+FIRST_WRITES = ("run_engagement_check",)
 
 
 def answer_size(result: CallToolResult) -> int:
@@ -70,7 +74,10 @@ async def test_no_default_answer_exceeds_the_budget(
 ) -> None:
     sizes: dict[str, tuple[int, dict[str, Any]]] = {}
     # Reads first, so a write's row cannot change what a read answers; Google tools cannot be reached here.
-    ordered = sorted(contract.tools, key=lambda tool: not (tool.annotations and tool.annotations.read_only_hint))
+    ordered = sorted(
+        contract.tools,
+        key=lambda tool: (not (tool.annotations and tool.annotations.read_only_hint), tool.name not in FIRST_WRITES),
+    )
     for tool in ordered:
         if tool.annotations and tool.annotations.open_world_hint:
             continue
