@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     def _in_calendar(cls, value: dt.date | None) -> dt.date | None:
         return None if value is None else check_in_calendar(value, "the date")
 
+    @field_validator("alert_webhook")
+    @classmethod
+    def _http_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("ENGAGEMENT_ALERT_WEBHOOK must be an http:// or https:// URL (a Slack-compatible incoming webhook)")
+        return value
+
     @field_validator("model", mode="before")
     @classmethod
     def _blank_is_default_model(cls, value: object) -> object:

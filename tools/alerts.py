@@ -57,6 +57,6 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     @tool_errors
     def get_score_history(
         customer: CustomerRef,
-        days: Annotated[int, Field(description="Days back from today, 1-366.", ge=1, le=queries.MAX_HISTORY_DAYS)] = 30,
+        days: Annotated[int, Field(description="Days back from today, 1-90.", ge=1, le=queries.MAX_HISTORY_DAYS)] = 14,
     ) -> ScoreHistoryAnswer:
         return queries.score_history(service, caller_of(), ref=customer, days=days)

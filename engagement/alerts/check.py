@@ -117,8 +117,8 @@ def _insert(session: Session, model: Any) -> Any:
 
 
 def _record(session: Session, table: ScoredTable, day: dt.date, now: dt.datetime) -> int:
-    """Today's history rows, once: a row already there is kept as it was."""
-    before = session.exec(select(func.count()).select_from(ScoreHistory).where(ScoreHistory.day == day)).one()
+    """Today's history rows, once: a row already there is kept as it was. The first statement of the write,
+    so on SQLite it takes the write lock before anything is read. Returns the rows this run wrote (stamped `now`)."""
     names = ["engagement_score", "category", *COMPONENTS]
     rows = [
         {"customer_id": cid, "day": day, "recorded_at": now, **values}
@@ -126,8 +126,8 @@ def _record(session: Session, table: ScoredTable, day: dt.date, now: dt.datetime
     ]
     if rows:
         session.execute(_insert(session, ScoreHistory), rows)
-    after = session.exec(select(func.count()).select_from(ScoreHistory).where(ScoreHistory.day == day)).one()
-    return after - before
+    ours = select(func.count()).select_from(ScoreHistory).where(ScoreHistory.day == day, ScoreHistory.recorded_at == now)
+    return session.exec(ours).one()
 
 
 def _active(session: Session) -> dict[tuple[str, str], int]:

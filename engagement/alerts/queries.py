@@ -23,7 +23,7 @@ from engagement.scoring import COMPONENTS
 from engagement.service import EngagementService
 
 STATUSES = ("open", "acknowledged", "resolved")
-MAX_HISTORY_DAYS = 366
+MAX_HISTORY_DAYS = 90
 
 
 def alert_rows(session: Session, statement: Any) -> list[AlertRow]:
@@ -103,7 +103,7 @@ def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, no
     return row
 
 
-def score_history(service: EngagementService, caller: Caller, *, ref: str, days: int = 30) -> ScoreHistoryAnswer:
+def score_history(service: EngagementService, caller: Caller, *, ref: str, days: int = 14) -> ScoreHistoryAnswer:
     """The scores the daily check recorded for one customer over the `days` days up to the as-of day."""
     if not 1 <= days <= MAX_HISTORY_DAYS:
         raise EngagementError(f"days {days} is out of range; give 1 to {MAX_HISTORY_DAYS}.")

@@ -8,6 +8,7 @@ text content (the SDK pretty-prints the JSON there), or the structured JSON if t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,6 +16,9 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult, TextContent, Tool
 
+from engagement.caller import Caller
+from engagement.settings import Settings
+from tests.conftest import AS_OF
 from tests.contract.contract import Contract
 
 pytestmark = pytest.mark.anyio
@@ -104,3 +108,23 @@ async def test_analysis_default_answers_are_under_8_kb(
     for name in ANALYSIS_TOOLS:
         size, arguments = await measure(demo_client, tools[name], demo_heaviest_customers)
         assert size < PORTFOLIO_DEFAULT_MAX_BYTES, f"{name}({arguments}): {size} bytes"
+
+
+async def test_alert_answers_after_a_month_of_daily_checks_are_under_8_kb(
+    demo_client: Client, demo_settings: Settings, demo_heaviest_customers: list[str]
+) -> None:
+    # On the fresh demo the alert tools answer almost nothing; a month of checks fills the history and alerts.
+    from engagement.alerts.check import run_check
+    from engagement.app import create_service
+
+    service = create_service(demo_settings)
+    for back in range(30, -1, -1):
+        run_check(service, Caller(as_of=AS_OF - dt.timedelta(days=back)))
+    for status in (None, "resolved"):  # the default (open and acknowledged), and a full page of resolved ones
+        listed = await demo_client.call_tool("list_alerts", {"status": status} if status else {})
+        assert not listed.is_error and listed.structured_content and listed.structured_content["page"]["total"] >= 10
+        assert answer_size(listed) < PORTFOLIO_DEFAULT_MAX_BYTES, f"list_alerts {status}: {answer_size(listed)} bytes"
+    for customer in demo_heaviest_customers:
+        history = await demo_client.call_tool("get_score_history", {"customer": customer})
+        assert not history.is_error and len(history.structured_content["points"]) == 14  # type: ignore[index]
+        assert answer_size(history) < PORTFOLIO_DEFAULT_MAX_BYTES, f"get_score_history: {answer_size(history)} bytes"
