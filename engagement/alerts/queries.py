@@ -87,7 +87,7 @@ def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, no
         alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql")
         customer = session.get(Customer, alert.customer_id) if alert else None
         if alert is None or customer is None or not caller.may_see(customer.csm_id):
-            raise NotFoundError(f"No alert {alert_id} among the alerts you may see; list_alerts gives their ids.")
+            raise NotFoundError(f"No alert {alert_id} among the alerts you may see; listing the alerts shows their ids.")
         if alert.status == "resolved":
             raise EngagementError(
                 f"Alert {alert_id} was resolved at {alert.resolved_at:%Y-%m-%d %H:%M} UTC (its condition cleared); "
