@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, get_args
 
 from pydantic import NaiveDatetime, ValidationError, ValidationInfo, model_validator
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from engagement import checks
@@ -368,24 +368,17 @@ class ScoreHistory(SQLModel, table=True):
     recorded_at: NaiveDatetime
 
 
-# An alert is active until resolved; at most one active alert per customer and kind, which also makes two
-# concurrent checks of the same day raise it once (the second insert meets the index and does nothing).
-ACTIVE_ALERT = "status != 'resolved'"
-
-
 class Alert(SQLModel, table=True):
     """Something about a customer that needs the CSM (docs/rules.md, "Alerts"): open, then acknowledged by
     a person, and resolved by the check once its condition clears."""
 
+    # At most one active alert per customer and kind, which also makes two concurrent checks of the same
+    # day raise it once (the second insert meets the key and does nothing). `active` is true while the
+    # alert is open or acknowledged and NULL once resolved; NULLs never collide in a unique key (SQLite,
+    # PostgreSQL), so resolved alerts may repeat. A partial index would say the same but needs each
+    # dialect's own `where` option, which loads PostgreSQL's dialect in every SQLite server.
     __table_args__ = (
-        Index(
-            "uq_alert_active_customer_kind",
-            "customer_id",
-            "kind",
-            unique=True,
-            sqlite_where=text(ACTIVE_ALERT),
-            postgresql_where=text(ACTIVE_ALERT),
-        ),
+        UniqueConstraint("customer_id", "kind", "active", name="uq_alert_active_customer_kind"),
         Index("ix_alert_status_opened", "status", "opened_at"),
     )
 
@@ -397,6 +390,7 @@ class Alert(SQLModel, table=True):
     number: float | None = None  # the number that raised it: the score, the drop, the days without contact
     details: str = Field(max_length=500)
     status: str = Field(default="open", max_length=16)  # open | acknowledged | resolved
+    active: bool | None = True  # true until resolved, then NULL (see the unique key)
     acknowledged_at: NaiveDatetime | None = None
     acknowledged_by: str | None = Field(default=None, max_length=320)
     resolved_at: NaiveDatetime | None = None

@@ -9,7 +9,6 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from engagement.alerts import queries
-from engagement.alerts.check import run_check
 from engagement.alerts.schemas import AlertList, AlertRow, CheckReport, ScoreHistoryAnswer
 from engagement.service import EngagementService
 from tools._common import READ_ONLY, CallerOf, CsmRef, CustomerRef, Limit, Offset, description, tool_errors
@@ -27,6 +26,8 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     )
     @tool_errors
     def run_engagement_check() -> CheckReport:
+        from engagement.alerts.check import run_check  # the check's code is loaded at its first run
+
         return run_check(service, caller_of())
 
     @server.tool(name="list_alerts", title="List engagement alerts", description=description("list_alerts"), annotations=READ_ONLY)
@@ -37,7 +38,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
             Field(description="Only alerts in this status. Default: open and acknowledged."),
         ] = None,
         csm_id: CsmRef = None,
-        limit: Limit = 20,
+        limit: Limit = 10,
         offset: Offset = 0,
     ) -> AlertList:
         return queries.list_alerts(service, caller_of(), status=status, csm=csm_id, limit=limit, offset=offset)

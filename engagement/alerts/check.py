@@ -13,8 +13,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from engagement.alerts import notify, rules
@@ -111,9 +110,13 @@ def _columns(
 
 
 def _insert(session: Session, model: Any) -> Any:
-    """An INSERT that skips rows meeting a unique key (the idempotence of every write of the check)."""
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    return dialect.insert(model).on_conflict_do_nothing()
+    """An INSERT that skips rows meeting a unique key (the idempotence of every write of the check). The
+    dialect's module is imported here: a server on SQLite never loads PostgreSQL's (see tests/test_cold_start.py)."""
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert
+    return insert(model).on_conflict_do_nothing()
 
 
 def _record(session: Session, table: ScoredTable, day: dt.date, now: dt.datetime) -> int:
@@ -148,7 +151,7 @@ def _resolve(
         if (p := positions.get(key[0])) is None or key[1] not in found or not found[key[1]].holds[p]  # type: ignore[index]
     ]
     if cleared:
-        session.execute(update(Alert).where(col(Alert.id).in_([active[key] for key in cleared])).values(status="resolved", resolved_at=now))
+        session.execute(update(Alert).where(col(Alert.id).in_([active[key] for key in cleared])).values(status="resolved", active=None, resolved_at=now))
     for key in cleared:
         del active[key]
     return Counter(kind for _, kind in cleared)
@@ -175,7 +178,7 @@ def _raise(
                 continue
             number = float(finding.number[p])
             rows.append({
-                "customer_id": ids[p], "kind": kind, "day": day, "opened_at": now, "status": "open",
+                "customer_id": ids[p], "kind": kind, "day": day, "opened_at": now, "status": "open", "active": True,
                 "number": None if np.isnan(number) else number,
                 "details": rules.details(kind, columns, p, number, day, last_day, quarter_start),
             })  # fmt: skip

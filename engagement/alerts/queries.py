@@ -37,7 +37,7 @@ def alert_rows(session: Session, statement: Any) -> list[AlertRow]:
             name=customers[a.customer_id].name,
             segment=customers[a.customer_id].segment,
             csm_id=customers[a.customer_id].csm_id,
-            **a.model_dump(exclude={"id"}),
+            **a.model_dump(exclude={"id", "active"}),
         )
         for a in alerts
     ]

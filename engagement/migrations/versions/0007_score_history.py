@@ -1,4 +1,5 @@
-"""The daily check's score history, its alerts (one active per customer and kind) and the digest outbox.
+"""The daily check's score history, its alerts (one active per customer and kind: `active` is true until
+resolved, then NULL, under a unique key) and the digest outbox.
 
 Revision ID: 0007
 Revises: 0006
@@ -14,9 +15,6 @@ revision: str = "0007"
 down_revision: str | Sequence[str] | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-ACTIVE = "status != 'resolved'"
-
 
 def upgrade() -> None:
     op.create_table(
@@ -46,19 +44,13 @@ def upgrade() -> None:
         sa.Column("number", sa.Float(), nullable=True),
         sa.Column("details", sa.String(length=500), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=True),
         sa.Column("acknowledged_at", sa.DateTime(), nullable=True),
         sa.Column("acknowledged_by", sa.String(length=320), nullable=True),
         sa.Column("resolved_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
         sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "uq_alert_active_customer_kind",
-        "alert",
-        ["customer_id", "kind"],
-        unique=True,
-        sqlite_where=sa.text(ACTIVE),
-        postgresql_where=sa.text(ACTIVE),
+        sa.UniqueConstraint("customer_id", "kind", "active", name="uq_alert_active_customer_kind"),
     )
     op.create_index("ix_alert_status_opened", "alert", ["status", "opened_at"], unique=False)
     op.create_table(
@@ -79,7 +71,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("alert_outbox")
     op.drop_index("ix_alert_status_opened", table_name="alert")
-    op.drop_index("uq_alert_active_customer_kind", table_name="alert")
     op.drop_table("alert")
     op.drop_index("ix_score_history_day", table_name="score_history")
     op.drop_table("score_history")
