@@ -298,3 +298,21 @@ def test_bad_arguments_say_what_is_accepted(service: EngagementService, factory:
         queries.list_alerts(service, everyone(DAY), status="closed")
     with pytest.raises(EngagementError, match="days 400 is out of range; give 1 to 90"):
         queries.score_history(service, everyone(DAY), ref="someone", days=400)
+
+
+def test_a_weights_file_sets_the_contact_limits(engine: Engine, settings: Any, factory: Factory, tmp_path: Any) -> None:
+    from engagement.errors import ConfigError
+    from engagement.scoring import load_scoring_config
+
+    path = tmp_path / "weights.toml"
+    path.write_text("[contact_limit_days]\nSMB = 7\n")
+    strict = EngagementService(engine, settings, load_scoring_config(path))
+    customer = factory.customer("week", segment="SMB")
+    factory.activity(customer.id, "2026-11-12T12:00:00")
+
+    run_check(strict, everyone(DAY))
+
+    assert active(engine, customer.id)["no_contact"].details == "No contact for 8 days; SMB accounts allow 7."
+    path.write_text("[contact_limit_days]\nSMB = 0\n")
+    with pytest.raises(ConfigError, match="contact_limit_days.SMB"):
+        load_scoring_config(path)
