@@ -48,7 +48,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     )
     @tool_errors
     def acknowledge_alert(
-        alert_id: Annotated[int, Field(description="The alert's id, from list_alerts or run_engagement_check.", ge=1)],
+        alert_id: Annotated[int, Field(description="The alert's id, from list_alerts.", ge=1, le=queries.MAX_ALERT_ID)],
     ) -> AlertRow:
         return queries.acknowledge(service, caller_of(), alert_id=alert_id)
 

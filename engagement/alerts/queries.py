@@ -24,6 +24,7 @@ from engagement.service import EngagementService
 
 STATUSES = ("open", "acknowledged", "resolved")
 MAX_HISTORY_DAYS = 90
+MAX_ALERT_ID = 2**31 - 1  # the id column's range on PostgreSQL (integer)
 
 
 def alert_rows(session: Session, statement: Any) -> list[AlertRow]:
@@ -84,7 +85,8 @@ def list_alerts(
 def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, now: dt.datetime | None = None) -> AlertRow:
     """Mark an open alert as seen by the caller; an alert of a customer they may not see is "not found"."""
     with session_scope(service.engine) as session:
-        alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+        found = 1 <= alert_id <= MAX_ALERT_ID  # a larger number is no id (and PostgreSQL would refuse to compare it)
+        alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql") if found else None
         customer = session.get(Customer, alert.customer_id) if alert else None
         if alert is None or customer is None or not caller.may_see(customer.csm_id):
             raise NotFoundError(f"No alert {alert_id} among the alerts you may see; listing the alerts shows their ids.")
