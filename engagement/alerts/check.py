@@ -28,6 +28,7 @@ from engagement.periods import resolve_period
 from engagement.scoring import COMPONENTS
 from engagement.service import EngagementService
 
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
