@@ -81,7 +81,7 @@ def failure(exc: BaseException) -> str:
 
 
 def deliver(engine: Engine, url: str, post: Post = post_json, now: Callable[[], dt.datetime] | None = None) -> int:
-    """Post every digest still in the outbox, oldest first; the number the webhook took."""
+    """Post the digests still in the outbox, oldest first, until one fails; the number the webhook took."""
     clock = now or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     with read_scope(engine) as session:
         pending = session.exec(
@@ -98,7 +98,7 @@ def deliver(engine: Engine, url: str, post: Post = post_json, now: Callable[[], 
         except Exception as exc:  # any failure: the digest stays in the outbox for the next check
             logger.warning("alert digest %s not delivered (attempt %s): %s", outbox_id, attempts + 1, failure(exc))
             _finish(engine, outbox_id, last_error=failure(exc))
-            continue
+            break  # the rest wait too: a webhook that is down would make each of them wait out the timeout
         _finish(engine, outbox_id, sent_at=clock())
         sent += 1
     return sent

@@ -138,3 +138,21 @@ def test_without_a_webhook_digests_stay_in_the_outbox(engine: Engine, settings: 
 def test_the_webhook_must_be_an_http_url() -> None:
     with pytest.raises(ValueError, match="ENGAGEMENT_ALERT_WEBHOOK must be an http:// or https:// URL"):
         Settings(alert_webhook="file:///etc/passwd")
+
+
+def test_after_a_failed_post_the_other_digests_wait_for_the_next_check(
+    engine: Engine, settings: Settings, factory: Factory, receiver: Receiver
+) -> None:
+    for csm in ("ana", "ben", "cy"):
+        factory.csm(csm, csm.title())
+        factory.customer(f"{csm}-1", segment="SMB", csm_id=csm)
+    service = with_webhook(engine, settings, receiver.url)
+
+    first = run_check(service, everyone(DAY))  # the first post fails: the other two are not tried
+    assert (first.digests_queued, first.digests_sent, first.digests_pending) == (3, 0, 3)
+    assert [row.attempts for row in outbox(engine)] == [1, 0, 0]
+
+    second = run_check(service, everyone(DAY))
+
+    assert (second.digests_sent, second.digests_pending) == (3, 0)
+    assert [b["status"] for b in receiver.bodies] == [500, 200, 200, 200]
