@@ -7,14 +7,14 @@ from typing import Annotated, Literal
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, CheckReport
 from engagement.cli.common import local_caller, open_service, user_errors
+from engagement.cli.text import plain, safe_console
 
-console = Console(highlight=False)
+console = safe_console()
 alerts_app = typer.Typer(
     help="Engagement alerts raised by the daily check: list them (open first), acknowledge one.", invoke_without_command=True
 )
@@ -45,12 +45,12 @@ def check_summary(report: CheckReport) -> str:
 
 
 def alerts_view(result: AlertList) -> Table:
-    table = Table(title=f"Alerts ({result.status}), {result.scope}: {result.page.total}", title_justify="left", expand=True)
+    table = Table(title=plain(f"Alerts ({result.status}), {result.scope}: {result.page.total}"), title_justify="left", expand=True)
     for column, ratio in (("id", None), ("customer", 2), ("CSM", 1), ("alert", 1), ("since", None), ("why", 4)):
         table.add_column(column, justify="right" if column == "id" else "left", no_wrap=ratio is None, ratio=ratio)
     for alert in result.alerts:
         kind = KIND_LABEL[alert.kind] + ("" if alert.status == "open" else f" ({alert.status})")
-        table.add_row(str(alert.alert_id), Text(alert.name), Text(alert.csm_id or "-"), kind, str(alert.day), Text(alert.details))
+        table.add_row(str(alert.alert_id), plain(alert.name), plain(alert.csm_id or "-"), kind, str(alert.day), plain(alert.details))
     if result.page.has_more:
         table.caption = f"{len(result.alerts)} of {result.page.total}; --offset {result.page.offset + result.page.limit} for more"
     return table
@@ -80,7 +80,7 @@ def check(
             sys.stdout.write(f'{{"digests_sent": {sent}, "digests_pending": {waiting}, "webhook": {str(url is not None).lower()}}}\n')
             return
         note = "" if url else " (ENGAGEMENT_ALERT_WEBHOOK is not set)"
-        console.print(f"Digests sent: {sent}; still waiting: {waiting}{note}.", markup=False)
+        console.print(f"Digests sent: {sent}; still waiting: {waiting}{note}.")
         return
     from engagement.alerts.check import run_check
 
@@ -90,7 +90,7 @@ def check(
         _print_json(report)
         return
     console.print(check_view(report))
-    console.print(check_summary(report), markup=False)
+    console.print(check_summary(report))
 
 
 @alerts_app.callback()
@@ -138,4 +138,4 @@ def ack(
     if as_json:
         _print_json(row)
         return
-    console.print(Text.assemble(f"Alert {row.alert_id} ({KIND_LABEL[row.kind]}, ", Text(row.name), f") is {row.status}."))
+    console.print(Text.assemble(f"Alert {row.alert_id} ({KIND_LABEL[row.kind]}, ", plain(row.name), f") is {row.status}."))
