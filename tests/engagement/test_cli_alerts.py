@@ -8,11 +8,10 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from engagement.cli import app
-from tests.engagement.test_cli import runner  # noqa: F401 (the fixture)
 from tests.factories import Factory
 
 
-def test_check_then_alerts_then_ack(runner: CliRunner, engine: Engine, factory: Factory) -> None:  # noqa: F811
+def test_check_then_alerts_then_ack(runner: CliRunner, engine: Engine, factory: Factory) -> None:
     factory.csm("ana", "Ana")
     factory.customer("c-1", "[bold]Acme[/bold] & Co", segment="SMB", csm_id="ana")  # markup in data is shown as is
 
@@ -30,7 +29,7 @@ def test_check_then_alerts_then_ack(runner: CliRunner, engine: Engine, factory: 
     assert missing.exit_code == 1 and "No alert 999" in missing.output
 
 
-def test_retry_outbox_without_a_webhook_says_so(runner: CliRunner, engine: Engine, factory: Factory) -> None:  # noqa: F811
+def test_retry_outbox_without_a_webhook_says_so(runner: CliRunner, engine: Engine, factory: Factory) -> None:
     factory.customer("c-1", segment="SMB")
     runner.invoke(app, ["check"])
 
