@@ -63,6 +63,7 @@ def measure_store(url: str, files: Files, repeat: int) -> dict[str, Any]:
     result["group_by_s"] = measure.plain_group_by(service, period, repeat)
     result["duckdb_s"] = measure.duckdb_aggregate(service, period, repeat)
     result["naive_s"], result["naive_sample"] = measure.naive_engine(service, period, sample=200)
+    result |= measure.check_timings(service, AS_OF)
     server = create_server(settings)
     result |= anyio.run(measure.tool_timings, server, "c0", "k000001", repeat, AS_OF)
     pages = {"portfolio": "/", "portfolio_csm": "/?csm=c0", "customer": "/customers/k000001", "team": "/team"}
@@ -98,6 +99,11 @@ def show(results: list[dict[str, Any]]) -> None:
         ("  customer page", lambda r: _ms(r.get("page_customer_s"))),
         ("  team page, every CSM", lambda r: _ms(r.get("page_team_s"))),
         ("log_activity", lambda r: _ms(r["log_activity_s"])),
+        ("daily check, a new day (every customer)", lambda r: _ms(r.get("check_day_s"))),
+        ("  first check (empty history)", lambda r: _ms(r.get("check_first_s"))),
+        ("  again the same day", lambda r: _ms(r.get("check_rerun_s"))),
+        ("  alerts raised over the days; open", lambda r: f"{r.get('check_raised', 0):,}; {r.get('check_open_alerts', 0):,}"),
+        ("acknowledge_alert", lambda r: _ms(r.get("acknowledge_alert_s"))),
         ("portfolio right after a log", lambda r: _ms(r["portfolio_after_log_s"])),
         ("  fresh after log", lambda r: "yes" if r["fresh_after_log"] else "NO"),
         ("get_customer_engagement over stdio", lambda r: _ms(r["stdio_customer_s"])),
@@ -124,6 +130,7 @@ def show(results: list[dict[str, Any]]) -> None:
         ("import >= 100,000 rows/s", lambda r: r["import_rows_per_s"], 100_000, True),
         ("cold start <= 1.3x bare", lambda r: r["cold_start_s"] / r["bare_cold_start_s"], 1.3, False),
         ("default answer < 8 KB", lambda r: r["portfolio_default_bytes"], 8192, False),
+        ("daily check, a new day < 10 s", lambda r: r["check_day_s"], 10, False),
         ("slowest analysis tool <= 100 ms warm", lambda r: max(r.get(f"{k}_s", 0) for k in measure.ANALYSIS_CALLS) * 1000, 100, False),
     ]
     for label, value, bound, higher in checks:

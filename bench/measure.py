@@ -36,7 +36,11 @@ ANALYSIS_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
     "benchmark": ("benchmark_customer", {"customer": "<customer>"}),
     "recommend_customer": ("get_engagement_recommendations", {"customer": "<customer>"}),
     "recommend_csm": ("get_engagement_recommendations", {"csm_id": "<csm>"}),
+    # After the daily checks of check_timings: a week of history and the alerts they raised.
+    "alerts": ("list_alerts", {"csm_id": "all"}),
+    "score_history": ("get_score_history", {"customer": "<customer>"}),
 }
+CHECK_DAYS = 8  # a week and a day: the last check compares with the one 7 days before
 BARE_SERVER = ROOT / "bench" / "bare_server.py"
 
 
@@ -159,10 +163,43 @@ async def tool_timings(server: Any, csm: str, customer: str, repeat: int, as_of:
             row = rows.get(logged.structured_content["activity"]["customer_id"])
             fresh_ok &= row is None or row["engagement_score"] == logged.structured_content["score"]["engagement_score"]
         results["log_activity_s"] = statistics.median(log_times)
+        listed = await client.call_tool("list_alerts", {"csm_id": "all", "status": "open", "limit": repeat})
+        ack_times = []
+        for alert in listed.structured_content["alerts"]:
+            start = time.perf_counter()
+            acknowledged = await client.call_tool("acknowledge_alert", {"alert_id": alert["alert_id"]})
+            ack_times.append(time.perf_counter() - start)
+            assert not acknowledged.is_error, acknowledged.content
+        results["acknowledge_alert_s"] = statistics.median(ack_times) if ack_times else None
         results["portfolio_after_log_s"] = statistics.median(fresh_times)
         results["fresh_after_log"] = fresh_ok
         del cold
     return results
+
+
+def check_timings(service: EngagementService, as_of: dt.date) -> dict[str, Any]:
+    """The daily check on CHECK_DAYS days up to `as_of` (each a new day: its periods scored cold, every
+    customer recorded), then `as_of` again (nothing new to record or raise)."""
+    from engagement.alerts.check import run_check
+    from engagement.caller import Caller
+
+    days = [as_of - dt.timedelta(days=back) for back in range(CHECK_DAYS - 1, -1, -1)]
+    times, reports = [], []
+    for day in days:
+        start = time.perf_counter()
+        reports.append(run_check(service, Caller(as_of=day)))
+        times.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    again = run_check(service, Caller(as_of=as_of))
+    rerun = time.perf_counter() - start
+    assert again.recorded == 0 and not any(again.raised.values())
+    return {
+        "check_first_s": times[0],  # empty history and no alerts yet
+        "check_day_s": statistics.median(times[1:]),
+        "check_rerun_s": rerun,
+        "check_raised": sum(sum(r.raised.values()) for r in reports),
+        "check_open_alerts": reports[-1].open_alerts,
+    }
 
 
 async def stdio_timings(env: dict[str, str], customer: str, repeat: int) -> dict[str, float]:

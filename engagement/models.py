@@ -343,3 +343,69 @@ class ServerSecret(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=256)
+
+
+# -- Score history, alerts and their notifications (engagement/alerts) ---------------------------
+
+
+class ScoreHistory(SQLModel, table=True):
+    """A customer's score as the daily check recorded it on `day` (engagement/alerts): written once, never
+    changed, so a later change of data or weights cannot rewrite what was seen then."""
+
+    __tablename__ = "score_history"  # type: ignore[assignment]
+    __table_args__ = (Index("ix_score_history_day", "day"),)
+
+    customer_id: str = Field(primary_key=True, foreign_key="customer.id", max_length=64)
+    day: dt.date = Field(primary_key=True)
+    engagement_score: float
+    category: str = Field(max_length=16)
+    email_volume: float
+    email_response: float
+    meeting_frequency: float
+    meeting_quality: float
+    stakeholder_breadth: float
+    recency: float
+    recorded_at: NaiveDatetime
+
+
+class Alert(SQLModel, table=True):
+    """Something about a customer that needs the CSM (docs/rules.md, "Alerts"): open, then acknowledged by
+    a person, and resolved by the check once its condition clears."""
+
+    # At most one active alert per customer and kind, which also makes two concurrent checks of the same
+    # day raise it once (the second insert meets the key and does nothing). `active` is true while the
+    # alert is open or acknowledged and NULL once resolved; NULLs never collide in a unique key (SQLite,
+    # PostgreSQL), so resolved alerts may repeat. A partial index would say the same but needs each
+    # dialect's own `where` option, which loads PostgreSQL's dialect in every SQLite server.
+    __table_args__ = (
+        UniqueConstraint("customer_id", "kind", "active", name="uq_alert_active_customer_kind"),
+        Index("ix_alert_status_opened", "status", "opened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: str = Field(foreign_key="customer.id", max_length=64)
+    kind: str = Field(max_length=32)  # at_risk | score_drop | no_contact | no_executive_touchpoint
+    day: dt.date  # the check's as-of day that raised it
+    opened_at: NaiveDatetime
+    number: float | None = None  # the number that raised it: the score, the drop, the days without contact
+    details: str = Field(max_length=500)
+    status: str = Field(default="open", max_length=16)  # open | acknowledged | resolved
+    active: bool | None = True  # true until resolved, then NULL (see the unique key)
+    acknowledged_at: NaiveDatetime | None = None
+    acknowledged_by: str | None = Field(default=None, max_length=320)
+    resolved_at: NaiveDatetime | None = None
+
+
+class AlertOutbox(SQLModel, table=True):
+    """One digest of a check's new alerts for one CSM, kept until the webhook (if any) took it."""
+
+    __tablename__ = "alert_outbox"  # type: ignore[assignment]
+
+    id: int | None = Field(default=None, primary_key=True)
+    csm_id: str | None = Field(default=None, foreign_key="csm.id", max_length=64)
+    day: dt.date
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: NaiveDatetime
+    sent_at: NaiveDatetime | None = None
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=1000)

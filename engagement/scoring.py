@@ -6,7 +6,7 @@ import math
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -55,11 +55,21 @@ class Benchmark(BaseModel):
     emails_per_month: tuple[float, float]
 
 
+SegmentName = Literal["Enterprise", "Mid-Market", "SMB"]
+# Days a customer of each segment may go without any contact before the daily check raises an alert.
+DEFAULT_CONTACT_LIMITS: dict[SegmentName, int] = {"Enterprise": 14, "Mid-Market": 21, "SMB": 30}
+
+
 class ScoringConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     weights: Weights = Weights()
-    benchmarks: dict[Literal["Enterprise", "Mid-Market", "SMB"], Benchmark] = {}
+    benchmarks: dict[SegmentName, Benchmark] = {}
+    contact_limit_days: dict[SegmentName, Annotated[int, Field(ge=1, le=3650)]] = DEFAULT_CONTACT_LIMITS
+
+    def contact_limit(self, segment: str) -> int:
+        """Days without contact a customer of `segment` may go (a segment the file leaves out: the default)."""
+        return self.contact_limit_days.get(segment, DEFAULT_CONTACT_LIMITS.get(segment, 30))  # type: ignore[call-overload]
 
 
 def load_scoring_config(path: Path | None = None) -> ScoringConfig:

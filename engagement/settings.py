@@ -57,11 +57,15 @@ class Settings(BaseSettings):
     """Open MCP sessions the team server's /mcp keeps at once; past it a new one gets 503 until one ends."""
     http_session_idle_seconds: float = Field(default=600, ge=10, le=86_400)
     """An MCP session with no request for this long is closed (a client opens a new one on its next call)."""
+    alert_webhook: str | None = None
+    """A Slack-compatible incoming webhook URL the daily check posts each CSM's digest of new alerts to;
+    unset: the digests stay in the store's outbox only. A secret: anyone holding it can post."""
     model: str = Field(default=DEFAULT_MODEL, min_length=1)
     """The Claude model `engagement ask` and `engagement chat` use."""
 
     @field_validator(
-        "as_of", "user", "weights_file", "google_credentials_dir", "database_url", "public_url", "secret_key", mode="before"
+        "as_of", "user", "weights_file", "google_credentials_dir", "database_url", "public_url", "secret_key",
+        "alert_webhook", mode="before"
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -71,6 +75,13 @@ class Settings(BaseSettings):
     @classmethod
     def _in_calendar(cls, value: dt.date | None) -> dt.date | None:
         return None if value is None else check_in_calendar(value, "the date")
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _http_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError("ENGAGEMENT_ALERT_WEBHOOK must be an http:// or https:// URL (a Slack-compatible incoming webhook)")
+        return value
 
     @field_validator("model", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ from mcp.server.mcpserver import MCPServer
 
 from engagement.caller import Caller
 from engagement.service import EngagementService
-from tools import activities, analysis, customers, google, mcp_prompts, portfolio
+from tools import activities, alerts, analysis, customers, google, mcp_prompts, portfolio
 from tools._common import CallerOf
 
 
@@ -18,4 +18,5 @@ def register_all(server: MCPServer, service: EngagementService, caller_of: Calle
     activities.register(server, service, who)
     google.register(server, service, who)
     analysis.register(server, service, who)
+    alerts.register(server, service, who)
     mcp_prompts.register(server)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from engagement.cli import views
 from engagement.cli.agents import ask, chat
+from engagement.cli.alerts import alerts_app, check
 from engagement.cli.calibrate import calibrate
 from engagement.cli.common import errors, load, local_caller, open_service, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
@@ -134,6 +135,8 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(domain_app, name="domain")
 app.command()(sync)
 app.command()(calibrate)
+app.command()(check)
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(install_app, name="install")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

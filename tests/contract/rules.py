@@ -20,7 +20,7 @@ MAX_NAME_LENGTH = 64
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # A tool's verb says whether it reads or writes; its annotations must agree.
 READ_VERBS = ("get_", "find_", "search_", "list_", "compare_", "benchmark_")
-WRITE_VERBS = ("log_", "sync_", "create_", "update_", "delete_", "set_", "add_", "remove_", "import_")
+WRITE_VERBS = ("log_", "sync_", "run_", "acknowledge_", "create_", "update_", "delete_", "set_", "add_", "remove_", "import_")
 LIST_VERBS = ("find_", "search_", "list_")
 OPEN_WORLD_MARK = "google"  # only the Google sync tools leave this machine
 EXAMPLE = re.compile(r"Examples?:\s*`(\{.*?\})`", re.DOTALL)

@@ -8,6 +8,7 @@ text content (the SDK pretty-prints the JSON there), or the structured JSON if t
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -15,6 +16,9 @@ import pytest
 from mcp import Client
 from mcp.types import CallToolResult, TextContent, Tool
 
+from engagement.caller import Caller
+from engagement.settings import Settings
+from tests.conftest import AS_OF
 from tests.contract.contract import Contract
 
 pytestmark = pytest.mark.anyio
@@ -23,9 +27,13 @@ MAX_ANSWER_CHARS = 40_000  # ≈ 10,000 tokens at ~4 characters a token
 PORTFOLIO_DEFAULT_MAX_BYTES = 8 * 1024  # the first answer of the first question asked; keep it light
 # The analysis tools answer within the same 8 KB by default (lists are paged, readings are one line).
 ANALYSIS_TOOLS = ("compare_segments", "compare_csms", "find_engagement_outliers", "get_engagement_correlation",
-                  "benchmark_customer", "get_engagement_recommendations")
+                  "benchmark_customer", "get_engagement_recommendations", "list_alerts", "get_score_history",
+                  "run_engagement_check")
 # A typical value for each required argument a tool may declare; `customer` is filled per demo customer.
-SAMPLE_ARGUMENTS: dict[str, Any] = {"query": "e", "type": "email", "direction": "outbound"}
+# alert_id 1 is the first alert the daily check raises on the demo (run_engagement_check is called first).
+SAMPLE_ARGUMENTS: dict[str, Any] = {"query": "e", "type": "email", "direction": "outbound", "alert_id": 1}
+# Writes whose answer another write needs: the check raises the alerts acknowledge_alert acknowledges.
+FIRST_WRITES = ("run_engagement_check",)
 
 
 def answer_size(result: CallToolResult) -> int:
@@ -70,7 +78,10 @@ async def test_no_default_answer_exceeds_the_budget(
 ) -> None:
     sizes: dict[str, tuple[int, dict[str, Any]]] = {}
     # Reads first, so a write's row cannot change what a read answers; Google tools cannot be reached here.
-    ordered = sorted(contract.tools, key=lambda tool: not (tool.annotations and tool.annotations.read_only_hint))
+    ordered = sorted(
+        contract.tools,
+        key=lambda tool: (not (tool.annotations and tool.annotations.read_only_hint), tool.name not in FIRST_WRITES),
+    )
     for tool in ordered:
         if tool.annotations and tool.annotations.open_world_hint:
             continue
@@ -97,3 +108,23 @@ async def test_analysis_default_answers_are_under_8_kb(
     for name in ANALYSIS_TOOLS:
         size, arguments = await measure(demo_client, tools[name], demo_heaviest_customers)
         assert size < PORTFOLIO_DEFAULT_MAX_BYTES, f"{name}({arguments}): {size} bytes"
+
+
+async def test_alert_answers_after_a_month_of_daily_checks_are_under_8_kb(
+    demo_client: Client, demo_settings: Settings, demo_heaviest_customers: list[str]
+) -> None:
+    # On the fresh demo the alert tools answer almost nothing; a month of checks fills the history and alerts.
+    from engagement.alerts.check import run_check
+    from engagement.app import create_service
+
+    service = create_service(demo_settings)
+    for back in range(30, -1, -1):
+        run_check(service, Caller(as_of=AS_OF - dt.timedelta(days=back)))
+    for status in (None, "resolved"):  # the default (open and acknowledged), and a full page of resolved ones
+        listed = await demo_client.call_tool("list_alerts", {"status": status} if status else {})
+        assert not listed.is_error and listed.structured_content and listed.structured_content["page"]["total"] >= 10
+        assert answer_size(listed) < PORTFOLIO_DEFAULT_MAX_BYTES, f"list_alerts {status}: {answer_size(listed)} bytes"
+    for customer in demo_heaviest_customers:
+        history = await demo_client.call_tool("get_score_history", {"customer": customer})
+        assert not history.is_error and len(history.structured_content["points"]) == 14  # type: ignore[index]
+        assert answer_size(history) < PORTFOLIO_DEFAULT_MAX_BYTES, f"get_score_history: {answer_size(history)} bytes"

@@ -13,7 +13,7 @@ from mcp import Client
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 
-from engagement.db import current_revision, make_engine, migrate, read_scope, temporary_schema
+from engagement.db import alembic_config, current_revision, make_engine, migrate, read_scope, temporary_schema
 from engagement.demo import build_demo
 from engagement.periods import resolve_period
 from engagement.scope import EVERYONE
@@ -23,7 +23,7 @@ from engagement.settings import Settings
 from server import create_server
 from tests.conftest import AS_OF, POSTGRES_URL
 from tests.factories import local
-from tests.reliability.conftest import CORE_TABLES, head_revision
+from tests.reliability.conftest import CORE_TABLES, head_revision, table_counts
 from tests.tools.conftest import call
 
 FIRST = "0001"
@@ -154,4 +154,29 @@ def test_upgrading_twice_changes_nothing(old_engine: Engine, settings: Settings)
     migrate(old_engine)
 
     assert current_revision(old_engine) == head_revision()
+    assert dump(old_engine) == rows
+
+
+def test_upgrading_from_0006_keeps_every_row_adds_empty_alert_tables_and_downgrades_cleanly(
+    old_engine: Engine, settings: Settings
+) -> None:
+    # 0007 adds the daily check's tables; a store at 0006 keeps its rows and scores through it and back.
+    fill_at_first_revision(old_engine)
+    migrate(old_engine, "0006")
+    rows = dump(old_engine)
+
+    migrate(old_engine, "0007")
+
+    counts = table_counts(old_engine)
+    assert {name: counts[name] for name in ("score_history", "alert", "alert_outbox")} == {
+        "score_history": 0, "alert": 0, "alert_outbox": 0,
+    }
+    assert dump(old_engine) == rows
+
+    from alembic import command
+
+    with old_engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0006")
+    assert current_revision(old_engine) == "0006"
+    assert not {"score_history", "alert", "alert_outbox"} & set(table_counts(old_engine))
     assert dump(old_engine) == rows

@@ -1,0 +1,137 @@
+"""What the edges read and do about alerts: list them in the caller's scope, acknowledge one, read a
+customer's score history. Each checks its arguments and answers with a model of `schemas`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from engagement import lookup
+from engagement.alerts.rules import CHECK_PERIOD
+from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, HistoryPoint, ScoreHistoryAnswer
+from engagement.answers import check_paging, page
+from engagement.caller import Caller
+from engagement.db import read_scope, session_scope
+from engagement.errors import EngagementError, NotFoundError
+from engagement.models import Alert, Customer, ScoreHistory
+from engagement.schemas import Components
+from engagement.scope import resolve_scope
+from engagement.scoring import COMPONENTS
+from engagement.service import EngagementService
+
+STATUSES = ("open", "acknowledged", "resolved")
+MAX_HISTORY_DAYS = 90
+MAX_ALERT_ID = 2**31 - 1  # the id column's range on PostgreSQL (integer)
+
+
+def alert_rows(session: Session, statement: Any) -> list[AlertRow]:
+    """The alerts `statement` selects (Alert rows), each with its customer's name, segment and CSM."""
+    alerts = list(session.exec(statement).all())
+    ids = {a.customer_id for a in alerts}
+    customers = {c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids))).all()} if ids else {}
+    return [
+        AlertRow(
+            alert_id=a.id,
+            name=customers[a.customer_id].name,
+            segment=customers[a.customer_id].segment,
+            csm_id=customers[a.customer_id].csm_id,
+            **a.model_dump(exclude={"id", "active"}),
+        )
+        for a in alerts
+    ]
+
+
+def list_alerts(
+    service: EngagementService,
+    caller: Caller,
+    *,
+    status: str | None = None,
+    csm: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> AlertList:
+    """The alerts of the scope's customers: open ones first, newest first (by default open and acknowledged)."""
+    check_paging(limit, offset)
+    if status is not None and status not in STATUSES:
+        raise EngagementError(f"status '{status}' is not valid; use one of {', '.join(STATUSES)} (default: open and acknowledged).")
+    statuses = (status,) if status else ("open", "acknowledged")
+    with read_scope(service.engine) as session:
+        scope = resolve_scope(session, caller, csm, None)
+        where = [col(Alert.status).in_(statuses)]
+        if scope.csm_ids is not None:
+            where.append(col(Alert.customer_id).in_(select(Customer.id).where(col(Customer.csm_id).in_(scope.csm_ids))))
+        counted = dict(session.exec(select(Alert.kind, func.count()).where(*where).group_by(col(Alert.kind))).all())
+        ordered = (
+            select(Alert)
+            .where(*where)
+            .order_by(col(Alert.status) != "open", col(Alert.opened_at).desc(), col(Alert.id).desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = alert_rows(session, ordered)
+    total = sum(counted.values())
+    return AlertList(
+        scope=scope.label,
+        status=" and ".join(statuses),
+        counts={kind: counted.get(kind, 0) for kind in ALERT_KINDS},
+        alerts=rows,
+        page=page(total, offset, limit),
+    )
+
+
+def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, now: dt.datetime | None = None) -> AlertRow:
+    """Mark an open alert as seen by the caller; an alert of a customer they may not see is "not found"."""
+    with session_scope(service.engine) as session:
+        found = 1 <= alert_id <= MAX_ALERT_ID  # a larger number is no id (and PostgreSQL would refuse to compare it)
+        alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql") if found else None
+        customer = session.get(Customer, alert.customer_id) if alert else None
+        if alert is None or customer is None or not caller.may_see(customer.csm_id):
+            raise NotFoundError(f"No alert {alert_id} among the alerts you may see; listing the alerts shows their ids.")
+        if alert.status == "resolved":
+            raise EngagementError(
+                f"Alert {alert_id} was resolved at {alert.resolved_at:%Y-%m-%d %H:%M} UTC (its condition cleared); "
+                "only open alerts can be acknowledged."
+            )
+        if alert.status == "open":
+            alert.status = "acknowledged"
+            alert.acknowledged_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            alert.acknowledged_by = caller.user or caller.label
+            session.add(alert)
+            session.flush()
+        [row] = alert_rows(session, select(Alert).where(Alert.id == alert_id))
+    return row
+
+
+def score_history(service: EngagementService, caller: Caller, *, ref: str, days: int = 14) -> ScoreHistoryAnswer:
+    """The scores the daily check recorded for one customer over the `days` days up to the as-of day."""
+    if not 1 <= days <= MAX_HISTORY_DAYS:
+        raise EngagementError(f"days {days} is out of range; give 1 to {MAX_HISTORY_DAYS}.")
+    end = caller.as_of
+    start = end - dt.timedelta(days=days - 1)
+    with read_scope(service.engine) as session:
+        customer = lookup.find_customer(session, ref, caller)
+        rows = session.exec(
+            select(ScoreHistory)
+            .where(ScoreHistory.customer_id == customer.id, col(ScoreHistory.day) >= start, col(ScoreHistory.day) <= end)
+            .order_by(col(ScoreHistory.day))
+        ).all()
+    return ScoreHistoryAnswer(
+        customer_id=customer.id,
+        name=customer.name,
+        days=days,
+        start=start,
+        end=end,
+        period=CHECK_PERIOD,
+        points=[
+            HistoryPoint(
+                day=row.day,
+                engagement_score=row.engagement_score,
+                category=row.category,  # type: ignore[arg-type]
+                components=Components(**{name: round(getattr(row, name), 4) for name in COMPONENTS}),
+            )
+            for row in rows
+        ],
+    )

@@ -1,0 +1,141 @@
+"""`engagement check` (the daily job) and `engagement alerts`: list alerts, acknowledge one."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Literal
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+from rich.text import Text
+
+from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, CheckReport
+from engagement.cli.common import local_caller, open_service, user_errors
+from engagement.cli.text import plain, safe_console
+
+console = safe_console()
+alerts_app = typer.Typer(
+    help="Engagement alerts raised by the daily check: list them (open first), acknowledge one.", invoke_without_command=True
+)
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
+KIND_LABEL = {"at_risk": "at risk", "score_drop": "score drop", "no_contact": "no contact", "no_executive_touchpoint": "no executive"}
+
+
+def _print_json(model: BaseModel) -> None:
+    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+
+
+def check_view(report: CheckReport) -> Table:
+    table = Table(title=f"Engagement check {report.day}: scores of {report.period.start} to {report.period.end}", title_justify="left")
+    table.add_column("alert")
+    table.add_column("new", justify="right")
+    table.add_column("resolved", justify="right")
+    for kind in ALERT_KINDS:
+        table.add_row(KIND_LABEL[kind], str(report.raised[kind]), str(report.resolved[kind]))
+    return table
+
+
+def check_summary(report: CheckReport) -> str:
+    return (
+        f"{report.customers_scored} customers scored, {report.recorded} history rows written; "
+        f"{report.open_alerts} alerts open. Digests: {report.digests_queued} queued, {report.digests_sent} sent, "
+        f"{report.digests_pending} waiting" + ("" if report.webhook else " (no ENGAGEMENT_ALERT_WEBHOOK: outbox only)")
+    )
+
+
+def alerts_view(result: AlertList) -> Table:
+    table = Table(title=plain(f"Alerts ({result.status}), {result.scope}: {result.page.total}"), title_justify="left", expand=True)
+    for column, ratio in (("id", None), ("customer", 2), ("CSM", 1), ("alert", 1), ("since", None), ("why", 4)):
+        table.add_column(column, justify="right" if column == "id" else "left", no_wrap=ratio is None, ratio=ratio)
+    for alert in result.alerts:
+        kind = KIND_LABEL[alert.kind] + ("" if alert.status == "open" else f" ({alert.status})")
+        table.add_row(str(alert.alert_id), plain(alert.name), plain(alert.csm_id or "-"), kind, str(alert.day), plain(alert.details))
+    if result.page.has_more:
+        table.caption = f"{len(result.alerts)} of {result.page.total}; --offset {result.page.offset + result.page.limit} for more"
+    return table
+
+
+@user_errors
+def check(
+    retry_outbox: Annotated[
+        bool, typer.Option("--retry-outbox", help="Only post the digests still waiting in the outbox; run no check.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the daily engagement check: record today's scores, raise and resolve alerts, notify each CSM once.
+
+    Run it once a day (cron or a systemd timer: see the README); a second run the same day adds nothing.
+
+    Example: engagement check --json
+    """
+    service = open_service()
+    if retry_outbox:
+        from engagement.alerts import notify
+
+        url = service.settings.alert_webhook
+        sent = notify.deliver(service.engine, url) if url else 0
+        waiting = notify.pending_count(service.engine)
+        if as_json:
+            sys.stdout.write(f'{{"digests_sent": {sent}, "digests_pending": {waiting}, "webhook": {str(url is not None).lower()}}}\n')
+            return
+        note = "" if url else " (ENGAGEMENT_ALERT_WEBHOOK is not set)"
+        console.print(f"Digests sent: {sent}; still waiting: {waiting}{note}.")
+        return
+    from engagement.alerts.check import run_check
+
+    with console.status("Scoring every customer..."):
+        report = run_check(service, local_caller(service))
+    if as_json:
+        _print_json(report)
+        return
+    console.print(check_view(report))
+    console.print(check_summary(report))
+
+
+@alerts_app.callback()
+@user_errors
+def alerts(
+    ctx: typer.Context,
+    status: Annotated[
+        Literal["open", "acknowledged", "resolved"] | None, typer.Option(help="Only this status; default open and acknowledged.")
+    ] = None,
+    csm: Annotated[str | None, typer.Option(help="A CSM's id or email (a manager: the team); 'all' for everyone.")] = None,
+    limit: Annotated[int, typer.Option(help="Alerts to list, 1-500.")] = 50,
+    offset: Annotated[int, typer.Option(help="Alerts to skip, for the next page.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """List engagement alerts, open ones first, newest first.
+
+    Example: engagement alerts --status open --csm ana@ourco.com
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from engagement.alerts.queries import list_alerts
+
+    service = open_service()
+    result = list_alerts(service, local_caller(service), status=status, csm=csm, limit=limit, offset=offset)
+    if as_json:
+        _print_json(result)
+        return
+    console.print(alerts_view(result))
+
+
+@alerts_app.command("ack")
+@user_errors
+def ack(
+    alert_id: Annotated[int, typer.Argument(help="The alert's id (engagement alerts shows it).")],
+    as_json: JsonOption = False,
+) -> None:
+    """Acknowledge an open alert: seen and being handled. The check resolves it when its condition clears.
+
+    Example: engagement alerts ack 12
+    """
+    from engagement.alerts.queries import acknowledge
+
+    service = open_service()
+    row: AlertRow = acknowledge(service, local_caller(service), alert_id=alert_id)
+    if as_json:
+        _print_json(row)
+        return
+    console.print(Text.assemble(f"Alert {row.alert_id} ({KIND_LABEL[row.kind]}, ", plain(row.name), f") is {row.status}."))

@@ -1,0 +1,39 @@
+"""`engagement check` and `engagement alerts` as a user (or cron) runs them."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
+
+from engagement.cli import app
+from tests.factories import Factory
+
+
+def test_check_then_alerts_then_ack(runner: CliRunner, engine: Engine, factory: Factory) -> None:
+    factory.csm("ana", "Ana")
+    factory.customer("c-1", "[bold]Acme[/bold] & Co", segment="SMB", csm_id="ana")  # markup in data is shown as is
+
+    first = json.loads(runner.invoke(app, ["check", "--json"]).stdout)
+    again = runner.invoke(app, ["check"])
+    listed = runner.invoke(app, ["alerts", "--status", "open"])
+    [alert] = json.loads(runner.invoke(app, ["alerts", "--json"]).stdout)["alerts"]
+    acked = runner.invoke(app, ["alerts", "ack", str(alert["alert_id"])])
+    missing = runner.invoke(app, ["alerts", "ack", "999"])
+
+    assert (first["recorded"], first["raised"]["no_contact"], first["digests_queued"]) == (1, 1, 1)
+    assert again.exit_code == 0 and "0 history rows written; 1 alerts open" in again.output
+    assert listed.exit_code == 0 and "[bold]Acme[/bold] & Co" in listed.output and "Never contacted" in listed.output
+    assert acked.exit_code == 0 and "is acknowledged" in acked.output and "[bold]Acme[/bold]" in acked.output
+    assert missing.exit_code == 1 and "No alert 999" in missing.output
+
+
+def test_retry_outbox_without_a_webhook_says_so(runner: CliRunner, engine: Engine, factory: Factory) -> None:
+    factory.customer("c-1", segment="SMB")
+    runner.invoke(app, ["check"])
+
+    result = runner.invoke(app, ["check", "--retry-outbox"])
+
+    assert result.exit_code == 0
+    assert "Digests sent: 0; still waiting: 1 (ENGAGEMENT_ALERT_WEBHOOK is not set)." in result.output
