@@ -50,7 +50,7 @@ def run_check(service: EngagementService, caller: Caller, post: notify.Post = no
         last_recorded = _recorded(session, table, last_day)
         week_ago = _recorded(session, table, day - dt.timedelta(days=rules.DROP_DAYS))
         csm_names = dict(session.exec(select(Csm.id, Csm.name)).all())
-    columns = _columns(service, table, in_quarter, last_recorded, week_ago)
+    columns = _columns(service, table, in_quarter, last_recorded, week_ago, (day - quarter.start).days + 1)
     found = rules.findings(columns)
     now = _now()
     with session_scope(service.engine) as session:
@@ -90,7 +90,12 @@ def _recorded(session: Session, table: ScoredTable, day: dt.date | None) -> np.n
 
 
 def _columns(
-    service: EngagementService, table: ScoredTable, in_quarter: ScoredTable, last_recorded: np.ndarray, week_ago: np.ndarray
+    service: EngagementService,
+    table: ScoredTable,
+    in_quarter: ScoredTable,
+    last_recorded: np.ndarray,
+    week_ago: np.ndarray,
+    quarter_day: int,
 ) -> rules.Columns:
     segments = table["segment"]
     limits = {segment: service.scoring.contact_limit(segment) for segment in set(segments.tolist())}
@@ -105,6 +110,7 @@ def _columns(
         days_silent=np.asarray(table["days_ago"], dtype=float),
         contact_limits=np.array([limits[s] for s in segments.tolist()], dtype=float),
         executive_touchpoints=np.asarray(executive, dtype=float),
+        quarter_day=quarter_day,
         last_recorded=last_recorded,
         week_ago=week_ago,
     )

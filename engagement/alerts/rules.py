@@ -22,6 +22,9 @@ AT_RISK_BELOW = 40.0
 DROP_POINTS = 15.0
 DROP_DAYS = 7
 EXECUTIVE_SEGMENT = "Enterprise"
+EXECUTIVE_GRACE_DAYS = 30
+"""A quarter's first 30 days raise no `no_executive_touchpoint`: on its first day every Enterprise account
+has none yet, and an alert then would say nothing a CSM can act on; from day 31 two months are left."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class Columns:
     days_silent: np.ndarray  # whole days since the last contact; NaN: never contacted
     contact_limits: np.ndarray  # days each customer's segment allows
     executive_touchpoints: np.ndarray  # this quarter's
+    quarter_day: int  # the day's place in its quarter, 1 on the quarter's first day
     last_recorded: np.ndarray  # the score recorded on the last check day before today; NaN: none
     week_ago: np.ndarray  # the score recorded DROP_DAYS days before today; NaN: none
 
@@ -51,7 +55,10 @@ def findings(c: Columns) -> dict[AlertKind, Finding]:
         drop = round1_array(c.week_ago - c.scores)
         dropped = c.active & (drop >= DROP_POINTS)
         silent = c.active & (np.isnan(c.days_silent) | (c.days_silent > c.contact_limits))
-        no_executive = c.active & (c.segments == EXECUTIVE_SEGMENT) & (c.executive_touchpoints == 0)
+        no_executive = (
+            c.active & (c.segments == EXECUTIVE_SEGMENT) & (c.executive_touchpoints == 0)
+            & (c.quarter_day > EXECUTIVE_GRACE_DAYS)
+        )
         was_fine = c.last_recorded >= AT_RISK_BELOW
     found: dict[AlertKind, Finding] = {
         "at_risk": Finding(at_risk, at_risk & was_fine, c.scores),

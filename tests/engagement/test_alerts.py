@@ -213,6 +213,24 @@ def test_an_enterprise_account_without_an_executive_touchpoint_this_quarter_is_a
     assert "no_executive_touchpoint" not in active(engine, lacking.id)
 
 
+def test_a_quarter_starts_with_30_days_of_grace_for_the_executive_touchpoint(
+    service: EngagementService, factory: Factory, engine: Engine
+) -> None:
+    lacking = factory.customer("lacking", segment="Enterprise")
+    factory.activity(lacking.id, "2026-08-03T12:00:00", stakeholder_level="champion")
+
+    run_check(service, everyone(dt.date(2026, 9, 30)))  # Q3's last day: no executive all quarter
+    assert "no_executive_touchpoint" in active(engine, lacking.id)
+    run_check(service, everyone(dt.date(2026, 10, 1)))  # Q4's first day: nothing to act on yet
+    assert "no_executive_touchpoint" not in active(engine, lacking.id)
+    run_check(service, everyone(dt.date(2026, 10, 30)))  # day 30
+    assert "no_executive_touchpoint" not in active(engine, lacking.id)
+    run_check(service, everyone(dt.date(2026, 10, 31)))  # day 31: two months left to arrange one
+    assert active(engine, lacking.id)["no_executive_touchpoint"].details == (
+        "No executive touchpoint this quarter (2026-10-01 to 2026-10-31)."
+    )
+
+
 def test_churned_customers_raise_nothing_and_their_alerts_resolve(
     service: EngagementService, factory: Factory, engine: Engine
 ) -> None:

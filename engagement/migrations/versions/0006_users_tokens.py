@@ -1,7 +1,7 @@
 """The team server's users, their API tokens (hashes only) and the server's own secrets.
 
 Revision ID: 0006
-Revises: 0004 (to become 0005 once the score-history migration is on main)
+Revises: 0004 (there is no 0005: the number was kept for the score history, which landed as 0007)
 Create Date: 2026-11-26
 """
 
