@@ -404,7 +404,7 @@ class AlertOutbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     csm_id: str | None = Field(default=None, foreign_key="csm.id", max_length=64)
     day: dt.date
-    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    digest: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: NaiveDatetime
     sent_at: NaiveDatetime | None = None
     attempts: int = 0

@@ -211,7 +211,7 @@ def _queue(
         csm_id = table["csm_id"][p]
         by_csm[csm_id].append(notify.NewAlert(alert_id, table["name"][p], table["segment"][p], kind, details))
     for csm_id, alerts in by_csm.items():
-        payload = notify.digest(day, csm_names.get(csm_id) if csm_id else None, alerts)
-        session.add(AlertOutbox(csm_id=csm_id, day=day, payload={**payload, "csm_id": csm_id, "day": day.isoformat()}, created_at=now))
+        digest = notify.digest(day, csm_names.get(csm_id) if csm_id else None, alerts)
+        session.add(AlertOutbox(csm_id=csm_id, day=day, digest={**digest, "csm_id": csm_id, "day": day.isoformat()}, created_at=now))
     session.flush()
     return len(by_csm)

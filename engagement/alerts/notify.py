@@ -85,16 +85,16 @@ def deliver(engine: Engine, url: str, post: Post = post_json, now: Callable[[], 
     clock = now or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
     with read_scope(engine) as session:
         pending = session.exec(
-            select(AlertOutbox.id, AlertOutbox.attempts, AlertOutbox.payload)
+            select(AlertOutbox.id, AlertOutbox.attempts, AlertOutbox.digest)
             .where(col(AlertOutbox.sent_at).is_(None))
             .order_by(col(AlertOutbox.id))
         ).all()
     sent = 0
-    for outbox_id, attempts, payload in pending:
+    for outbox_id, attempts, digest in pending:
         if not _claim(engine, outbox_id, attempts):
             continue  # another check took it meanwhile
         try:
-            post(url, json.dumps({"text": payload["text"]}).encode())
+            post(url, json.dumps({"text": digest["text"]}).encode())
         except Exception as exc:  # any failure: the digest stays in the outbox for the next check
             logger.warning("alert digest %s not delivered (attempt %s): %s", outbox_id, attempts + 1, failure(exc))
             _finish(engine, outbox_id, last_error=failure(exc))

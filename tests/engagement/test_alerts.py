@@ -259,7 +259,7 @@ def test_each_csm_gets_one_digest_of_their_own_new_alerts(service: EngagementSer
     report = run_check(service, everyone(DAY))
 
     with Session(engine) as session:
-        digests = {row.csm_id: row.payload for row in session.exec(select(AlertOutbox)).all()}
+        digests = {row.csm_id: row.digest for row in session.exec(select(AlertOutbox)).all()}
     assert report.digests_queued == 2 and set(digests) == {"ana", "ben"}
     assert digests["ana"]["text"].splitlines()[0] == f"*Engagement check {DAY}: 2 new alerts for Ana*"
     assert "Ana's First" in digests["ana"]["text"] and "Ben's Only" not in digests["ana"]["text"]

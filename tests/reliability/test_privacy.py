@@ -1,5 +1,6 @@
 """Secrets and privacy: no email body is ever stored (the schema has no place for one), and the logs of a
-full demo plus an agent's tool calls, at DEBUG, carry ids, never a stakeholder's address or a subject."""
+full demo plus an agent's tool calls, at DEBUG, carry ids, never a stakeholder's address or a subject; the
+daily check's digests (kept in the store, posted to a webhook) neither."""
 
 from __future__ import annotations
 
@@ -13,8 +14,13 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
-from engagement.demo import build_demo
+from engagement.alerts.check import run_check
+from engagement.caller import Caller
+from engagement.demo import build_demo, load_demo
+from engagement.models import AlertOutbox
+from engagement.service import EngagementService
 from engagement.settings import Settings
 from tests.conftest import AS_OF
 from tests.reliability.conftest import ROOT, server_env
@@ -36,6 +42,23 @@ def test_no_table_has_a_column_that_could_hold_an_email_body(engine: Engine) -> 
     assert "activity.subject" in columns  # subjects only, and bounded
     assert getattr(columns["activity.subject"]["type"], "length", None) == 500
     assert [name for name in columns if BODY_WORDS.search(name.split(".", 1)[1])] == []
+
+
+def test_the_daily_checks_digests_name_customers_and_numbers_never_a_subject_or_an_address(
+    engine: Engine, service: EngagementService
+) -> None:
+    load_demo(engine, as_of=AS_OF)
+    data = build_demo(7, AS_OF)
+
+    run_check(service, Caller(as_of=AS_OF))
+
+    with Session(engine) as session:
+        digests = [row.digest["text"] for row in session.exec(select(AlertOutbox)).all()]
+    text = "\n".join(digests)
+    assert len(digests) >= 2 and "new alert" in text  # the demo has at-risk and silent accounts
+    subjects = {row["subject"] for row in data.activities if row.get("subject") and len(row["subject"]) > 12}
+    assert sorted(s for s in subjects if s in text) == []
+    assert [m.group(0) for m in EMAIL.finditer(text)] == []
 
 
 @pytest.mark.anyio

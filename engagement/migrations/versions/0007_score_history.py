@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("csm_id", sa.String(length=64), nullable=True),
         sa.Column("day", sa.Date(), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("digest", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
