@@ -57,14 +57,15 @@ class ScoreCache:
         with self._lock:
             return {entry.period: entry.table for entry in self._entries.values() if entry.version == version}
 
-    def patch(self, period: Period, expected: int, version: int, rows: ScoredTable) -> None:
-        """Write `rows` into the period's entry if it is still at `expected`, and mark it at `version`."""
+    def patch(self, period: Period, expected: int, version: int, rows: ScoredTable | None) -> None:
+        """Write `rows` into the period's entry if it is still at `expected`, and mark it at `version`
+        (`rows` None: the write changed nothing of this period)."""
         with self._lock:
             entry = self._entries.get(self.key(period))
             if entry is None or entry.version != expected:
                 return
             try:
-                table = entry.table.patched(rows)
+                table = entry.table if rows is None else entry.table.patched(rows)
             except KeyError:  # a customer new since the entry was built: recompute on next read
                 del self._entries[self.key(period)]
                 return

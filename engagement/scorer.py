@@ -34,6 +34,7 @@ class Rescored:
     version_before: int
     version: int
     tables: dict[Period, ScoredTable]
+    unchanged: tuple[Period, ...] = ()  # cached periods that end before every touchpoint written
 
 
 class Scorer:
@@ -113,16 +114,26 @@ class Scorer:
         version = current_version(session)
         version_before = version_before_write(session, created)
         cached = self.cache.tables_at(version_before)
+        # A period's rows read nothing after its end (its score, its previous period's, the last contact to
+        # its end), so a period that ended before every touchpoint written stays as cached: the analysis
+        # tools cache past quarters, and a log of today's call should not read each of them again.
+        earliest = min((when for _, when in written), default=None)
+        unchanged = tuple(
+            each for each in cached if each != period and earliest is not None and earliest >= each.end_exclusive_dt()
+        )
         tables = {
             each: ScoredTable.joined([self._rescore(session, customer, each, cached.get(each), when) for customer, when in written])
             for each in dict.fromkeys([period, *cached])
+            if each not in unchanged
         }
-        return Rescored(version_before, version, tables)
+        return Rescored(version_before, version, tables, unchanged)
 
     def keep(self, rescored: Rescored) -> None:
         """After the write committed: patch its customers' rows into the cached portfolios."""
         for period, rows in rescored.tables.items():
             self.cache.patch(period, rescored.version_before, rescored.version, rows)
+        for period in rescored.unchanged:
+            self.cache.patch(period, rescored.version_before, rescored.version, None)
 
     def _rescore(
         self, session: Session, customer: Customer, period: Period, cached: ScoredTable | None, when: dt.datetime

@@ -105,5 +105,8 @@ def test_a_logged_activity_of_any_date_keeps_every_cached_period_and_its_trend_e
     meeting = {"type": "meeting", "direction": "outbound", "date": date, "duration_minutes": 90}
     service.log_activity(local(service), customer="acme", activity=meeting)
 
+    # Every cached period is still cached, at the store's version after the write (patched, or left
+    # as it was when the touchpoint is after its end): the next answer reads no activity.
+    assert len(service.scorer.cache.tables_at(version(engine))) == len(periods)
     for period in periods:
         assert scores(service, period) == scores(fresh(engine, settings), period), period
