@@ -88,9 +88,9 @@ def test_a_failing_webhook_is_retried_on_the_next_check_without_losing_the_diges
     assert (second.digests_queued, second.digests_sent, second.digests_pending) == (0, 1, 0)
     assert row.sent_at is not None and row.attempts == 2
     assert [b["status"] for b in receiver.bodies] == [500, 200]
-    assert receiver.bodies[0]["json"] == receiver.bodies[1]["json"] == {"text": row.payload["text"]}
+    assert receiver.bodies[0]["json"] == receiver.bodies[1]["json"] == {"text": row.digest["text"]}
     assert receiver.bodies[1]["type"] == "application/json"
-    text = row.payload["text"]
+    text = row.digest["text"]
     assert text.splitlines()[0] == f"*Engagement check {DAY}: 1 new alert for Ana &lt;Ops&gt; &amp; Co*"
     assert "*Smith &amp; &lt;Sons&gt;* (SMB), no contact: Never contacted; SMB accounts allow 30." in text
     assert "<" not in text and "& " not in text
