@@ -83,6 +83,13 @@ def flag(field: str, value: Any) -> bool | None:
     raise EngagementError(f"{field} '{value}' is not valid; use true, false, or leave it empty for unknown.")
 
 
+def has_nul(value: object) -> bool:
+    """Whether a text, or a list of texts, holds a NUL: the edges refuse such an argument before any check."""
+    if isinstance(value, str):
+        return "\x00" in value
+    return isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value)
+
+
 def text(field: str, value: Any, maximum: int, *, required: bool = False) -> str | None:
     """Text trimmed (None when empty) of at most `maximum` characters and without NUL."""
     if value is None:

@@ -13,6 +13,7 @@ from pydantic import Field
 import prompts
 from engagement.answers import MAX_LIMIT, MAX_OFFSET
 from engagement.caller import Caller
+from engagement.checks import has_nul
 from engagement.errors import fault_of
 from engagement.periods import PERIOD_FORMS
 
@@ -30,12 +31,6 @@ def description(name: str) -> str:
     return prompts.load(f"tools/{name}")
 
 
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    return isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value)
-
-
 def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Every failure as a tool error the model can read (engagement.errors.fault_of): the caller's mistake
     with what is accepted, a database that is away or busy with "try again", and our own bug as
@@ -44,7 +39,7 @@ def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         for name, value in kwargs.items():
-            if _has_nul(value):  # PostgreSQL refuses NUL in text; SQLite would store it: refuse it on both
+            if has_nul(value):  # PostgreSQL refuses NUL in text; SQLite would store it: refuse it on both
                 raise ToolError(f"{name} contains a NUL character (\\x00), which cannot be stored; remove it.")
         try:
             return fn(*args, **kwargs)

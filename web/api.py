@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from engagement.analysis import analysis_of
 from engagement.analysis.schemas import EngagementCorrelation
+from engagement.checks import has_nul
 from engagement.errors import EngagementError, fault_of
 from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
 from engagement.service import EngagementService
@@ -49,7 +50,7 @@ class Query(BaseModel):
     @classmethod
     def _no_nul(cls, data: Any) -> Any:
         # PostgreSQL cannot hold NUL in text: refuse it here on both databases, as the tools do.
-        if isinstance(data, dict) and any(isinstance(v, str) and "\x00" in v for v in data.values()):
+        if isinstance(data, dict) and any(has_nul(v) for v in data.values()):
             raise ValueError("a parameter contains a NUL character (%00); remove it")
         return data
 
@@ -102,15 +103,9 @@ class ActivityIn(BaseModel):
     @model_validator(mode="after")
     def _no_nul(self) -> ActivityIn:
         for name, value in self:
-            if _has_nul(value):
+            if has_nul(value):
                 raise ValueError(f"{name} contains a NUL character (\\u0000), which cannot be stored; remove it")
         return self
-
-
-def _has_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    return isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value)
 
 
 ActivitiesIn = Annotated[
