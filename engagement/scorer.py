@@ -117,10 +117,8 @@ class Scorer:
         # A period's rows read nothing after its end (its score, its previous period's, the last contact to
         # its end), so a period that ended before every touchpoint written stays as cached: the analysis
         # tools cache past quarters, and a log of today's call should not read each of them again.
-        earliest = min((when for _, when in written), default=None)
-        unchanged = tuple(
-            each for each in cached if each != period and earliest is not None and earliest >= each.end_exclusive_dt()
-        )
+        earliest = min(when for _, when in written)  # a write stores at least one touchpoint
+        unchanged = tuple(each for each in cached if each != period and earliest >= each.end_exclusive_dt())
         tables = {
             each: ScoredTable.joined([self._rescore(session, customer, each, cached.get(each), when) for customer, when in written])
             for each in dict.fromkeys([period, *cached])
