@@ -14,7 +14,7 @@ import unicodedata
 from typing import Any
 
 from engagement.errors import EngagementError
-from engagement.periods import CALENDAR, FIRST_DAY, LAST_DAY
+from engagement.periods import check_in_calendar
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
@@ -165,9 +165,7 @@ def day(field: str, value: Any) -> dt.date | None:
         found = None
     if found is None:
         raise EngagementError(f"{field} '{value}' is not a date; use YYYY-MM-DD.")
-    if not FIRST_DAY <= found <= LAST_DAY:
-        raise EngagementError(f"{field} {cleaned} is outside the accepted range {CALENDAR}.")
-    return found
+    return check_in_calendar(found, field)
 
 
 def slug(name: str, length: int = SLUG_LENGTH) -> str:
