@@ -34,14 +34,15 @@ def lock_version(session: Session) -> None:
     session.info[LOCKED_VERSION] = int(locked)
 
 
-def version_before_write(session: Session, created: int) -> int:
-    """Inside a write transaction, after its inserts: the version just before it changed anything.
+def version_before_write(session: Session, created: int, version: int) -> int:
+    """Inside a write transaction, after its inserts (`version`: the store's version read now): the version
+    just before it changed anything.
 
     PostgreSQL's statement-level triggers bump once per statement (however many rows, even none), so it is
     the version read under the lock the write took first. SQLite has one writer and row-level triggers
-    that fire only for a row really inserted: the current version less the `created` rows."""
+    that fire only for a row really inserted: `version` less the `created` rows."""
     if session.get_bind().dialect.name == "postgresql":
         if LOCKED_VERSION not in session.info:
             raise RuntimeError("a PostgreSQL write must lock the store version first (engagement.db.session_scope)")
         return int(session.info[LOCKED_VERSION])
-    return current_version(session) - created
+    return version - created

@@ -112,7 +112,7 @@ class Scorer:
         Read under the writer's own lock, nobody else can move the version before the commit, so the store
         is the one before plus this write, and rescoring needs no second transaction."""
         version = current_version(session)
-        version_before = version_before_write(session, created)
+        version_before = version_before_write(session, created, version)
         cached = self.cache.tables_at(version_before)
         # A period's rows read nothing after its end (its score, its previous period's, the last contact to
         # its end), so a period that ended before every touchpoint written stays as cached: the analysis
