@@ -33,8 +33,7 @@ class Rescored:
 
     version_before: int
     version: int
-    tables: dict[Period, ScoredTable]
-    unchanged: tuple[Period, ...] = ()  # cached periods that end before every touchpoint written
+    tables: dict[Period, ScoredTable | None]  # None: a cached period that ended before every touchpoint written
 
 
 class Scorer:
@@ -98,8 +97,6 @@ class Scorer:
             keep &= table.mask_in("csm_id", scope.csm_ids)
         if scope.segment is not None:
             keep &= table.mask_in("segment", [scope.segment])
-        if scope.customer_id is not None:
-            keep &= table.ids == scope.customer_id
         return keep
 
     def rescore_written(
@@ -118,20 +115,18 @@ class Scorer:
         # its end), so a period that ended before every touchpoint written stays as cached: the analysis
         # tools cache past quarters, and a log of today's call should not read each of them again.
         earliest = min(when for _, when in written)  # a write stores at least one touchpoint
-        unchanged = tuple(each for each in cached if each != period and earliest >= each.end_exclusive_dt())
-        tables = {
-            each: ScoredTable.joined([self._rescore(session, customer, each, cached.get(each), when) for customer, when in written])
+        tables: dict[Period, ScoredTable | None] = {
+            each: None
+            if each != period and earliest >= each.end_exclusive_dt()
+            else ScoredTable.joined([self._rescore(session, customer, each, cached.get(each), when) for customer, when in written])
             for each in dict.fromkeys([period, *cached])
-            if each not in unchanged
         }
-        return Rescored(version_before, version, tables, unchanged)
+        return Rescored(version_before, version, tables)
 
     def keep(self, rescored: Rescored) -> None:
         """After the write committed: patch its customers' rows into the cached portfolios."""
         for period, rows in rescored.tables.items():
             self.cache.patch(period, rescored.version_before, rescored.version, rows)
-        for period in rescored.unchanged:
-            self.cache.patch(period, rescored.version_before, rescored.version, None)
 
     def _rescore(
         self, session: Session, customer: Customer, period: Period, cached: ScoredTable | None, when: dt.datetime

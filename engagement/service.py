@@ -274,6 +274,7 @@ class EngagementService:
             rescored = self.scorer.rescore_written(session, list(earliest.values()), created, period)
         self.scorer.keep(rescored)
         scores, info = rescored.tables[period], period_info(period)
+        assert scores is not None  # the answer's own period is always rescored
         return [
             LoggedActivity(created=was_created, activity=activity, score=score_of(scores.row(scores.positions[target.id])), period=info)
             for target, (activity, was_created) in zip(targets, stored, strict=True)
