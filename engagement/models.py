@@ -39,6 +39,11 @@ MAX_PARTICIPANT_LENGTH = 320
 MAX_SUBJECT_LENGTH = 500
 MAX_ID_LENGTH = 512
 MAX_SOURCE_LENGTH = 32
+
+
+def utcnow() -> dt.datetime:
+    """Now as the store keeps times: UTC, without a zone (answers attach it: schemas.UtcDateTime)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 DATE_REQUIRED = f"date is required; use {checks.DATE_FORMS}."
 
 
@@ -98,7 +103,7 @@ class Activity(ActivityBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: str = Field(foreign_key="customer.id", max_length=64)
-    created_at: NaiveDatetime = Field(default_factory=lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 # Each field's check, for one value as a caller sent it (a CSV import applies them to a column's distinct
@@ -134,7 +139,7 @@ def activity_date(value: Any, as_of: dt.date | None) -> dt.datetime:
     if _missing(value):
         if as_of is None:
             raise EngagementError(DATE_REQUIRED)
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        now = utcnow()
         when = now if now.date() == as_of else dt.datetime.combine(as_of, dt.time())
     else:
         when = checks.when(value)

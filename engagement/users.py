@@ -19,7 +19,7 @@ from sqlmodel import Session, col, func, select
 
 from engagement.caller import Caller
 from engagement.errors import EngagementError, NotFoundError
-from engagement.models import ApiToken, AppUser, Csm, ServerSecret
+from engagement.models import ApiToken, AppUser, Csm, ServerSecret, utcnow
 from engagement.lookup import team_of
 
 Role = Literal["csm", "manager", "admin"]
@@ -27,10 +27,6 @@ ROLES: tuple[str, ...] = get_args(Role)
 TOKEN_PREFIX = "emt"
 TOKEN_SHAPE = re.compile(rf"^{TOKEN_PREFIX}_([0-9a-f]{{12}})_([A-Za-z0-9_-]{{43}})$")
 MAX_EMAIL_LENGTH = 320
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _hash(token: str) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from sqlalchemy import insert, select, text
 from sqlmodel import Session
 
-from engagement.models import Activity, ActivityCreate
+from engagement.models import Activity, ActivityCreate, utcnow
 from engagement.schemas import ActivityPublic
 from engagement.store import StakeholderLevels, insert_ignoring_duplicates
 
@@ -93,7 +93,7 @@ def write_activities(
     go the import's bulk path and answer how many rows were new. `backdated` records each row as
     created at its own date (generated history, so reloading it gives identical rows); otherwise now.
     """
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     if not isinstance(rows, Sequence):
         from engagement import bulk_insert
 

@@ -33,7 +33,7 @@ from engagement.google.report import (
     Tally,
     unmatched_domains,
 )
-from engagement.models import Csm, SyncSource
+from engagement.models import Csm, SyncSource, utcnow
 from engagement.settings import Settings
 from engagement.lookup import find_csm
 
@@ -42,10 +42,6 @@ KINDS: tuple[Api, ...] = ("gmail", "calendar")
 RESYNC_MARGIN = dt.timedelta(days=1)
 STALE_AFTER = dt.timedelta(hours=1)
 MAX_ERROR = 1000
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def describe(error: Exception) -> str:
@@ -70,7 +66,7 @@ class GoogleSync:
         settings: Settings,
         service_factory: ServiceFactory = default_service_factory,
         sleep: Sleep | None = None,
-        now: Callable[[], dt.datetime] = utc_now,
+        now: Callable[[], dt.datetime] = utcnow,
         credentials: CredentialStore | None = None,
     ) -> None:
         self.engine = engine
