@@ -135,6 +135,11 @@ def stakeholders_of(session: Session, customer_id: str) -> Sequence[Stakeholder]
     return session.exec(select(Stakeholder).where(Stakeholder.customer_id == customer_id)).all()
 
 
+def csm_names(session: Session) -> dict[str, str]:
+    """Every CSM's name by id (digests and comparisons name CSMs whoever asks; scope is the caller's job)."""
+    return {csm_id: name for csm_id, name in session.exec(select(Csm.id, Csm.name)).all()}
+
+
 def csms_of(session: Session, caller: Caller) -> list[tuple[str, str, bool]]:
     """(id, name, leads others) of every CSM the caller may see, by name: what a CSM filter offers."""
     rows = session.exec(select(Csm.id, Csm.name, Csm.manager_id).order_by(Csm.name, Csm.id)).all()

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from typing import Any
 
 import numpy as np
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from engagement import lookup
 from engagement.alerts import notify, rules
 from engagement.alerts.schemas import ALERT_KINDS, AlertKind, CheckReport
 from engagement.answers import period_info
@@ -23,14 +23,11 @@ from engagement.caller import Caller
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError
 from engagement.metrics import ScoredTable
-from engagement.models import Alert, AlertOutbox, Csm, ScoreHistory
+from engagement.models import Alert, AlertOutbox, ScoreHistory, utcnow
 from engagement.periods import resolve_period
 from engagement.scoring import COMPONENTS
 from engagement.service import EngagementService
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from engagement.store import insert_ignoring_duplicates
 
 
 def run_check(service: EngagementService, caller: Caller, post: notify.Post = notify.post_json) -> CheckReport:
@@ -49,10 +46,10 @@ def run_check(service: EngagementService, caller: Caller, post: notify.Post = no
         last_day = session.exec(select(func.max(ScoreHistory.day)).where(col(ScoreHistory.day) < day)).one()
         last_recorded = _recorded(session, table, last_day)
         week_ago = _recorded(session, table, day - dt.timedelta(days=rules.DROP_DAYS))
-        csm_names = dict(session.exec(select(Csm.id, Csm.name)).all())
+        csm_names = lookup.csm_names(session)
     columns = _columns(service, table, in_quarter, last_recorded, week_ago, (day - quarter.start).days + 1)
     found = rules.findings(columns)
-    now = _now()
+    now = utcnow()
     with session_scope(service.engine) as session:
         recorded = _record(session, table, day, now)
         active = _active(session)
@@ -116,16 +113,6 @@ def _columns(
     )
 
 
-def _insert(session: Session, model: Any) -> Any:
-    """An INSERT that skips rows meeting a unique key (the idempotence of every write of the check). The
-    dialect's module is imported here: a server on SQLite never loads PostgreSQL's (see tests/test_cold_start.py)."""
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert
-    return insert(model).on_conflict_do_nothing()
-
-
 def _record(session: Session, table: ScoredTable, day: dt.date, now: dt.datetime) -> int:
     """Today's history rows, once: a row already there is kept as it was. The first statement of the write,
     so on SQLite it takes the write lock before anything is read. Returns the rows this run wrote (stamped `now`)."""
@@ -135,7 +122,7 @@ def _record(session: Session, table: ScoredTable, day: dt.date, now: dt.datetime
         for cid, values in table.rows(np.arange(len(table)), names)
     ]
     if rows:
-        session.execute(_insert(session, ScoreHistory), rows)
+        session.execute(insert_ignoring_duplicates(session, ScoreHistory.__table__, ["customer_id", "day"]), rows)
     ours = select(func.count()).select_from(ScoreHistory).where(ScoreHistory.day == day, ScoreHistory.recorded_at == now)
     return session.exec(ours).one()
 
@@ -191,7 +178,7 @@ def _raise(
             })  # fmt: skip
     if not rows:
         return []
-    statement = _insert(session, Alert).returning(Alert.id, Alert.customer_id, Alert.kind, Alert.details)
+    statement = insert_ignoring_duplicates(session, Alert.__table__, ["customer_id", "kind", "active"]).returning(Alert.id, Alert.customer_id, Alert.kind, Alert.details)
     return sorted(tuple(row) for row in session.execute(statement, rows).all())  # type: ignore[misc]
 
 

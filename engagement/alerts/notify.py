@@ -16,12 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from engagement.db import read_scope, session_scope
-from engagement.models import AlertOutbox
+from engagement.models import AlertOutbox, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def failure(exc: BaseException) -> str:
 
 def deliver(engine: Engine, url: str, post: Post = post_json, now: Callable[[], dt.datetime] | None = None) -> int:
     """Post the digests still in the outbox, oldest first, until one fails; the number the webhook took."""
-    clock = now or (lambda: dt.datetime.now(dt.UTC).replace(tzinfo=None))
+    clock = now or utcnow
     with read_scope(engine) as session:
         pending = session.exec(
             select(AlertOutbox.id, AlertOutbox.attempts, AlertOutbox.digest)
@@ -122,4 +122,4 @@ def _finish(engine: Engine, outbox_id: int, **values: Any) -> None:
 
 def pending_count(engine: Engine) -> int:
     with read_scope(engine) as session:
-        return len(session.exec(select(AlertOutbox.id).where(col(AlertOutbox.sent_at).is_(None))).all())
+        return session.exec(select(func.count()).select_from(AlertOutbox).where(col(AlertOutbox.sent_at).is_(None))).one()

@@ -16,7 +16,7 @@ from engagement.answers import check_paging, page
 from engagement.caller import Caller
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError, NotFoundError
-from engagement.models import Alert, Customer, ScoreHistory
+from engagement.models import Alert, Customer, ScoreHistory, utcnow
 from engagement.schemas import Components
 from engagement.scope import resolve_scope
 from engagement.scoring import COMPONENTS
@@ -97,7 +97,7 @@ def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, no
             )
         if alert.status == "open":
             alert.status = "acknowledged"
-            alert.acknowledged_at = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            alert.acknowledged_at = now or utcnow()
             alert.acknowledged_by = caller.user or caller.label
             session.add(alert)
             session.flush()

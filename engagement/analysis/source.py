@@ -11,12 +11,12 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from engagement import lookup
 from engagement.caller import Caller
 from engagement.metrics import ScoredTable
-from engagement.models import Csm, Customer
+from engagement.models import Customer
 from engagement.periods import Period, resolve_period
 from engagement.schemas import StakeholderCoverage
 from engagement.scope import Scope, resolve_scope
@@ -57,5 +57,4 @@ def stakeholders(session: Session, found: Customer, period: Period) -> list[Stak
     return coverage(history, lookup.stakeholders_of(session, found.id), period)
 
 
-def csm_names(session: Session) -> dict[str, str]:
-    return {csm_id: name for csm_id, name in session.exec(select(Csm.id, Csm.name)).all()}
+csm_names = lookup.csm_names
