@@ -82,6 +82,7 @@ def write_mail(
     assert source.id is not None
     created: set[str] = set()
     threads: set[tuple[str, str | None, str]] = set()
+    stored: list[tuple[SyncedMessage, NewActivity, str, str]] = []  # (link, row, direction, thread id)
     for mail in mails:
         link = SyncedMessage(
             source_id=source.id, message_id=mail.gmail_id, thread_id=mail.thread_id[:64], date=mail.date,
@@ -116,17 +117,19 @@ def write_mail(
             "external_id": mail.message_id or f"gmail:{source.account}:{mail.gmail_id}",
         }
         row = _synced(f"Gmail message {mail.gmail_id}", attribution.customer_id, fields, as_of)
-        if row is None:
-            continue
-        [written] = write_activities(session, [row])
+        if row is not None:
+            stored.append((link, row, direction, mail.thread_id[:64]))
+    # One write for the page's messages (in order, so the same message twice is stored once).
+    results = write_activities(session, [row for _, row, _, _ in stored]) if stored else []
+    for (link, row, direction, thread_id), written in zip(stored, results, strict=True):
         external_id = row.activity.external_id or ""
         if written.created:
             tally.new += 1
             created.add(external_id)
         else:
             tally.unchanged += 1  # the same message from another mailbox, or already stored
-        link.external_id, link.customer_id, link.direction = external_id, attribution.customer_id, direction
-        threads.add((mail.thread_id[:64], link.thread_root, attribution.customer_id))
+        link.external_id, link.customer_id, link.direction = external_id, row.customer_id, direction
+        threads.add((thread_id, link.thread_root, row.customer_id))
     session.flush()
     for thread_id, root, customer_id in sorted(threads, key=str):
         settle_replies(session, source.id, thread_id, root, customer_id, created, tally)
