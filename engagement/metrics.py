@@ -118,18 +118,22 @@ class ScoredTable:
     def patched(self, rows: ScoredTable) -> ScoredTable:
         """A copy with `rows` (a few customers scored the same way) written over theirs.
 
-        The copy keeps the name order (names do not change by logging), not the score order.
+        The copy keeps the name order (names do not change by logging), not the score order, and the
+        codes of the columns the patch left as they were (a category moves with its score).
         """
         where = np.fromiter((self.positions.get(cid, -1) for cid in rows.ids), dtype=np.int64, count=len(rows))
         if (where < 0).any():
             raise KeyError("patch for a customer the table does not hold")
         columns = {}
+        changed = set()
         for name, values in self.columns.items():
             if name in rows.columns and not _same(values[where], rows.columns[name]):
                 values = values.copy()  # copy on write: readers may still hold this table
                 values[where] = rows.columns[name]
+                changed.add(name)
             columns[name] = values
-        kept = {key: value for key, value in self._cache.items() if key == "name_rank" or key.startswith("codes:")}
+        unchanged = {f"codes:{name}" for name in self.columns if name not in changed}
+        kept = {key: value for key, value in self._cache.items() if key == "name_rank" or key in unchanged}
         patched = ScoredTable(self.ids, columns, kept)
         patched.__dict__["positions"] = self.positions
         return patched
