@@ -85,7 +85,7 @@ class Analysis:
             scope = source.scope(session, caller, csm, segment)
             peers = source.everyone_visible(session, caller, segment)
             table, keep = source.scores(self.service, session, scope, resolved)
-            _, reference = source.scores(self.service, session, peers, resolved)
+        reference = source.visible(self.service, table, peers)
         baselines, found = outliers.find_outliers(table, keep, reference, resolved, self.service.scoring.benchmarks, threshold)
         return EngagementOutliers(
             period=period_info(resolved), scope=scope.label, threshold=threshold, baselines=baselines,
