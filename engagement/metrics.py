@@ -12,7 +12,7 @@ tens of microseconds, the whole portfolio a few milliseconds, and answering need
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,14 +79,17 @@ class ScoredTable:
         ids = self.ids[positions].tolist()
         return [(cid, {name: picked[name][i] for name in names}) for i, cid in enumerate(ids)]
 
+    def derived(self, column: str, kind: str, compute: Callable[[np.ndarray], Any]) -> Any:
+        """`compute` of one column, worked out once per table (its readers must not change it in place);
+        a patch that leaves the column as it was keeps it."""
+        key = f"{kind}:{column}"
+        if key not in self._cache:
+            self._cache[key] = compute(self.columns[column])
+        return self._cache[key]
+
     def codes(self, name: str) -> tuple[np.ndarray, dict[Any, int]]:
         """The column as integer codes and the code of each value: fast masks over text columns."""
-        key = f"codes:{name}"
-        if key not in self._cache:
-            values = ["" if v is None else str(v) for v in self.columns[name].tolist()]
-            uniques, inverse = np.unique(np.array(values, dtype=str), return_inverse=True)
-            self._cache[key] = (inverse, {value: code for code, value in enumerate(uniques.tolist())})
-        return self._cache[key]
+        return self.derived(name, "codes", _codes)
 
     def mask_in(self, name: str, wanted: Sequence[str]) -> np.ndarray:
         codes, lookup = self.codes(name)
@@ -118,21 +121,31 @@ class ScoredTable:
     def patched(self, rows: ScoredTable) -> ScoredTable:
         """A copy with `rows` (a few customers scored the same way) written over theirs.
 
-        The copy keeps the name order (names do not change by logging), not the score order.
+        The copy keeps the name order (names do not change by logging), not the score order, and what
+        was `derived` from the columns the patch left as they were (a category moves with its score).
         """
         where = np.fromiter((self.positions.get(cid, -1) for cid in rows.ids), dtype=np.int64, count=len(rows))
         if (where < 0).any():
             raise KeyError("patch for a customer the table does not hold")
         columns = {}
+        changed = set()
         for name, values in self.columns.items():
             if name in rows.columns and not _same(values[where], rows.columns[name]):
                 values = values.copy()  # copy on write: readers may still hold this table
                 values[where] = rows.columns[name]
+                changed.add(name)
             columns[name] = values
-        kept = {key: value for key, value in self._cache.items() if key == "name_rank" or key.startswith("codes:")}
+        unchanged = self.columns.keys() - changed
+        kept = {key: value for key, value in self._cache.items() if key == "name_rank" or key.partition(":")[2] in unchanged}
         patched = ScoredTable(self.ids, columns, kept)
         patched.__dict__["positions"] = self.positions
         return patched
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, dict[Any, int]]:
+    texts = ["" if v is None else str(v) for v in values.tolist()]
+    uniques, inverse = np.unique(np.array(texts, dtype=str), return_inverse=True)
+    return inverse, {value: code for code, value in enumerate(uniques.tolist())}
 
 
 def _same(old: np.ndarray, new: np.ndarray) -> bool:

@@ -73,16 +73,22 @@ def summary(table: ScoredTable, positions: np.ndarray) -> PortfolioSummary:
     count = len(positions)
     average = round1(float(table["engagement_score"][positions].mean())) if count else None
     previous = round1(float(table["previous_score"][positions].mean())) if count else None
-    codes, lookup = table.codes("category")
-    tally = np.bincount(codes[positions], minlength=len(lookup))
-    counts = {name: int(tally[lookup[name]]) if name in lookup else 0 for name in CATEGORIES}
     return PortfolioSummary(
         customer_count=count,
         average_score=average,
         previous_average_score=previous,
         average_change=None if average is None or previous is None else round1(average - previous),
-        categories=[
-            CategoryCount(category=name, count=counts[name], share=round1(counts[name] * 100 / count) if count else 0.0)
-            for name in CATEGORIES
-        ],
+        categories=categories(table, positions),
     )
+
+
+def categories(table: ScoredTable, positions: np.ndarray) -> list[CategoryCount]:
+    """Each category's count and share (percent) of the customers at `positions`."""
+    count = len(positions)
+    codes, lookup = table.codes("category")
+    tally = np.bincount(codes[positions], minlength=len(lookup))
+    counts = {name: int(tally[lookup[name]]) if name in lookup else 0 for name in CATEGORIES}
+    return [
+        CategoryCount(category=name, count=counts[name], share=round1(counts[name] * 100 / count) if count else 0.0)
+        for name in CATEGORIES
+    ]

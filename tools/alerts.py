@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from engagement.alerts import queries
-from engagement.alerts.schemas import AlertList, AlertRow, CheckReport, ScoreHistoryAnswer
+from engagement.alerts.schemas import AlertList, AlertRow, AlertStatus, CheckReport, ScoreHistoryAnswer
 from engagement.service import EngagementService
 from tools._common import READ_ONLY, CallerOf, CsmRef, CustomerRef, Limit, Offset, description, tool_errors
 
@@ -34,7 +34,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     @tool_errors
     def list_alerts(
         status: Annotated[
-            Literal["open", "acknowledged", "resolved"] | None,
+            AlertStatus | None,
             Field(description="Only alerts in this status. Default: open and acknowledged."),
         ] = None,
         csm_id: CsmRef = None,

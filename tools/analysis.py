@@ -5,7 +5,7 @@ The analysis code is imported on the first call of one of these tools, not when 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
@@ -17,6 +17,7 @@ from engagement.analysis.schemas import (
     EngagementCorrelation,
     EngagementOutliers,
     EngagementRecommendations,
+    Outcome,
     SegmentComparison,
 )
 from engagement.service import EngagementService
@@ -72,7 +73,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     )
     @tool_errors
     def get_engagement_correlation(
-        outcome: Annotated[Literal["health", "renewal", "churn"], Field(description="What to correlate the score with.")],
+        outcome: Annotated[Outcome, Field(description="What to correlate the score with.")],
         period: PeriodToken = None,
         segment: SegmentName = None,
         csm_id: CsmRef = None,
@@ -103,7 +104,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
         ] = None,
         csm_id: CsmRef = None,
         period: PeriodToken = None,
-        limit: Annotated[int, Field(description="Accounts per page, 1-500.", ge=1, le=500)] = 10,
+        limit: Annotated[Limit, Field(description="Accounts per page, 1-500.")] = 10,
         offset: Offset = 0,
     ) -> EngagementRecommendations:
         return analysis_of(service).recommendations(caller_of(), customer=customer, csm=csm_id, period=period, limit=limit, offset=offset)

@@ -30,9 +30,9 @@ def component_gaps(table: ScoredTable, position: int, peers: np.ndarray, weights
         gaps.append(
             ComponentGap(
                 component=name,
-                customer=round(mine, 1),
-                successful_median=round(median, 1),
-                gap=round(mine - median, 1),
+                customer=round1(mine),
+                successful_median=round1(median),
+                gap=round1(mine - median),
                 score_points=round1((mine - median) * weight),
             )
         )

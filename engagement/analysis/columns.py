@@ -3,8 +3,6 @@ outcomes as numbers, and the segment benchmarks they are compared with."""
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,26 +35,14 @@ def touchpoints(table: ScoredTable) -> np.ndarray:
     return total
 
 
-# Derived columns per table: a cached table never changes (a write makes a patched copy), so they hold
-# as long as it lives.
-_derived: weakref.WeakKeyDictionary[ScoredTable, dict[str, np.ndarray]] = weakref.WeakKeyDictionary()
-
-
-def derived(table: ScoredTable, name: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
-    columns = _derived.setdefault(table, {})
-    if name not in columns:
-        columns[name] = compute()
-    return columns[name]
-
-
 def health(table: ScoredTable) -> np.ndarray:
-    """Each customer's health score, NaN when unknown."""
-    return derived(table, "health", lambda: np.array(table["health_score"], dtype=float))
+    """Each customer's health score, NaN when unknown (kept with the table, and by a write that leaves it)."""
+    return table.derived("health_score", "float", lambda values: np.array(values, dtype=float))
 
 
 def renewal_days(table: ScoredTable) -> np.ndarray:
-    """Each customer's renewal date as datetime64[D], NaT when unknown."""
-    return derived(table, "renewal", lambda: np.array(table["renewal_date"], dtype="datetime64[D]"))
+    """Each customer's renewal date as datetime64[D], NaT when unknown (kept like `health`)."""
+    return table.derived("renewal_date", "days", lambda values: np.array(values, dtype="datetime64[D]"))
 
 
 def effort_ratio(emails_sent: Any, meetings_held: Any, period: Period, benchmark: Benchmark) -> Any:

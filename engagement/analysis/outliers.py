@@ -36,6 +36,7 @@ def find_outliers(
     Each comes as a `Found` whose row (`outlier`) is built only for the page shown."""
     scores = table["engagement_score"]
     touched = touchpoints(table)
+    yields = scores / np.maximum(touched, 1)  # points of score per touchpoint
     baselines: list[SegmentBaseline] = []
     low: list[tuple[float, Found]] = []
     high: list[tuple[float, Found]] = []
@@ -70,16 +71,17 @@ def find_outliers(
         active = peers & (touched > 0)
         if not active.any():
             continue
-        yields = scores / np.maximum(touched, 1)
         cutoff, typical = np.percentile(yields[active], [LOW_YIELD_QUANTILE, 50])
-        ratio = effort_ratio(table["emails_sent"], table["meetings_held"], period, benchmark)
-        flagged = mine & (touched > 0) & (ratio >= EFFORT_RATIO) & (yields <= cutoff)
-        for position in np.flatnonzero(flagged).tolist():
+        low_yield = np.flatnonzero(mine & (touched > 0) & (yields <= cutoff))
+        # the ratio to the segment's benchmark, of these accounts only
+        ratios = effort_ratio(table["emails_sent"][low_yield], table["meetings_held"][low_yield], period, benchmark)
+        over = ratios >= EFFORT_RATIO
+        for position, ratio in zip(low_yield[over].tolist(), ratios[over].tolist()):
             if abs((scores[position] - median) / scale) >= threshold:
                 continue  # already listed as unusually low or high
             value = float((scores[position] - median) / scale)
-            reason = partial(_effort, period, segment, benchmark, float(ratio[position]), float(yields[position]), float(typical))
-            effort.append((-float(ratio[position]), Found(position, "effort_without_score", value, reason)))
+            reason = partial(_effort, period, segment, benchmark, ratio, float(yields[position]), float(typical))
+            effort.append((-ratio, Found(position, "effort_without_score", value, reason)))
     ordered = [item for group in (low, high, effort) for _, item in sorted(group, key=lambda pair: pair[0])]
     return baselines, ordered
 

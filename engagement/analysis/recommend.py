@@ -28,21 +28,15 @@ MAX_STAKEHOLDER_STEPS = 3
 
 @dataclass(frozen=True)
 class HourGain:
-    """Per account: the score gain of an hour spent as one meeting, or as six emails, and which is larger."""
+    """Per account: the score gain of the better hour (one meeting or six emails) and which it is, both
+    worked out once here for every reader of the account."""
 
-    meeting: np.ndarray
-    emails: np.ndarray
+    best: np.ndarray
+    best_is_meeting: np.ndarray  # a tie goes to the meeting
     now: np.ndarray
     meeting_components: dict[str, np.ndarray]
     email_components: dict[str, np.ndarray]
     current_components: dict[str, np.ndarray]
-
-    @property
-    def best(self) -> np.ndarray:
-        return np.maximum(self.meeting, self.emails)
-
-    def best_is_meeting(self) -> np.ndarray:
-        return self.meeting >= self.emails
 
 
 def hour_gain(table: ScoredTable, index: np.ndarray, weights: Weights) -> HourGain:
@@ -67,19 +61,20 @@ def hour_gain(table: ScoredTable, index: np.ndarray, weights: Weights) -> HourGa
     meeting = parts(meetings=1, minutes=HOUR_MEETING_MINUTES, contact_today=True)
     emails = parts(emails=HOUR_EMAILS, contact_today=True)
     now = weighted_sum(current, weights)
-    return HourGain(weighted_sum(meeting, weights) - now, weighted_sum(emails, weights) - now, now, meeting, emails, current)
+    by_meeting, by_emails = weighted_sum(meeting, weights) - now, weighted_sum(emails, weights) - now
+    return HourGain(np.maximum(by_meeting, by_emails), by_meeting >= by_emails, now, meeting, emails, current)
 
 
 def hour_reason(gain: HourGain, i: int, weights: Weights) -> str:
     """Which components the better hour lifts most, e.g. 'meeting frequency 40 -> 60, recency 52 -> 100'."""
-    after = gain.meeting_components if gain.best_is_meeting()[i] else gain.email_components
+    after = gain.meeting_components if gain.best_is_meeting[i] else gain.email_components
     moved = sorted(
         ((getattr(weights, name) * (after[name][i] - gain.current_components[name][i]), name) for name in COMPONENTS),
         reverse=True,
     )
     parts = [f"{name.replace('_', ' ')} {fmt(round1(gain.current_components[name][i]))} -> {fmt(round1(after[name][i]))}"
              for points, name in moved[:2] if points > 0.05]
-    what = "A 60-minute meeting" if gain.best_is_meeting()[i] else "Six emails"
+    what = "A 60-minute meeting" if gain.best_is_meeting[i] else "Six emails"
     if not parts:
         return f"{what} would barely move the score: its components are already full."
     return f"{what} today: {', '.join(parts)} (+{fmt(round1(gain.best[i]))} points)."

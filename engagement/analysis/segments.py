@@ -6,13 +6,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from engagement import portfolio
 from engagement.analysis.columns import band, fmt, per_month, per_quarter, touchpoints
 from engagement.analysis.schemas import ActivityVsBenchmark, CsmRow, ScoreDistribution, SegmentRow, Spread
 from engagement.metrics import ScoredTable
 from engagement.models import SEGMENTS
 from engagement.periods import Period
-from engagement.schemas import CategoryCount
-from engagement.scoring import CATEGORIES, Benchmark, round1
+from engagement.scoring import Benchmark, round1
 
 UNEVEN_SHARE = 0.25  # a CSM this far (relative) from the team's median is called out...
 UNEVEN_FLOOR = {"average_score": 5.0, "touchpoints_per_account": 1.0, "executive_coverage": 10.0,
@@ -28,16 +28,6 @@ CSM_MEASURES = {  # how a CSM's value of each measure reads
     "response_rate": "response rate {}%",
     "uncontacted_share": "{}% of accounts uncontacted 30+ days",
 }
-
-
-def categories(table: ScoredTable, mask: np.ndarray) -> list[CategoryCount]:
-    count = int(mask.sum())
-    found = table["category"][mask]
-    tallies = {name: int(np.count_nonzero(found == name)) for name in CATEGORIES}
-    return [
-        CategoryCount(category=name, count=tallies[name], share=round1(tallies[name] * 100 / count) if count else 0.0)
-        for name in CATEGORIES
-    ]
 
 
 def versus(measure: str, levels: np.ndarray, low: float, high: float) -> ActivityVsBenchmark:
@@ -83,7 +73,7 @@ def compare_segments(
                     versus("emails_per_month", per_month(table["emails_sent"][mask], period), *benchmark.emails_per_month),
                     versus("engagement_score", mine, *benchmark.healthy_score),
                 ]
-        rows.append(SegmentRow(segment=segment, accounts=count, score=distribution, categories=categories(table, mask), benchmarks=gaps))
+        rows.append(SegmentRow(segment=segment, accounts=count, score=distribution, categories=portfolio.categories(table, np.flatnonzero(mask)), benchmarks=gaps))
     return rows
 
 

@@ -85,7 +85,7 @@ class Analysis:
             scope = source.scope(session, caller, csm, segment)
             peers = source.everyone_visible(session, caller, segment)
             table, keep = source.scores(self.service, session, scope, resolved)
-            _, reference = source.scores(self.service, session, peers, resolved)
+        reference = source.visible(self.service, table, peers)
         baselines, found = outliers.find_outliers(table, keep, reference, resolved, self.service.scoring.benchmarks, threshold)
         return EngagementOutliers(
             period=period_info(resolved), scope=scope.label, threshold=threshold, baselines=baselines,
@@ -207,7 +207,7 @@ class Analysis:
                 one = CustomerRecommendations(
                     customer_id=found.id, name=found.name, segment=found.segment, engagement_score=row["engagement_score"],
                     steps=steps, score_gain_of_an_hour=round1(float(gain.best[0])),
-                    best_hour="one_meeting" if gain.best_is_meeting()[0] else "six_emails",
+                    best_hour="one_meeting" if gain.best_is_meeting[0] else "six_emails",
                 )
                 return EngagementRecommendations(period=period_info(resolved), scope=found.name, customer=one, accounts=[], page=None)
             scope = source.scope(session, caller, csm, None)
@@ -220,7 +220,7 @@ class Analysis:
             AccountOpportunity(
                 customer_id=str(table.ids[positions[i]]), name=table["name"][positions[i]], segment=table["segment"][positions[i]],
                 csm_id=table["csm_id"][positions[i]], engagement_score=float(table["engagement_score"][positions[i]]),
-                best_hour="one_meeting" if gain.best_is_meeting()[i] else "six_emails",
+                best_hour="one_meeting" if gain.best_is_meeting[i] else "six_emails",
                 score_gain=round1(float(gain.best[i])), score_after=round1(float(gain.now[i] + gain.best[i])),
                 reason=recommend.hour_reason(gain, int(i), weights),
             )

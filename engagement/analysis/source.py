@@ -26,7 +26,12 @@ from engagement.service import EngagementService, coverage
 def scores(service: EngagementService, session: Session, scope: Scope, period: Period) -> tuple[ScoredTable, np.ndarray]:
     """The whole store scored for `period` (cached, churned customers included) and a mask of `scope`'s customers."""
     table = service.scorer.portfolio(session, period)
-    return table, service.scorer.visible(table, scope)
+    return table, visible(service, table, scope)
+
+
+def visible(service: EngagementService, table: ScoredTable, scope: Scope) -> np.ndarray:
+    """A mask of `scope`'s customers in a table `scores` read: a second scope over the same period, read once."""
+    return service.scorer.visible(table, scope)
 
 
 def period(caller: Caller, token: str | None) -> Period:

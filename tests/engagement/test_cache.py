@@ -49,6 +49,25 @@ def test_logged_activity_shows_in_the_next_portfolio_answer(
     assert scores(service, "last_30_days") == scores(fresh(engine, settings), "last_30_days")
 
 
+def test_a_logged_activity_that_moves_a_category_moves_the_summary_counts(
+    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+) -> None:
+    # The patched table must not keep the category codes of the table before the write.
+    factory.customer("acme", "Acme Corp")
+    factory.spec_example_one("acme")  # 56.8, low
+    factory.customer("beta", "Beta Ltd")
+
+    def counts(answering: EngagementService) -> dict[str, int]:
+        summary = answering.portfolio(local(answering), csm="all", limit=500).summary
+        return {row.category: row.count for row in summary.categories}
+
+    assert counts(service)["low"] == 1
+    meeting = {"type": "meeting", "direction": "outbound", "date": "2026-11-24", "duration_minutes": 60}
+    service.log_activity(local(service), customer="acme", activity=meeting)  # 64.5, healthy
+
+    assert counts(service) == counts(fresh(engine, settings)) == {"high": 0, "healthy": 1, "low": 0, "at_risk": 1}
+
+
 def test_a_write_by_anyone_else_refreshes_the_cached_answer(
     service: EngagementService, factory: Factory, engine: Engine, settings: Settings
 ) -> None:

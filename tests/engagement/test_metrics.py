@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from engagement.metrics import COUNT_COLUMNS, SUM_COLUMNS, PeriodInputs, score_table
+from engagement.metrics import COUNT_COLUMNS, SUM_COLUMNS, PeriodInputs, ScoredTable, score_table
 from engagement.periods import resolve_period
 from engagement.scoring import Weights
 
@@ -99,3 +99,29 @@ def test_weights_change_the_sum_not_the_components() -> None:
     row = score_table(np.array(["c"], dtype=object), inputs([example_one]), PERIOD, meetings_only).row(0)
 
     assert (row["meeting_frequency"], row["engagement_score"], row["category"]) == (60, 60.0, "healthy")
+
+
+
+def test_a_patched_table_derives_again_only_from_the_columns_the_patch_changed() -> None:
+    def table(ids: list[str], category: list[str], health: list[float | None]) -> ScoredTable:
+        columns = {"category": np.array(category, dtype=object), "health_score": np.array(health, dtype=object)}
+        return ScoredTable(np.array(ids, dtype=object), columns)
+
+    computed: list[list[float]] = []
+
+    def health(values: np.ndarray) -> np.ndarray:
+        computed.append(values.tolist())
+        return np.array(values, dtype=float)
+
+    before = table(["a", "b"], ["low", "high"], [70.0, None])
+    before.codes("category")
+    before.derived("health_score", "float", health)
+
+    after = before.patched(table(["a"], ["healthy"], [70.0]))  # a logged touchpoint: category moves, health stays
+    codes, lookup = after.codes("category")
+    assert sorted(lookup, key=lookup.__getitem__) == ["healthy", "high"] and codes.tolist() == [0, 1]
+    after.derived("health_score", "float", health)
+    assert computed == [[70.0, None]]
+
+    after.patched(table(["b"], ["high"], [55.0])).derived("health_score", "float", health)
+    assert computed == [[70.0, None], [70.0, 55.0]]

@@ -284,6 +284,24 @@ async def test_benchmark_compares_with_the_median_successful_account_biggest_gap
     assert [g["component"] for g in answer["components"]][:2] == ["stakeholder_breadth", "email_volume"]
 
 
+async def test_benchmark_rounds_a_half_away_from_zero_like_every_score_figure(
+    client: Client, factory: Factory, engine: Engine
+) -> None:
+    rows: list[Any] = []
+    for i, minutes in enumerate((60, 75, 90, 105, 120, 135)):  # meeting quality 10, 12.5, 15, 17.5, 20, 22.5
+        factory.customer(f"ok{i}", f"Good {i}", segment="SMB", status="renewed")
+        rows.append(Activity(customer_id=f"ok{i}", type="meeting", direction="outbound", date=dt.datetime(2026, 11, 24, 9),
+                             duration_minutes=minutes))
+    factory.customer("quiet", "Quiet One", segment="SMB")  # no meeting: quality 0
+    save(engine, *rows)
+
+    answer = await call(client, "benchmark_customer", customer="Quiet One")
+
+    quality = next(g for g in answer["components"] if g["component"] == "meeting_quality")
+    # The median is (15 + 17.5) / 2 = 16.25 exactly: SPEC.md's half away from zero, not Python's half to even.
+    assert (quality["customer"], quality["successful_median"], quality["gap"]) == (0.0, 16.3, -16.3)
+
+
 async def test_customer_recommendations_give_each_rule_its_reason_and_number(client: Client, factory: Factory, engine: Engine) -> None:
     factory.customer("acme", "Acme Corp", segment="Enterprise")
     factory.stakeholder("acme", "Cleo Champ", "cleo@acme.test", level="champion", title="Director of Ops")
