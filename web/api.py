@@ -24,10 +24,24 @@ from engagement.analysis import analysis_of
 from engagement.analysis.schemas import EngagementCorrelation
 from engagement.checks import has_nul
 from engagement.errors import EngagementError, fault_of
-from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
+from engagement.models import ActivityType, Direction, StakeholderLevel
 from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
-from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName
+from tools._common import (
+    ActivityDate,
+    CsmRef,
+    CustomerRef,
+    DurationMinutes,
+    ExternalId,
+    Limit,
+    Offset,
+    Participants,
+    PeriodToken,
+    ResponseHours,
+    SegmentName,
+    Source,
+    Subject,
+)
 from web.auth import Principal, authenticator
 
 MAX_ROWS_PER_POST = 500
@@ -88,17 +102,17 @@ class ActivityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer: CustomerRef
-    type: Literal["email", "meeting", "call", "qbr", "message", "event"]
-    direction: Literal["inbound", "outbound"]
-    date: Annotated[str | None, Field(description="ISO 8601 date or date-time; default now.", max_length=40)] = None
-    duration_minutes: Annotated[float | None, Field(ge=0, le=1440)] = None
-    participants: Annotated[list[Annotated[str, Field(max_length=320)]] | None, Field(max_length=MAX_PARTICIPANTS)] = None
-    stakeholder_level: Literal["executive", "champion", "user"] | None = None
+    type: ActivityType
+    direction: Direction
+    date: Annotated[ActivityDate, Field(description="ISO 8601 date or date-time; default now.")] = None
+    duration_minutes: DurationMinutes = None
+    participants: Participants = None
+    stakeholder_level: StakeholderLevel | None = None
     response_received: bool | None = None
-    response_time_hours: Annotated[float | None, Field(ge=0, le=8784)] = None
-    subject: Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)] = None
-    source: Annotated[str, Field(min_length=1, max_length=32)] = "api"
-    external_id: Annotated[str | None, Field(max_length=512)] = None
+    response_time_hours: ResponseHours = None
+    subject: Subject = None
+    source: Source = "api"
+    external_id: ExternalId = None
 
     @model_validator(mode="after")
     def _no_nul(self) -> ActivityIn:
