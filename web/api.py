@@ -8,7 +8,6 @@ drift apart. Answers are the models of engagement/schemas.py, as the MCP tools r
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -42,7 +41,7 @@ from tools._common import (
     Source,
     Subject,
 )
-from web.auth import Principal, authenticator
+from web.auth import Principal, csrf_matches
 
 MAX_ROWS_PER_POST = 500
 JSON_TYPE = "application/json"
@@ -254,9 +253,7 @@ def _unauthenticated(request: Request) -> JSONResponse:
 async def _json_body(request: Request, principal: Principal) -> Any:
     if principal.via == "cookie":
         # A browser session writes only with its CSRF token in a header (a form cannot set one).
-        sent = request.headers.get("x-csrf-token", "")
-        browser = request.cookies.get("engagement_csrf", "")
-        if not browser or not secrets.compare_digest(sent, authenticator(request).csrf_for(browser)):
+        if not csrf_matches(request, request.headers.get("x-csrf-token", "")):
             raise HTTPException(403, "A signed-in browser must send the page's CSRF token in X-CSRF-Token to write.")
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != JSON_TYPE:
