@@ -272,7 +272,7 @@ def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], A
             return _unauthenticated(request)
         try:
             args: list[Any] = [request.path_params[name] for name in op.path_params]
-            if any("\x00" in arg for arg in args):
+            if any(has_nul(arg) for arg in args):
                 raise EngagementError("The customer id contains a NUL character (%00); remove it.")
             if op.query is not None:
                 args.append(op.query.model_validate(dict(request.query_params)))
