@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from engagement.analysis import analysis_of
-from engagement.errors import EngagementError, NotFoundError
+from engagement.errors import EngagementError, FaultKind, fault_of
 from engagement.models import SEGMENTS
 from engagement.service import EngagementService
 from web.auth import Principal, csrf_token
@@ -34,6 +34,13 @@ TEAM_ROWS = 500  # every CSM of a team on one page
 TREND_MONTHS = 6
 MAX_PARAM = 320  # the longest a CSM email may be
 FILTERS = ("period", "csm", "segment", "category")
+NOT_FOUND = "No such customer or CSM in your portfolio."
+HEADINGS: dict[FaultKind, str] = {
+    "invalid": "That filter is not valid",
+    "not_found": "Not found",
+    "unavailable": "The database is unavailable",
+    "internal": "Something went wrong",
+}
 
 
 def routes(service: EngagementService) -> list[BaseRoute]:
@@ -114,7 +121,9 @@ def _favicon(request: Request) -> Response:
 
 
 def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callable[[Request], Response]:
-    """A page behind sign-in, with its filters read and the caller's mistakes shown as an error page."""
+    """A page behind sign-in, with its filters read and any failure shown as an error page by the one
+    mapping every edge shares (engagement.errors.fault_of): a bad filter 400, not found 404, the
+    database away 503, our bug 500 with its reference."""
 
     def endpoint(request: Request) -> Response:
         if not request.user.is_authenticated:
@@ -123,11 +132,11 @@ def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callab
         try:
             filters, offset = _filters(request)
             return page(request, filters, offset)
-        except NotFoundError:
-            # Never the engine's message: it may name close matches outside the caller's scope.
-            return _error(request, 404, "Not found", "No such customer or CSM in your portfolio.")
-        except EngagementError as exc:
-            return _error(request, 400, "That filter is not valid", str(exc))
+        except Exception as exc:  # noqa: BLE001 - one mapping for every failure, as every edge
+            fault = fault_of(exc, f"page {page.__name__}")
+            # Never the engine's not-found message: it may name close matches outside the caller's scope.
+            message = NOT_FOUND if fault.kind == "not_found" else fault.message
+            return _error(request, fault.status, HEADINGS[fault.kind], message)
 
     return endpoint
 
