@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from engagement import checks
 from engagement.analysis import analysis_of
 from engagement.errors import EngagementError, FaultKind, fault_of
 from engagement.models import SEGMENTS
@@ -143,10 +144,7 @@ def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callab
 
 def _filters(request: Request) -> tuple[dict[str, str], int]:
     params = request.query_params
-    filters = {name: params.get(name, "").strip() for name in FILTERS}
-    for name, value in filters.items():
-        if len(value) > MAX_PARAM or "\x00" in value:
-            raise EngagementError(f"{name} is not a valid value; choose one from the form.")
+    filters = {name: checks.text(name, params.get(name), MAX_PARAM) or "" for name in FILTERS}
     raw = params.get("offset", "0").strip() or "0"
     if not raw.isdigit() or int(raw) > 10_000_000:
         raise EngagementError(f"offset '{raw[:20]}' is not a row number; give 0 or more.")

@@ -142,7 +142,8 @@ def test_a_bad_filter_is_a_400_page_saying_what_is_accepted(client: TestClient) 
         ({"segment": "Huge"}, "segment &#39;Huge&#39; is not valid; use one of Enterprise, Mid-Market, SMB."),
         ({"category": "meh"}, "category &#39;meh&#39; is not valid"),
         ({"offset": "-3"}, "offset &#39;-3&#39; is not a row number"),
-        ({"csm": "x\x00y"}, "csm is not a valid value"),
+        ({"csm": "x\x00y"}, "csm contains a NUL character (\\x00); remove it."),
+        ({"segment": "x" * 321}, "segment is 321 characters long; at most 320 are accepted."),
     ):
         response = client.get("/", params=params)
         assert response.status_code == 400, params
