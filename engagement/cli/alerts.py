@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from rich.table import Table
 from rich.text import Text
 
-from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, CheckReport
+from engagement.alerts.schemas import ALERT_KINDS, KIND_LABELS, AlertList, AlertRow, CheckReport
 from engagement.cli.common import local_caller, open_service, user_errors
 from engagement.cli.text import plain, safe_console
 
@@ -19,7 +19,7 @@ alerts_app = typer.Typer(
     help="Engagement alerts raised by the daily check: list them (open first), acknowledge one.", invoke_without_command=True
 )
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-KIND_LABEL = {"at_risk": "at risk", "score_drop": "score drop", "no_contact": "no contact", "no_executive_touchpoint": "no executive"}
+KIND_LABEL = {**KIND_LABELS, "no_executive_touchpoint": "no executive"}  # short enough for the tables' column
 
 
 def _print_json(model: BaseModel) -> None:
