@@ -15,6 +15,15 @@ from engagement.answers import MAX_LIMIT, MAX_OFFSET
 from engagement.caller import Caller
 from engagement.checks import has_nul
 from engagement.errors import fault_of
+from engagement.models import (
+    MAX_DURATION_MINUTES,
+    MAX_ID_LENGTH,
+    MAX_PARTICIPANT_LENGTH,
+    MAX_PARTICIPANTS,
+    MAX_RESPONSE_HOURS,
+    MAX_SOURCE_LENGTH,
+    MAX_SUBJECT_LENGTH,
+)
 from engagement.periods import PERIOD_FORMS
 
 P = ParamSpec("P")
@@ -66,3 +75,15 @@ CsmRef = Annotated[
 SegmentName = Annotated[str | None, Field(description="Enterprise, Mid-Market or SMB.", max_length=32)]
 Limit = Annotated[int, Field(description=f"Rows per page, 1-{MAX_LIMIT}.", ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Field(description=f"Rows to skip, for the next page, 0-{MAX_OFFSET:,}.", ge=0, le=MAX_OFFSET)]
+
+# One touchpoint's fields, bounded as the store holds them: log_activity's arguments and the REST API's
+# body (web/api.py ActivityIn) both use these, each adding its own descriptions.
+ActivityDate = Annotated[str | None, Field(max_length=40)]
+DurationMinutes = Annotated[float | None, Field(ge=0, le=MAX_DURATION_MINUTES)]
+Participants = Annotated[
+    list[Annotated[str, Field(max_length=MAX_PARTICIPANT_LENGTH)]] | None, Field(max_length=MAX_PARTICIPANTS)
+]
+ResponseHours = Annotated[float | None, Field(ge=0, le=MAX_RESPONSE_HOURS)]
+Subject = Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)]
+Source = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE_LENGTH)]
+ExternalId = Annotated[str | None, Field(max_length=MAX_ID_LENGTH)]

@@ -8,10 +8,22 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH, ActivityType, Direction, StakeholderLevel
+from engagement.models import MAX_DURATION_MINUTES, ActivityType, Direction, StakeholderLevel
 from engagement.schemas import LoggedActivity
 from engagement.service import EngagementService
-from tools._common import CallerOf, CustomerRef, description, tool_errors
+from tools._common import (
+    ActivityDate,
+    CallerOf,
+    CustomerRef,
+    DurationMinutes,
+    ExternalId,
+    Participants,
+    ResponseHours,
+    Source,
+    Subject,
+    description,
+    tool_errors,
+)
 
 # Not idempotent in general: without an external_id each call stores a new touchpoint.
 WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=False, openWorldHint=False)
@@ -24,14 +36,11 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
         customer: CustomerRef,
         type: Annotated[ActivityType, Field(description="Kind of touchpoint.")],
         direction: Annotated[Direction, Field(description="outbound: we reached out.")],
-        date: Annotated[
-            str | None, Field(description="ISO 8601 date or date-time; default now. Not in the future.", max_length=40)
+        date: Annotated[ActivityDate, Field(description="ISO 8601 date or date-time; default now. Not in the future.")] = None,
+        duration_minutes: Annotated[
+            DurationMinutes, Field(description=f"Length, 0-{MAX_DURATION_MINUTES} minutes.")
         ] = None,
-        duration_minutes: Annotated[float | None, Field(description="Length, 0-1440 minutes.", ge=0, le=1440)] = None,
-        participants: Annotated[
-            list[Annotated[str, Field(max_length=320)]] | None,
-            Field(description="Customer-side contacts, emails preferred.", max_length=MAX_PARTICIPANTS),
-        ] = None,
+        participants: Annotated[Participants, Field(description="Customer-side contacts, emails preferred.")] = None,
         stakeholder_level: Annotated[
             StakeholderLevel | None,
             Field(description="Most senior customer-side level; default from the known stakeholders."),
@@ -39,12 +48,10 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
         response_received: Annotated[
             bool | None, Field(description="For outbound emails: answered? Omit if unknown.")
         ] = None,
-        response_time_hours: Annotated[float | None, Field(description="Hours until the answer.", ge=0, le=8784)] = None,
-        subject: Annotated[str | None, Field(description="Short subject or title.", max_length=MAX_SUBJECT_LENGTH)] = None,
-        source: Annotated[str, Field(description="Where it came from.", min_length=1, max_length=32)] = "agent",
-        external_id: Annotated[
-            str | None, Field(description="Stable id; the same one twice stores once.", max_length=512)
-        ] = None,
+        response_time_hours: Annotated[ResponseHours, Field(description="Hours until the answer.")] = None,
+        subject: Annotated[Subject, Field(description="Short subject or title.")] = None,
+        source: Annotated[Source, Field(description="Where it came from.")] = "agent",
+        external_id: Annotated[ExternalId, Field(description="Stable id; the same one twice stores once.")] = None,
     ) -> LoggedActivity:
         raw = {
             "type": type,

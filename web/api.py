@@ -8,7 +8,6 @@ drift apart. Answers are the models of engagement/schemas.py, as the MCP tools r
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -24,11 +23,25 @@ from engagement.analysis import analysis_of
 from engagement.analysis.schemas import EngagementCorrelation
 from engagement.checks import has_nul
 from engagement.errors import EngagementError, fault_of
-from engagement.models import MAX_PARTICIPANTS, MAX_SUBJECT_LENGTH
+from engagement.models import ActivityType, Direction, StakeholderLevel
 from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
-from tools._common import CsmRef, CustomerRef, Limit, Offset, PeriodToken, SegmentName
-from web.auth import Principal, authenticator
+from tools._common import (
+    ActivityDate,
+    CsmRef,
+    CustomerRef,
+    DurationMinutes,
+    ExternalId,
+    Limit,
+    Offset,
+    Participants,
+    PeriodToken,
+    ResponseHours,
+    SegmentName,
+    Source,
+    Subject,
+)
+from web.auth import Principal, csrf_matches
 
 MAX_ROWS_PER_POST = 500
 JSON_TYPE = "application/json"
@@ -88,17 +101,17 @@ class ActivityIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     customer: CustomerRef
-    type: Literal["email", "meeting", "call", "qbr", "message", "event"]
-    direction: Literal["inbound", "outbound"]
-    date: Annotated[str | None, Field(description="ISO 8601 date or date-time; default now.", max_length=40)] = None
-    duration_minutes: Annotated[float | None, Field(ge=0, le=1440)] = None
-    participants: Annotated[list[Annotated[str, Field(max_length=320)]] | None, Field(max_length=MAX_PARTICIPANTS)] = None
-    stakeholder_level: Literal["executive", "champion", "user"] | None = None
+    type: ActivityType
+    direction: Direction
+    date: Annotated[ActivityDate, Field(description="ISO 8601 date or date-time; default now.")] = None
+    duration_minutes: DurationMinutes = None
+    participants: Participants = None
+    stakeholder_level: StakeholderLevel | None = None
     response_received: bool | None = None
-    response_time_hours: Annotated[float | None, Field(ge=0, le=8784)] = None
-    subject: Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)] = None
-    source: Annotated[str, Field(min_length=1, max_length=32)] = "api"
-    external_id: Annotated[str | None, Field(max_length=512)] = None
+    response_time_hours: ResponseHours = None
+    subject: Subject = None
+    source: Source = "api"
+    external_id: ExternalId = None
 
     @model_validator(mode="after")
     def _no_nul(self) -> ActivityIn:
@@ -240,9 +253,7 @@ def _unauthenticated(request: Request) -> JSONResponse:
 async def _json_body(request: Request, principal: Principal) -> Any:
     if principal.via == "cookie":
         # A browser session writes only with its CSRF token in a header (a form cannot set one).
-        sent = request.headers.get("x-csrf-token", "")
-        browser = request.cookies.get("engagement_csrf", "")
-        if not browser or not secrets.compare_digest(sent, authenticator(request).csrf_for(browser)):
+        if not csrf_matches(request, request.headers.get("x-csrf-token", "")):
             raise HTTPException(403, "A signed-in browser must send the page's CSRF token in X-CSRF-Token to write.")
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media != JSON_TYPE:
@@ -261,7 +272,7 @@ def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], A
             return _unauthenticated(request)
         try:
             args: list[Any] = [request.path_params[name] for name in op.path_params]
-            if any("\x00" in arg for arg in args):
+            if any(has_nul(arg) for arg in args):
                 raise EngagementError("The customer id contains a NUL character (%00); remove it.")
             if op.query is not None:
                 args.append(op.query.model_validate(dict(request.query_params)))

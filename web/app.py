@@ -22,7 +22,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from engagement.app import create_service
 from engagement.caller import Caller
@@ -31,7 +31,7 @@ from engagement.db import read_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import has_users
-from web import api, login
+from web import api, login, pages
 from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend, mcp_principal
 from web.openapi import openapi_document
 from web.security import AccessLog, BodyLimit, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
@@ -100,15 +100,6 @@ def mcp_caller() -> Caller:
     return principal.caller
 
 
-def page_routes(service: EngagementService) -> list[BaseRoute]:
-    """The dashboard's pages and static files (web/pages.py, on the dashboard branch until it merges)."""
-    try:
-        from web.pages import routes
-    except ModuleNotFoundError:
-        return []
-    return routes(service)
-
-
 async def internal_error(request: Request, exc: Exception) -> Response:
     """Whatever escaped a route (the store failing during sign-in, say): the API's one mapping, 503 or 500."""
     return api.fault_response(exc)
@@ -142,7 +133,7 @@ def create_app(
             *api.routes(service),
             Route("/openapi.json", openapi, methods=["GET"]),
             *login.routes(),
-            *page_routes(service),
+            *pages.routes(service),
             # /mcp and its protected-resource metadata: each of the SDK app's paths goes to the SDK app whole
             *(Route(route.path, endpoint=mcp) for route in mcp.routes if isinstance(route, Route)),
         ],
@@ -158,7 +149,5 @@ def create_app(
         exception_handlers={HTTPException: api.http_error, Exception: internal_error},
         lifespan=lifespan,
     )
-    app.state.authenticator = auth
-    app.state.open = open
-    app.state.service = service
+    app.state.authenticator = auth  # web.auth.authenticator(request) reads it
     return app

@@ -222,11 +222,15 @@ def csrf_token(request: Request) -> str:
     return authenticator(request).csrf_for(browser)
 
 
+def csrf_matches(request: HTTPConnection, sent: object) -> bool:
+    """Whether `sent` is the CSRF token of this browser's CSRF cookie (a form's field, or the API's header)."""
+    browser = request.cookies.get(CSRF_COOKIE)
+    return bool(browser) and isinstance(sent, str) and hmac.compare_digest(sent, authenticator(request).csrf_for(browser))
+
+
 def check_csrf(request: Request, form: FormData | dict[str, Any]) -> None:
     """Refuse (403) a form post whose csrf_token does not match this browser's CSRF cookie."""
-    browser = request.cookies.get(CSRF_COOKIE)
-    sent = form.get(CSRF_FIELD)
-    if not browser or not isinstance(sent, str) or not hmac.compare_digest(sent, authenticator(request).csrf_for(browser)):
+    if not csrf_matches(request, form.get(CSRF_FIELD)):
         raise HTTPException(403, "This form has expired or came from another site; reload the page and send it again.")
 
 

@@ -18,8 +18,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from engagement import checks
 from engagement.analysis import analysis_of
-from engagement.errors import EngagementError, NotFoundError
+from engagement.errors import EngagementError, FaultKind, fault_of
 from engagement.models import SEGMENTS
 from engagement.service import EngagementService
 from web.auth import Principal, csrf_token
@@ -34,6 +35,13 @@ TEAM_ROWS = 500  # every CSM of a team on one page
 TREND_MONTHS = 6
 MAX_PARAM = 320  # the longest a CSM email may be
 FILTERS = ("period", "csm", "segment", "category")
+NOT_FOUND = "No such customer or CSM in your portfolio."
+HEADINGS: dict[FaultKind, str] = {
+    "invalid": "That filter is not valid",
+    "not_found": "Not found",
+    "unavailable": "The database is unavailable",
+    "internal": "Something went wrong",
+}
 
 
 def routes(service: EngagementService) -> list[BaseRoute]:
@@ -114,7 +122,9 @@ def _favicon(request: Request) -> Response:
 
 
 def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callable[[Request], Response]:
-    """A page behind sign-in, with its filters read and the caller's mistakes shown as an error page."""
+    """A page behind sign-in, with its filters read and any failure shown as an error page by the one
+    mapping every edge shares (engagement.errors.fault_of): a bad filter 400, not found 404, the
+    database away 503, our bug 500 with its reference."""
 
     def endpoint(request: Request) -> Response:
         if not request.user.is_authenticated:
@@ -123,21 +133,18 @@ def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callab
         try:
             filters, offset = _filters(request)
             return page(request, filters, offset)
-        except NotFoundError:
-            # Never the engine's message: it may name close matches outside the caller's scope.
-            return _error(request, 404, "Not found", "No such customer or CSM in your portfolio.")
-        except EngagementError as exc:
-            return _error(request, 400, "That filter is not valid", str(exc))
+        except Exception as exc:  # noqa: BLE001 - one mapping for every failure, as every edge
+            fault = fault_of(exc, f"page {page.__name__}")
+            # Never the engine's not-found message: it may name close matches outside the caller's scope.
+            message = NOT_FOUND if fault.kind == "not_found" else fault.message
+            return _error(request, fault.status, HEADINGS[fault.kind], message)
 
     return endpoint
 
 
 def _filters(request: Request) -> tuple[dict[str, str], int]:
     params = request.query_params
-    filters = {name: params.get(name, "").strip() for name in FILTERS}
-    for name, value in filters.items():
-        if len(value) > MAX_PARAM or "\x00" in value:
-            raise EngagementError(f"{name} is not a valid value; choose one from the form.")
+    filters = {name: checks.text(name, params.get(name), MAX_PARAM) or "" for name in FILTERS}
     raw = params.get("offset", "0").strip() or "0"
     if not raw.isdigit() or int(raw) > 10_000_000:
         raise EngagementError(f"offset '{raw[:20]}' is not a row number; give 0 or more.")

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engagement.db import read_scope
 from engagement.users import has_users
+from web.api import error
 from web.auth import identity_of
 
 access_log = logging.getLogger("engagement.access")
@@ -144,7 +145,7 @@ def too_large_message(limit: int) -> str:
 
 
 def too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"error": "too_large", "message": too_large_message(limit)}, status_code=413)
+    return error(413, "too_large", too_large_message(limit))
 
 
 class OpenOnlyWithoutUsers:
@@ -158,7 +159,7 @@ class OpenOnlyWithoutUsers:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and await run_in_threadpool(self._has_users):
             message = "Sign-in was turned on (a user was added) after this server started: restart `engagement serve`."
-            await JSONResponse({"error": "unavailable", "message": message}, status_code=503)(scope, receive, send)
+            await error(503, "unavailable", message)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from engagement.alerts.schemas import KIND_LABELS
 from engagement.db import read_scope, session_scope
 from engagement.models import AlertOutbox, utcnow
 
@@ -27,12 +28,6 @@ logger = logging.getLogger(__name__)
 
 MAX_LINES = 30  # alerts listed in one digest; the rest are counted
 TIMEOUT_SECONDS = 10
-KIND_LABELS = {
-    "at_risk": "at risk",
-    "score_drop": "score drop",
-    "no_contact": "no contact",
-    "no_executive_touchpoint": "no executive touchpoint",
-}
 
 Post = Callable[[str, bytes], None]
 

@@ -13,6 +13,12 @@ from engagement.scoring import Category
 AlertKind = Literal["at_risk", "score_drop", "no_contact", "no_executive_touchpoint"]
 AlertStatus = Literal["open", "acknowledged", "resolved"]
 ALERT_KINDS: tuple[AlertKind, ...] = ("at_risk", "score_drop", "no_contact", "no_executive_touchpoint")
+KIND_LABELS: dict[str, str] = {  # how a digest and the CLI name each kind
+    "at_risk": "at risk",
+    "score_drop": "score drop",
+    "no_contact": "no contact",
+    "no_executive_touchpoint": "no executive touchpoint",
+}
 
 
 class AlertRow(BaseModel):

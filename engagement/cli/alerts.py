@@ -6,24 +6,18 @@ import sys
 from typing import Annotated, Literal
 
 import typer
-from pydantic import BaseModel
 from rich.table import Table
 from rich.text import Text
 
-from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, CheckReport
-from engagement.cli.common import local_caller, open_service, user_errors
+from engagement.alerts.schemas import ALERT_KINDS, KIND_LABELS, AlertList, AlertRow, CheckReport
+from engagement.cli.common import JsonOption, local_caller, open_service, print_json, user_errors
 from engagement.cli.text import plain, safe_console
 
 console = safe_console()
 alerts_app = typer.Typer(
     help="Engagement alerts raised by the daily check: list them (open first), acknowledge one.", invoke_without_command=True
 )
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-KIND_LABEL = {"at_risk": "at risk", "score_drop": "score drop", "no_contact": "no contact", "no_executive_touchpoint": "no executive"}
-
-
-def _print_json(model: BaseModel) -> None:
-    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+KIND_LABEL = {**KIND_LABELS, "no_executive_touchpoint": "no executive"}  # short enough for the tables' column
 
 
 def check_view(report: CheckReport) -> Table:
@@ -87,7 +81,7 @@ def check(
     with console.status("Scoring every customer..."):
         report = run_check(service, local_caller(service))
     if as_json:
-        _print_json(report)
+        print_json(report)
         return
     console.print(check_view(report))
     console.print(check_summary(report))
@@ -116,7 +110,7 @@ def alerts(
     service = open_service()
     result = list_alerts(service, local_caller(service), status=status, csm=csm, limit=limit, offset=offset)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     console.print(alerts_view(result))
 
@@ -136,6 +130,6 @@ def ack(
     service = open_service()
     row: AlertRow = acknowledge(service, local_caller(service), alert_id=alert_id)
     if as_json:
-        _print_json(row)
+        print_json(row)
         return
     console.print(Text.assemble(f"Alert {row.alert_id} ({KIND_LABEL[row.kind]}, ", plain(row.name), f") is {row.status}."))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,7 +9,7 @@ import typer
 from rich.table import Table
 
 from engagement.analysis.schemas import Calibration
-from engagement.cli.common import local_caller, open_service, user_errors
+from engagement.cli.common import local_caller, open_service, print_json, user_errors
 from engagement.cli.text import safe_console
 from engagement.scoring import COMPONENTS
 
@@ -62,7 +61,7 @@ def calibrate(
         write_weights(write, weights_toml(result.fitted_weights, service.scoring.benchmarks, header))
         result = result.model_copy(update={"written_to": str(write)})
     if as_json:
-        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        print_json(result)
         return
     console.print(view(result))
     console.print(result.reading)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import logging
+import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.text import Text
 
 from engagement.caller import Caller
@@ -21,6 +23,14 @@ if TYPE_CHECKING:
 errors = safe_console(stderr=True)
 P = ParamSpec("P")
 R = TypeVar("R")
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
+
+
+def print_json(answer: BaseModel) -> None:
+    """An answer as indented JSON on stdout for `--json`, flushed so a script reading a pipe (or a
+    repeating `sync --every`) gets each answer as it comes."""
+    sys.stdout.write(answer.model_dump_json(indent=2) + "\n")
+    sys.stdout.flush()
 
 
 def user_errors(fn: Callable[P, R]) -> Callable[P, R]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 import threading
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -12,7 +11,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 from rich.table import Table
 
-from engagement.cli.common import errors, load, local_caller, open_service, user_errors
+from engagement.cli.common import JsonOption, errors, load, local_caller, open_service, print_json, user_errors
 from engagement.cli.text import safe_console
 from engagement.errors import EngagementError
 
@@ -97,8 +96,7 @@ def _report_table(report: Any) -> Table:
 
 def _print_report(report: Any, as_json: bool) -> None:
     if as_json:
-        sys.stdout.write(report.model_dump_json(indent=2) + "\n")
-        sys.stdout.flush()
+        print_json(report)
         return
     console.print(_report_table(report))
     coverage = "n/a" if report.coverage is None else f"{report.coverage:.1%}"
@@ -123,7 +121,7 @@ def sync(
     once: Annotated[bool, typer.Option("--once", help="Sync once and exit (the default).")] = False,
     every: Annotated[str | None, typer.Option(help="Keep syncing at this interval, e.g. 15m.")] = None,
     csm: Annotated[str | None, typer.Option(help="Only this CSM (id or email).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Capture every connected CSM's Gmail and Calendar into activities, incrementally.
 

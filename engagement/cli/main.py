@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from pydantic import BaseModel
 
 from engagement.cli import views
 from engagement.cli.agents import ask, chat
 from engagement.cli.alerts import alerts_app, check
 from engagement.cli.calibrate import calibrate
-from engagement.cli.common import errors, load, local_caller, open_service, user_errors
+from engagement.cli.common import JsonOption, errors, load, local_caller, open_service, print_json, user_errors
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
 from engagement.cli.text import plain, safe_console
@@ -30,11 +28,6 @@ console = safe_console()
 PeriodOption = Annotated[
     str | None, typer.Option(help="this_quarter (default), last_quarter, this_month, last_month, last_30_days, last_90_days, YYYY-Qn, YYYY-MM.")
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of tables.")]
-
-
-def _print_json(model: BaseModel) -> None:
-    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
 
 
 @app.command()
@@ -54,7 +47,7 @@ def demo(
     with console.status("Generating 12 months of touchpoints..."):
         summary = load_demo(service.engine, as_of=local_caller(service).as_of, seed=seed, reset=reset)
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     console.print(views.demo_summary(summary, service.settings.resolved_database_url()))
 
@@ -78,7 +71,7 @@ def import_(
     service = open_service()
     report = import_csv(service.engine, kind, file, as_of=local_caller(service).as_of, strict=strict)
     if as_json:
-        _print_json(report)
+        print_json(report)
     else:
         console.print(views.import_report(report))
         for warning in report.warnings:  # Text, not markup: the reason quotes names from the file
@@ -103,7 +96,7 @@ def report(
     service = open_service()
     result = service.portfolio(local_caller(service), csm=csm, period=period, segment=segment, limit=limit)
     if as_json:
-        _print_json(result)
+        print_json(result)
         return
     console.print(views.portfolio(result, console.width))
 
@@ -124,7 +117,7 @@ def customer(
     detail = service.customer(caller, ref=name, period=period)
     trend = service.trends(caller, ref=detail.customer_id)
     if as_json:
-        _print_json(detail)
+        print_json(detail)
         return
     console.print(views.customer(detail, trend))
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from engagement.analysis.service import Analysis
+from engagement.db import make_engine
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from tests.factories import Factory
+from tests.servers import free_port
 from tests.web.dashboard.conftest import ADMIN, BASE, Elements, sign_in
 from web.app import create_app
 
@@ -138,7 +142,8 @@ def test_a_bad_filter_is_a_400_page_saying_what_is_accepted(client: TestClient) 
         ({"segment": "Huge"}, "segment &#39;Huge&#39; is not valid; use one of Enterprise, Mid-Market, SMB."),
         ({"category": "meh"}, "category &#39;meh&#39; is not valid"),
         ({"offset": "-3"}, "offset &#39;-3&#39; is not a row number"),
-        ({"csm": "x\x00y"}, "csm is not a valid value"),
+        ({"csm": "x\x00y"}, "csm contains a NUL character (\\x00); remove it."),
+        ({"segment": "x" * 321}, "segment is 321 characters long; at most 320 are accepted."),
     ):
         response = client.get("/", params=params)
         assert response.status_code == 400, params
@@ -153,6 +158,28 @@ def test_a_customer_outside_the_callers_scope_is_not_found_and_names_nobody(clie
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Initech" not in response.text and "Cy Cole" not in response.text, url
+
+
+def unreachable(engine: Engine, tmp_path: Path) -> Engine:
+    """A store of the same kind that does not answer: a port nobody listens on, a file in a missing folder."""
+    if engine.dialect.name == "postgresql":
+        url = engine.url.set(host="127.0.0.1", port=free_port())
+    else:
+        url = engine.url.set(database=str(tmp_path / "missing" / "engagement.db"))
+    return make_engine(url.render_as_string(hide_password=False))
+
+
+@pytest.mark.usefixtures("book")
+def test_a_database_outage_is_a_503_page_saying_try_again(
+    client: TestClient, service: EngagementService, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "engine", unreachable(engine, tmp_path))  # sign-in still reads the real store
+    for url in ("/", "/customers/acme", "/team"):
+        response = client.get(url)
+        assert response.status_code == 503, url
+        assert response.headers["content-type"].startswith("text/html"), url
+        assert "The engagement database is unavailable right now" in response.text and "try again shortly" in response.text, url
+        assert "127.0.0.1" not in response.text and "missing" not in response.text, url
 
 
 @pytest.mark.usefixtures("book")
