@@ -225,7 +225,10 @@ def csrf_token(request: Request) -> str:
 def csrf_matches(request: HTTPConnection, sent: object) -> bool:
     """Whether `sent` is the CSRF token of this browser's CSRF cookie (a form's field, or the API's header)."""
     browser = request.cookies.get(CSRF_COOKIE)
-    return bool(browser) and isinstance(sent, str) and hmac.compare_digest(sent, authenticator(request).csrf_for(browser))
+    if not browser or not isinstance(sent, str):
+        return False
+    # Compared as bytes: compare_digest refuses a str with non-ASCII characters (a forged field would be a 500).
+    return hmac.compare_digest(sent.encode(), authenticator(request).csrf_for(browser).encode())
 
 
 def check_csrf(request: Request, form: FormData | dict[str, Any]) -> None:

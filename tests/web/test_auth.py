@@ -116,9 +116,10 @@ def test_login_without_the_forms_csrf_token_is_refused(http: TestClient, team: T
     http.get("/login")  # the browser has its CSRF cookie, but the post forges the field
 
     answer = http.post("/login", data={"csrf_token": "forged", "token": team.tokens["ada"]}, follow_redirects=False)
+    accented = http.post("/login", data={"csrf_token": "forgé", "token": team.tokens["ada"]}, follow_redirects=False)
     bare = TestClient(http.app, base_url=BASE).post("/login", data={"token": team.tokens["ada"]}, follow_redirects=False)
 
-    assert answer.status_code == 403 and bare.status_code == 403
+    assert answer.status_code == 403 and accented.status_code == 403 and bare.status_code == 403
     assert SESSION_COOKIE not in http.cookies
 
 
