@@ -11,6 +11,10 @@ again afterwards, which sorts once instead of searching per row. SQLite's DDL is
 schema is whole again before the commit, a failure rolls it back with the rows, and no other
 connection sees the store without them (readers see the last commit; writers wait for the lock,
 which BEGIN IMMEDIATE takes first). PostgreSQL's rollup trigger already runs once per statement.
+
+A key held for another customer (by a stored activity, or by an earlier row of the file) is a conflict,
+as in the writer's row path: such rows are not stored, and their positions come back for the import
+to report. The stored ones are found only when the insert skipped rows, by one join of the stage.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import itertools
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -49,11 +53,22 @@ STAGE_TABLES = ("activity_stage", "activity_stage_a", "activity_stage_b")
 LEVELS: list[str | None] = [None, *STAKEHOLDER_LEVELS]
 
 
-def insert_checked(session: Session, checked: Checked, levels: StakeholderLevels, created_at: dt.datetime) -> int:
+class Imported(NamedTuple):
+    """What an import's write did: how many rows were new, and the positions (in `Checked`, ascending) of
+    the conflicts, not stored: rows whose key is another customer's activity's, or an earlier row's of the
+    file for another customer."""
+
+    new: int
+    conflicts: list[int]
+
+
+def insert_checked(session: Session, checked: Checked, levels: StakeholderLevels, created_at: dt.datetime) -> Imported:
     """An import's checked rows stored (each empty stakeholder level the most senior of `levels` among the
-    row's participants); returns how many were new."""
+    row's participants), but for the conflicts."""
     _default_levels(checked.columns, levels)
-    return insert_activities(session, stage(checked), created_at)
+    staged = stage(checked)
+    new, held = insert_activities(session, staged, created_at)
+    return Imported(new, sorted([*staged.repeated.tolist(), *staged.rows[held].tolist()]))
 
 
 def _default_levels(columns: dict[str, Column], levels: StakeholderLevels) -> None:
@@ -89,6 +104,8 @@ class Staged:
     b: np.ndarray
     a_values: list[tuple[Any, ...]]
     b_values: list[tuple[Any, ...]]
+    rows: np.ndarray  # each staged row's position in `Checked`
+    repeated: np.ndarray  # positions in `Checked` of rows not staged: their key is an earlier row's, of another customer
 
     def __len__(self) -> int:
         return len(self.date_us)
@@ -103,9 +120,13 @@ def stage(checked: Checked) -> Staged:
     source_codes = pd.factorize(np.array(source.values, dtype=object))[0][source.codes]
     external_ids = np.array(ext.values, dtype=object)[ext.codes]
     ext_codes = pd.factorize(external_ids)[0]
-    first = ~pd.Series(ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes).duplicated()
+    keys = ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes
+    key_codes, _ = pd.factorize(keys)  # numbered by first appearance: key k's first row is rows[k]
+    first = ~pd.Series(keys).duplicated()
     rows = np.flatnonzero(first.to_numpy())
     customer = columns["customer_id"]
+    customers = pd.factorize(np.array(customer.values, dtype=object))[0][customer.codes]  # one code per id
+    repeated = np.flatnonzero(customers != customers[rows][key_codes])
     rank = np.empty(len(customer.values), dtype=np.min_scalar_type(len(customer.values)))  # small: radix sorted
     by_id = sorted(range(len(customer.values)), key=lambda k: customer.values[k] or "")  # None: a refused cell
     rank[by_id] = np.arange(len(customer.values))
@@ -123,7 +144,9 @@ def stage(checked: Checked) -> Staged:
         None if subject.values.count(None) == len(subject.values)
         else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
     )
-    return Staged(checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values)
+    return Staged(
+        checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values, order, repeated
+    )
 
 
 def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -141,11 +164,12 @@ def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-def insert_activities(session: Session, staged: Staged, created_at: dt.datetime) -> int:
+def insert_activities(session: Session, staged: Staged, created_at: dt.datetime) -> tuple[int, list[int]]:
     """Insert `staged` in the session's transaction, skipping any (source, external_id) already stored;
-    returns how many were new. Raises SQLAlchemy's DBAPIError for a database failure."""
+    returns how many were new and the positions in `staged` of the skipped rows whose key another
+    customer's activity holds. Raises SQLAlchemy's DBAPIError for a database failure."""
     if not len(staged):
-        return 0
+        return 0, []
     driver = session.connection().connection.driver_connection
     dialect = session.get_bind().dialect
     try:
@@ -159,7 +183,7 @@ def insert_activities(session: Session, staged: Staged, created_at: dt.datetime)
         ) from exc
 
 
-def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
+def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> tuple[int, list[int]]:
     cursor = driver.cursor()
     if not driver.in_transaction:
         # The write lock first: a transaction that began by reading could not write after another commit.
@@ -197,7 +221,16 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
             cursor.execute(sql)
         if inserted and VERSION_TRIGGER in names:
             cursor.execute("UPDATE store_version SET version = version + ? WHERE id = 1", (inserted,))
-        return inserted
+        held: list[int] = []
+        if inserted < len(staged):  # skipped rows: whose key does another customer's activity hold?
+            cursor.execute(
+                "SELECT s.rowid - 1 FROM activity_stage s CROSS JOIN activity_stage_a a CROSS JOIN activity_stage_b b "
+                "JOIN activity t ON t.source = b.source AND t.external_id = s.external_id "
+                "WHERE a.k = s.ab / ? AND b.k = s.ab % ? AND t.customer_id <> a.customer_id",
+                (len(staged.b_values), len(staged.b_values)),
+            )
+            held = [position for (position,) in cursor.fetchall()]
+        return inserted, held
     finally:
         for table in STAGE_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -263,7 +296,7 @@ def _stage_sqlite(driver: sqlite3.Connection, cursor: sqlite3.Cursor, staged: St
         cursor.execute(f"INSERT INTO activity_stage ({', '.join(names)}) VALUES {', '.join([row] * count)}", flat)
 
 
-def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> int:
+def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> tuple[int, list[int]]:
     with driver.cursor() as cursor:
         # ON COMMIT DROP, and a rollback undoes the CREATE: nothing outlives the import's transaction.
         # Dates go as integers (microseconds), which COPY reads faster than timestamps and Python need not
@@ -300,10 +333,18 @@ def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> int:
             (created_at,),
         )
         inserted = int(cursor.rowcount)
+        held: list[int] = []
+        if inserted < len(staged):  # skipped rows: whose key does another customer's activity hold?
+            cursor.execute(
+                "SELECT s.n FROM activity_stage s JOIN activity_stage_a a ON a.k = s.a JOIN activity_stage_b b "
+                "ON b.k = s.b JOIN activity t ON t.source = b.source AND t.external_id = s.external_id "
+                "WHERE t.customer_id <> a.customer_id"
+            )
+            held = [position for (position,) in cursor.fetchall()]
         for table in STAGE_TABLES:
             cursor.execute(f"DROP TABLE {table}")  # a long session would otherwise keep them until commit
         if inserted >= ANALYZE_AFTER_ROWS:
             # The planner's row counts of the activity table and its rollups (filled by the statement trigger)
             # would otherwise stay those of before the import until autovacuum comes round.
             cursor.execute("ANALYZE activity, activity_day, activity_person_month")
-        return inserted
+        return inserted, held
