@@ -12,9 +12,9 @@ schema is whole again before the commit, a failure rolls it back with the rows, 
 connection sees the store without them (readers see the last commit; writers wait for the lock,
 which BEGIN IMMEDIATE takes first). PostgreSQL's rollup trigger already runs once per statement.
 
-A key held for another customer (by a stored activity, or by an earlier row of the file) is a conflict,
-as in the writer's row path: such rows are not stored, and their positions come back for the import
-to report. The stored ones are found only when the insert skipped rows, by one join of the stage.
+A key held for another customer's activity (stored before, or by an earlier row of the file) is a
+conflict, as in the writer's row path: such rows are not stored, and their positions come back for the
+import to report. They are found only when the insert skipped rows, by one join of the stage.
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ LEVELS: list[str | None] = [None, *STAKEHOLDER_LEVELS]
 
 class Imported(NamedTuple):
     """What an import's write did: how many rows were new, and the positions (in `Checked`, ascending) of
-    the conflicts, not stored: rows whose key is another customer's activity's, or an earlier row's of the
-    file for another customer."""
+    the conflicts, not stored: rows whose key another customer's activity holds (stored before, or by an
+    earlier row of the file)."""
 
     new: int
     conflicts: list[int]
@@ -68,7 +68,7 @@ def insert_checked(session: Session, checked: Checked, levels: StakeholderLevels
     _default_levels(checked.columns, levels)
     staged = stage(checked)
     new, held = insert_activities(session, staged, created_at)
-    return Imported(new, sorted([*staged.repeated.tolist(), *staged.rows[held].tolist()]))
+    return Imported(new, sorted(staged.rows[held].tolist()))
 
 
 def _default_levels(columns: dict[str, Column], levels: StakeholderLevels) -> None:
@@ -105,7 +105,7 @@ class Staged:
     a_values: list[tuple[Any, ...]]
     b_values: list[tuple[Any, ...]]
     rows: np.ndarray  # each staged row's position in `Checked`
-    repeated: np.ndarray  # positions in `Checked` of rows not staged: their key is an earlier row's, of another customer
+    inserted: int  # the first `inserted` rows are inserted; the others repeat a key of the file
 
     def __len__(self) -> int:
         return len(self.date_us)
@@ -113,26 +113,25 @@ class Staged:
 
 def stage(checked: Checked) -> Staged:
     """Good rows in insert order: a repeated (source, external_id) keeps its first row, as a row-by-row
-    insert would; then by customer and date, which keeps every order the store can show (two
+    insert would (the others are staged last, not to be inserted); then by customer and date, which keeps every order the store can show (two
     activities of one customer at one instant stay in file order) and writes each index nearly in order."""
     columns = checked.columns
     source, ext = columns["source"], columns["external_id"]
     source_codes = pd.factorize(np.array(source.values, dtype=object))[0][source.codes]
     external_ids = np.array(ext.values, dtype=object)[ext.codes]
     ext_codes = pd.factorize(external_ids)[0]
-    keys = ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes
-    key_codes, _ = pd.factorize(keys)  # numbered by first appearance: key k's first row is rows[k]
-    first = ~pd.Series(keys).duplicated()
+    first = ~pd.Series(ext_codes.astype(np.int64) * (source_codes.max(initial=0) + 1) + source_codes).duplicated()
     rows = np.flatnonzero(first.to_numpy())
     customer = columns["customer_id"]
-    customers = pd.factorize(np.array(customer.values, dtype=object))[0][customer.codes]  # one code per id
-    repeated = np.flatnonzero(customers != customers[rows][key_codes])
     rank = np.empty(len(customer.values), dtype=np.min_scalar_type(len(customer.values)))  # small: radix sorted
     by_id = sorted(range(len(customer.values)), key=lambda k: customer.values[k] or "")  # None: a refused cell
     rank[by_id] = np.arange(len(customer.values))
     # Two stable sorts, by date and then by customer: ties stay in file order.
     by_date = rows[np.argsort(checked.date_us[rows], kind="stable")]
     order = by_date[np.argsort(rank[customer.codes[by_date]], kind="stable")]
+    # A repeated key's later rows come last and are not inserted (the key is taken by then): like any row
+    # the insert skipped, each is a replay of the same customer's activity or a conflict.
+    order = np.concatenate((order, np.flatnonzero(~first.to_numpy())))
     a_codes, a_first = _combinations([columns[name].codes[order] for name in GROUP_A])
     b_codes, b_first = _combinations([columns[name].codes[order] for name in GROUP_B])
     a_values, b_values = (
@@ -145,7 +144,7 @@ def stage(checked: Checked) -> Staged:
         else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
     )
     return Staged(
-        checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values, order, repeated
+        checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values, order, len(rows)
     )
 
 
@@ -196,7 +195,7 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> tuple[i
         # Every row inserted below gets an id above this one (SQLite numbers new rows after the largest);
         # as the table's size it is near enough to decide whether the import at least doubles it.
         last_id = cursor.execute("SELECT coalesce(max(id), 0) FROM activity").fetchone()[0]
-        dropped = [VERSION_TRIGGER, ROLLUP_TRIGGER, *(SECONDARY_INDEXES if len(staged) >= last_id else ())]
+        dropped = [VERSION_TRIGGER, ROLLUP_TRIGGER, *(SECONDARY_INDEXES if staged.inserted >= last_id else ())]
         schema = cursor.execute(
             f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'activity' AND name IN "
             f"({', '.join('?' * len(dropped))})",
@@ -209,8 +208,9 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> tuple[i
         cursor.execute(
             f"INSERT INTO activity ({', '.join(COLUMNS)}) SELECT {SELECTED}, ? "
             "FROM activity_stage s CROSS JOIN activity_stage_a a CROSS JOIN activity_stage_b b "
-            "WHERE a.k = s.ab / ? AND b.k = s.ab % ? ORDER BY s.rowid ON CONFLICT (source, external_id) DO NOTHING",
-            (created, len(staged.b_values), len(staged.b_values)),
+            "WHERE a.k = s.ab / ? AND b.k = s.ab % ? AND s.rowid <= ? ORDER BY s.rowid "
+            "ON CONFLICT (source, external_id) DO NOTHING",
+            (created, len(staged.b_values), len(staged.b_values), staged.inserted),
         )
         inserted = int(cursor.rowcount)
         names = {name for _, name, _ in schema}
@@ -329,8 +329,8 @@ def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> tuple[i
         cursor.execute(
             f"INSERT INTO activity ({', '.join(COLUMNS)}) SELECT {selected}, %s::timestamp "
             "FROM activity_stage s JOIN activity_stage_a a ON a.k = s.a JOIN activity_stage_b b ON b.k = s.b "
-            "ORDER BY s.n ON CONFLICT (source, external_id) DO NOTHING",
-            (created_at,),
+            "WHERE s.n < %s ORDER BY s.n ON CONFLICT (source, external_id) DO NOTHING",
+            (created_at, staged.inserted),
         )
         inserted = int(cursor.rowcount)
         held: list[int] = []
