@@ -145,15 +145,17 @@ def statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-def test_the_same_customers_key_again_is_a_replay_answered_with_the_stored_activity(
+def test_only_the_same_customers_key_again_is_a_replay_answered_with_the_stored_activity(
     http: TestClient, team: Team, engine: Engine
 ) -> None:
     headers = bearer(team.tokens["avery"])
     first = http.post("/api/activities", json=meeting("acme", "crm-own-1"), headers=headers)
+    other = http.post("/api/activities", json=meeting("apex", "crm-own-1"), headers=headers)  # her other customer
     again = http.post("/api/activities", json={**meeting("acme", "crm-own-1"), "subject": "typed again"}, headers=headers)
     twice = http.post("/api/activities", json=[meeting("apex", "crm-own-2"), meeting("apex", "crm-own-2")], headers=headers)
 
     assert (first.status_code, first.json()["created"]) == (201, True)
+    assert other.status_code == 409 and other.json()["message"] == REFUSAL.format(key="crm-own-1")
     assert (again.status_code, again.json()["created"]) == (200, False)
     assert again.json()["activity"] == first.json()["activity"]  # the stored one, not what was sent again
     assert twice.status_code == 201
@@ -161,9 +163,10 @@ def test_the_same_customers_key_again_is_a_replay_answered_with_the_stored_activ
     assert [r["created"] for r in results] == [True, False] and results[0]["activity"] == results[1]["activity"]
     with engine.connect() as connection:
         counts = connection.execute(
-            text("SELECT external_id, count(*) FROM activity WHERE external_id LIKE 'crm-own-%' GROUP BY external_id")
-        ).all()
-    assert sorted(counts) == [("crm-own-1", 1), ("crm-own-2", 1)]
+            text("SELECT customer_id, external_id, count(*) FROM activity WHERE external_id LIKE 'crm-own-%' "
+                 "GROUP BY customer_id, external_id")
+        ).all()  # fmt: skip
+    assert sorted(counts) == [("acme", "crm-own-1", 1), ("apex", "crm-own-2", 1)]
 
 
 def test_one_key_for_two_customers_in_one_list_refuses_the_later_row_and_stores_none(
