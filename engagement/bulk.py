@@ -273,9 +273,8 @@ def check(session: Session, rows: Rows, as_of: dt.date) -> Checked:
             column.codes[i] = len(column.values)
             column.values.append(value)
     keep = np.flatnonzero(good)
-    checked = Checked(
-        {name: Column(c.values, c.codes[keep]) for name, c in columns.items()}, date_us[keep], rejected, rows.numbers[keep]
-    )
+    kept = {name: Column(c.values, c.codes[keep]) for name, c in columns.items()}
+    checked = Checked(kept, date_us[keep], rejected, rows.numbers[keep])
     derive_ids(checked)  # before the writer's default levels: the id hashes what the row says
     return checked
 

@@ -113,8 +113,9 @@ class Staged:
 
 def stage(checked: Checked) -> Staged:
     """Good rows in insert order: a repeated (source, external_id) keeps its first row, as a row-by-row
-    insert would (the others are staged last, not to be inserted); then by customer and date, which keeps every order the store can show (two
-    activities of one customer at one instant stay in file order) and writes each index nearly in order."""
+    insert would (the others are staged last, not to be inserted); then by customer and date, which
+    keeps every order the store can show (two activities of one customer at one instant stay in file
+    order) and writes each index nearly in order."""
     columns = checked.columns
     source, ext = columns["source"], columns["external_id"]
     source_codes = pd.factorize(np.array(source.values, dtype=object))[0][source.codes]
@@ -144,8 +145,9 @@ def stage(checked: Checked) -> Staged:
         else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
     )
     return Staged(
-        checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values, order, len(rows)
-    )
+        checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values,
+        rows=order, inserted=len(rows),
+    )  # fmt: skip
 
 
 def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -1,9 +1,10 @@
 """What went wrong, in one mapping every edge shares (MCP tools, CLI, REST).
 
 Three kinds of fault: the caller's (bad input, a record they named that is not there, or a write
-that conflicts with what is stored: the message says what is accepted), the database's (away or busy: try again), and ours (a bug: logged
-with its traceback under a short reference, and only "internal error (ref ...)" goes out, never the
-exception's own text, which can carry SQL, file paths or someone's data).
+that conflicts with what is stored: the message says what is accepted), the database's (away or
+busy: try again), and ours (a bug: logged with its traceback under a short reference, and only
+"internal error (ref ...)" goes out, never the exception's own text, which can carry SQL, file paths
+or someone's data).
 """
 
 from __future__ import annotations

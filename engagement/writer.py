@@ -121,12 +121,13 @@ def _classified(session: Session, rows: Sequence[NewActivity], written: list[Wri
     """`written` with each row the insert skipped told apart by the customer of the activity holding its
     key, all read in one go. Every skipped row costs the same statements whoever holds its key, so
     neither the answer nor its time tells a customer the caller may see from one they may not."""
-    skipped = [(row.activity.source, row.activity.external_id or "") for row, done in zip(rows, written) if done is None]
+    keys = [(row.activity.source, row.activity.external_id or "") for row in rows]
+    skipped = [key for key, done in zip(keys, written, strict=True) if done is None]
     found = _stored(session, skipped) if skipped else {}
     answers = []
-    for row, done in zip(rows, written, strict=True):
+    for row, key, done in zip(rows, keys, written, strict=True):
         if done is None:
-            holder = found.get((row.activity.source, row.activity.external_id or ""))
+            holder = found.get(key)
             # No holder: it was deleted since the insert saw it. Not stored all the same: a conflict.
             same = holder is not None and holder.customer_id == row.customer_id
             done = Written("replayed", holder) if same else Written("conflict")

@@ -125,7 +125,7 @@ def write_mail(
         external_id = row.activity.external_id or ""
         if written.conflict:  # another customer's activity holds its key: neither stored nor linked here
             tally.skip("key_conflict")
-            logger.warning("Not stored: Gmail message %s of customer %s: its key is another customer's", link.message_id, row.customer_id)
+            logger.warning("Not stored: message %s of %s: its key is another customer's", link.message_id, row.customer_id)
             continue
         if written.created:
             tally.new += 1
@@ -202,7 +202,7 @@ def write_events(
         [written] = write_activities(session, [row])
         if written.conflict:  # another customer's activity holds its key: neither stored, updated nor linked
             tally.skip("key_conflict")
-            logger.warning("Not stored: calendar event %s of customer %s: its key is another customer's", meeting.event_id, row.customer_id)
+            logger.warning("Not stored: event %s of %s: its key is another customer's", meeting.event_id, row.customer_id)
             continue
         if written.created:
             tally.new += 1

@@ -19,8 +19,8 @@ class SkipCounts(BaseModel):
     not_a_meeting: int = Field(0, description="All-day entries, focus/OOO blocks, declined or cancelled events.")
     key_conflict: int = Field(
         0,
-        description="Not stored: the message's or meeting's key (source and external_id) is already an activity of "
-        "another customer, stored before it was attributed this way or by another writer. Nothing of that one is shown.",
+        description="Not stored: the message's or meeting's key (source and external_id) is already an activity "
+        "of another customer, stored before it was attributed this way or by another writer.",
     )
 
 
