@@ -220,6 +220,7 @@ class Checked:
     columns: dict[str, Column]  # GROUP_A, GROUP_B and subject / external_id (one value per row)
     date_us: np.ndarray  # the dates: microseconds since 1970, naive UTC
     rejected: list[tuple[int, str]]
+    numbers: np.ndarray  # each good row's spreadsheet row number
 
 
 def check(session: Session, rows: Rows, as_of: dt.date) -> Checked:
@@ -272,7 +273,8 @@ def check(session: Session, rows: Rows, as_of: dt.date) -> Checked:
             column.codes[i] = len(column.values)
             column.values.append(value)
     keep = np.flatnonzero(good)
-    checked = Checked({name: Column(c.values, c.codes[keep]) for name, c in columns.items()}, date_us[keep], rejected)
+    kept = {name: Column(c.values, c.codes[keep]) for name, c in columns.items()}
+    checked = Checked(kept, date_us[keep], rejected, rows.numbers[keep])
     derive_ids(checked)  # before the writer's default levels: the id hashes what the row says
     return checked
 

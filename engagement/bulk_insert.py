@@ -11,6 +11,10 @@ again afterwards, which sorts once instead of searching per row. SQLite's DDL is
 schema is whole again before the commit, a failure rolls it back with the rows, and no other
 connection sees the store without them (readers see the last commit; writers wait for the lock,
 which BEGIN IMMEDIATE takes first). PostgreSQL's rollup trigger already runs once per statement.
+
+A key held for another customer's activity (stored before, or by an earlier row of the file) is a
+conflict, as in the writer's row path: such rows are not stored, and their positions come back for the
+import to report. They are found only when the insert skipped rows, by one join of the stage.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import itertools
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -49,11 +53,22 @@ STAGE_TABLES = ("activity_stage", "activity_stage_a", "activity_stage_b")
 LEVELS: list[str | None] = [None, *STAKEHOLDER_LEVELS]
 
 
-def insert_checked(session: Session, checked: Checked, levels: StakeholderLevels, created_at: dt.datetime) -> int:
+class Imported(NamedTuple):
+    """What an import's write did: how many rows were new, and the positions (in `Checked`, ascending) of
+    the conflicts, not stored: rows whose key another customer's activity holds (stored before, or by an
+    earlier row of the file)."""
+
+    new: int
+    conflicts: list[int]
+
+
+def insert_checked(session: Session, checked: Checked, levels: StakeholderLevels, created_at: dt.datetime) -> Imported:
     """An import's checked rows stored (each empty stakeholder level the most senior of `levels` among the
-    row's participants); returns how many were new."""
+    row's participants), but for the conflicts."""
     _default_levels(checked.columns, levels)
-    return insert_activities(session, stage(checked), created_at)
+    staged = stage(checked)
+    new, held = insert_activities(session, staged, created_at)
+    return Imported(new, sorted(staged.rows[held].tolist()))
 
 
 def _default_levels(columns: dict[str, Column], levels: StakeholderLevels) -> None:
@@ -89,6 +104,8 @@ class Staged:
     b: np.ndarray
     a_values: list[tuple[Any, ...]]
     b_values: list[tuple[Any, ...]]
+    rows: np.ndarray  # each staged row's position in `Checked`
+    inserted: int  # the first `inserted` rows are inserted; the others repeat a key of the file
 
     def __len__(self) -> int:
         return len(self.date_us)
@@ -96,8 +113,9 @@ class Staged:
 
 def stage(checked: Checked) -> Staged:
     """Good rows in insert order: a repeated (source, external_id) keeps its first row, as a row-by-row
-    insert would; then by customer and date, which keeps every order the store can show (two
-    activities of one customer at one instant stay in file order) and writes each index nearly in order."""
+    insert would (the others are staged last, not to be inserted); then by customer and date, which
+    keeps every order the store can show (two activities of one customer at one instant stay in file
+    order) and writes each index nearly in order."""
     columns = checked.columns
     source, ext = columns["source"], columns["external_id"]
     source_codes = pd.factorize(np.array(source.values, dtype=object))[0][source.codes]
@@ -112,6 +130,9 @@ def stage(checked: Checked) -> Staged:
     # Two stable sorts, by date and then by customer: ties stay in file order.
     by_date = rows[np.argsort(checked.date_us[rows], kind="stable")]
     order = by_date[np.argsort(rank[customer.codes[by_date]], kind="stable")]
+    # A repeated key's later rows come last and are not inserted (the key is taken by then): like any row
+    # the insert skipped, each is a replay of the same customer's activity or a conflict.
+    order = np.concatenate((order, np.flatnonzero(~first.to_numpy())))
     a_codes, a_first = _combinations([columns[name].codes[order] for name in GROUP_A])
     b_codes, b_first = _combinations([columns[name].codes[order] for name in GROUP_B])
     a_values, b_values = (
@@ -123,7 +144,10 @@ def stage(checked: Checked) -> Staged:
         None if subject.values.count(None) == len(subject.values)
         else np.array(subject.values, dtype=object)[subject.codes[order]].tolist()
     )
-    return Staged(checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values)
+    return Staged(
+        checked.date_us[order], external_ids[order].tolist(), subjects, a_codes, b_codes, a_values, b_values,
+        rows=order, inserted=len(rows),
+    )  # fmt: skip
 
 
 def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -141,11 +165,12 @@ def _combinations(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 
 
-def insert_activities(session: Session, staged: Staged, created_at: dt.datetime) -> int:
+def insert_activities(session: Session, staged: Staged, created_at: dt.datetime) -> tuple[int, list[int]]:
     """Insert `staged` in the session's transaction, skipping any (source, external_id) already stored;
-    returns how many were new. Raises SQLAlchemy's DBAPIError for a database failure."""
+    returns how many were new and the positions in `staged` of the skipped rows whose key another
+    customer's activity holds. Raises SQLAlchemy's DBAPIError for a database failure."""
     if not len(staged):
-        return 0
+        return 0, []
     driver = session.connection().connection.driver_connection
     dialect = session.get_bind().dialect
     try:
@@ -159,7 +184,7 @@ def insert_activities(session: Session, staged: Staged, created_at: dt.datetime)
         ) from exc
 
 
-def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
+def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> tuple[int, list[int]]:
     cursor = driver.cursor()
     if not driver.in_transaction:
         # The write lock first: a transaction that began by reading could not write after another commit.
@@ -172,7 +197,7 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
         # Every row inserted below gets an id above this one (SQLite numbers new rows after the largest);
         # as the table's size it is near enough to decide whether the import at least doubles it.
         last_id = cursor.execute("SELECT coalesce(max(id), 0) FROM activity").fetchone()[0]
-        dropped = [VERSION_TRIGGER, ROLLUP_TRIGGER, *(SECONDARY_INDEXES if len(staged) >= last_id else ())]
+        dropped = [VERSION_TRIGGER, ROLLUP_TRIGGER, *(SECONDARY_INDEXES if staged.inserted >= last_id else ())]
         schema = cursor.execute(
             f"SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'activity' AND name IN "
             f"({', '.join('?' * len(dropped))})",
@@ -185,8 +210,9 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
         cursor.execute(
             f"INSERT INTO activity ({', '.join(COLUMNS)}) SELECT {SELECTED}, ? "
             "FROM activity_stage s CROSS JOIN activity_stage_a a CROSS JOIN activity_stage_b b "
-            "WHERE a.k = s.ab / ? AND b.k = s.ab % ? ORDER BY s.rowid ON CONFLICT (source, external_id) DO NOTHING",
-            (created, len(staged.b_values), len(staged.b_values)),
+            "WHERE a.k = s.ab / ? AND b.k = s.ab % ? AND s.rowid <= ? ORDER BY s.rowid "
+            "ON CONFLICT (source, external_id) DO NOTHING",
+            (created, len(staged.b_values), len(staged.b_values), staged.inserted),
         )
         inserted = int(cursor.rowcount)
         names = {name for _, name, _ in schema}
@@ -197,7 +223,16 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> int:
             cursor.execute(sql)
         if inserted and VERSION_TRIGGER in names:
             cursor.execute("UPDATE store_version SET version = version + ? WHERE id = 1", (inserted,))
-        return inserted
+        held: list[int] = []
+        if inserted < len(staged):  # skipped rows: whose key does another customer's activity hold?
+            cursor.execute(
+                "SELECT s.rowid - 1 FROM activity_stage s CROSS JOIN activity_stage_a a CROSS JOIN activity_stage_b b "
+                "JOIN activity t ON t.source = b.source AND t.external_id = s.external_id "
+                "WHERE a.k = s.ab / ? AND b.k = s.ab % ? AND t.customer_id <> a.customer_id",
+                (len(staged.b_values), len(staged.b_values)),
+            )
+            held = [position for (position,) in cursor.fetchall()]
+        return inserted, held
     finally:
         for table in STAGE_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS temp.{table}")
@@ -263,7 +298,7 @@ def _stage_sqlite(driver: sqlite3.Connection, cursor: sqlite3.Cursor, staged: St
         cursor.execute(f"INSERT INTO activity_stage ({', '.join(names)}) VALUES {', '.join([row] * count)}", flat)
 
 
-def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> int:
+def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> tuple[int, list[int]]:
     with driver.cursor() as cursor:
         # ON COMMIT DROP, and a rollback undoes the CREATE: nothing outlives the import's transaction.
         # Dates go as integers (microseconds), which COPY reads faster than timestamps and Python need not
@@ -296,14 +331,22 @@ def _postgresql(driver: Any, staged: Staged, created_at: dt.datetime) -> int:
         cursor.execute(
             f"INSERT INTO activity ({', '.join(COLUMNS)}) SELECT {selected}, %s::timestamp "
             "FROM activity_stage s JOIN activity_stage_a a ON a.k = s.a JOIN activity_stage_b b ON b.k = s.b "
-            "ORDER BY s.n ON CONFLICT (source, external_id) DO NOTHING",
-            (created_at,),
+            "WHERE s.n < %s ORDER BY s.n ON CONFLICT (source, external_id) DO NOTHING",
+            (created_at, staged.inserted),
         )
         inserted = int(cursor.rowcount)
+        held: list[int] = []
+        if inserted < len(staged):  # skipped rows: whose key does another customer's activity hold?
+            cursor.execute(
+                "SELECT s.n FROM activity_stage s JOIN activity_stage_a a ON a.k = s.a JOIN activity_stage_b b "
+                "ON b.k = s.b JOIN activity t ON t.source = b.source AND t.external_id = s.external_id "
+                "WHERE t.customer_id <> a.customer_id"
+            )
+            held = [position for (position,) in cursor.fetchall()]
         for table in STAGE_TABLES:
             cursor.execute(f"DROP TABLE {table}")  # a long session would otherwise keep them until commit
         if inserted >= ANALYZE_AFTER_ROWS:
             # The planner's row counts of the activity table and its rollups (filled by the statement trigger)
             # would otherwise stay those of before the import until autovacuum comes round.
             cursor.execute("ANALYZE activity, activity_day, activity_person_month")
-        return inserted
+        return inserted, held

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from engagement.checks import slug
 from engagement.db import session_scope
-from engagement.errors import EngagementError
+from engagement.errors import ConflictError, EngagementError
 from engagement.models import SEGMENTS, Activity, ActivityCreate, Csm, Customer, Stakeholder
 from engagement.store import insert_ignoring_duplicates
 from engagement.writer import NewActivity, write_activities
@@ -325,7 +325,14 @@ def load_demo(engine: Engine, *, as_of: dt.date, seed: int = 7, reset: bool = Fa
         table = Stakeholder.__table__  # type: ignore[attr-defined]
         people = insert_ignoring_duplicates(session, table, ["customer_id", "email"])
         session.connection().execute(people, data.stakeholders)  # Core: one statement, batched by the driver
-        added = sum(written.created for written in write_activities(session, activities, backdated=True))
+        written = write_activities(session, activities, backdated=True)
+        if held := [row.activity.external_id for row, each in zip(activities, written, strict=True) if each.conflict]:
+            raise ConflictError(  # raised in the session: nothing of the demo is loaded
+                f"{len(held)} of the demo's activities have keys that activities of other customers hold (the first: "
+                f"source '{SOURCE}', external_id '{held[0]}'); nothing was loaded. Run `engagement demo --seed {seed} "
+                "--reset` to replace every row, or load the demo into an empty store."
+            )
+        added = sum(each.created for each in written)
     return DemoSummary(
         csms=len(data.csms),
         customers=len(data.customers),

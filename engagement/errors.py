@@ -1,9 +1,10 @@
 """What went wrong, in one mapping every edge shares (MCP tools, CLI, REST).
 
-Three kinds of fault: the caller's (bad input, or a record they named that is not there: the
-message says what is accepted), the database's (away or busy: try again), and ours (a bug: logged
-with its traceback under a short reference, and only "internal error (ref ...)" goes out, never the
-exception's own text, which can carry SQL, file paths or someone's data).
+Three kinds of fault: the caller's (bad input, a record they named that is not there, or a write
+that conflicts with what is stored: the message says what is accepted), the database's (away or
+busy: try again), and ours (a bug: logged with its traceback under a short reference, and only
+"internal error (ref ...)" goes out, never the exception's own text, which can carry SQL, file paths
+or someone's data).
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ class NotFoundError(EngagementError):
     """A customer, CSM or other record named by the caller does not exist, is not theirs to see, or is ambiguous."""
 
 
+class ConflictError(EngagementError):
+    """A write the store cannot take as sent (an external_id another activity holds): nothing was stored,
+    and the message says what to send instead. It never describes what holds the key."""
+
+
 class ConfigError(EngagementError):
     """A setting or config file is invalid; raised at start-up."""
 
@@ -35,8 +41,8 @@ NESTED_TOO_DEEPLY = (
     "Give the file or body as its format expects: a JSON or TOML document a few levels deep."
 )
 
-FaultKind = Literal["invalid", "not_found", "unavailable", "internal"]
-STATUS: dict[FaultKind, int] = {"invalid": 400, "not_found": 404, "unavailable": 503, "internal": 500}
+FaultKind = Literal["invalid", "not_found", "conflict", "unavailable", "internal"]
+STATUS: dict[FaultKind, int] = {"invalid": 400, "not_found": 404, "conflict": 409, "unavailable": 503, "internal": 500}
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Fault:
     @property
     def callers(self) -> bool:
         """True when the caller can fix it by changing what they sent."""
-        return self.kind in ("invalid", "not_found")
+        return self.kind in ("invalid", "not_found", "conflict")
 
 
 def database_trouble(exc: BaseException) -> str | None:
@@ -90,6 +96,8 @@ def fault_of(exc: BaseException, where: str) -> Fault:
     """
     if isinstance(exc, NotFoundError):
         return Fault("not_found", str(exc))
+    if isinstance(exc, ConflictError):
+        return Fault("conflict", str(exc))
     if isinstance(exc, EngagementError):
         return Fault("invalid", str(exc))
     if isinstance(exc, RecursionError):

@@ -25,7 +25,7 @@ from engagement.files import read_file
 from engagement.models import STAKEHOLDER_LEVELS, STATUSES, Csm, Customer, Stakeholder
 from engagement.lookalike import new_look_alikes
 from engagement.lookup import normalize_segment
-from engagement.writer import write_activities
+from engagement.writer import key_held, write_activities
 
 Kind = Literal["customers", "stakeholders", "csms", "activities"]
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -116,6 +116,10 @@ class _Counts:
     warnings: list[ImportWarning] = field(default_factory=list)
 
 
+class _Refused(Exception):
+    """A strict import's write found bad rows: its transaction is rolled back, and nothing is stored."""
+
+
 Fields = dict[str, Any]
 Writer = Callable[[], _Counts]  # what a checked file will write, once the caller decides it may
 
@@ -125,9 +129,14 @@ def import_csv(engine: Engine, kind: Kind, path: Path, *, as_of: dt.date, strict
     if kind not in KINDS:
         raise EngagementError(f"Unknown import kind '{kind}'; use one of {', '.join(KINDS)}.")
     table = _read(path, kind)
-    with session_scope(engine) as session:
-        write = _PLANNERS[kind](session, table, as_of)  # checks every row before anything is written
-        counts = _Counts(written=False) if strict and table.rejected else write()
+    try:
+        with session_scope(engine) as session:
+            write = _PLANNERS[kind](session, table, as_of)  # checks every row before anything is written
+            counts = _Counts(written=False) if strict and table.rejected else write()
+            if strict and table.rejected:
+                raise _Refused  # bad rows found while writing (keys held for other customers): roll it back
+    except _Refused:
+        counts = _Counts(written=False)
     return ImportReport(
         kind=kind,
         file=str(path),
@@ -431,8 +440,13 @@ def _plan_activities(session: Session, table: _Table, as_of: dt.date) -> Writer:
     table.rejected.extend(RejectedRow(row=number, reason=reason) for number, reason in checked.rejected)
 
     def write() -> _Counts:
-        new = write_activities(session, checked)
-        return _Counts(imported=new, unchanged=len(checked.date_us) - new)
+        new, conflicts = write_activities(session, checked)
+        ext, source = checked.columns["external_id"], checked.columns["source"]
+        table.rejected.extend(
+            RejectedRow(row=int(checked.numbers[i]), reason=key_held(source.row(i), ext.row(i)))
+            for i in conflicts
+        )
+        return _Counts(imported=new, unchanged=len(checked.date_us) - new - len(conflicts))
 
     return write
 

@@ -227,7 +227,10 @@ class CustomerSearch(BaseModel):
 
 
 class LoggedActivity(BaseModel):
-    created: bool = Field(description="False when the same source and external_id was already stored.")
+    created: bool = Field(
+        description="False on a replay: this customer's activity with the same source and external_id was stored "
+        "already, and `activity` is that one (nothing new stored). The same key for another customer is refused."
+    )
     activity: ActivityPublic
     score: Score
     period: PeriodInfo

@@ -21,7 +21,7 @@ from engagement import lookup, portfolio, store
 from engagement.answers import check_paging, metrics_fields, page, period_info, score_of
 from engagement.caller import Caller
 from engagement.db import read_scope, session_scope
-from engagement.errors import EngagementError
+from engagement.errors import ConflictError, EngagementError
 from engagement.metrics import days_before
 from engagement.models import ActivityCreate, Customer, Stakeholder
 from engagement.periods import Granularity, Period, previous_period, recent_periods, resolve_period
@@ -43,7 +43,7 @@ from engagement.scope import resolve_scope
 from engagement.scorer import Scorer
 from engagement.scoring import CATEGORIES, ScoringConfig
 from engagement.settings import Settings
-from engagement.writer import NewActivity, write_activities
+from engagement.writer import NewActivity, key_held, write_activities
 
 RECENT_ACTIVITIES = 10
 LEVEL_ORDER = {"executive": 0, "champion": 1, "user": 2}
@@ -247,8 +247,10 @@ class EngagementService:
     ) -> list[LoggedActivity]:
         """Validate and store touchpoints, each a (customer reference, activity fields) row, in one write
         transaction: all of them, or none when any row is refused (a value, a customer the caller may not
-        see). Each (source, external_id) is stored once. Every row is answered as log_activity answers,
-        in order, with its customer's score after the whole write."""
+        see, a key another customer's activity holds). Each (source, external_id) is stored once, for one
+        customer: sent again for that customer it is a replay (`created` false, the stored activity).
+        Every row is answered as log_activity answers, in order, with its customer's score after the
+        whole write."""
         if not rows:
             raise EngagementError("No activities to log; give at least one.")
         numbered = len(rows) > 1  # a refusal names the row when there are several
@@ -265,7 +267,11 @@ class EngagementService:
                         found[ref] = lookup.find_customer(session, ref, caller)
             targets = [found[ref] for ref, _ in rows]
             written = write_activities(session, [NewActivity(t.id, row) for t, row in zip(targets, checked, strict=True)])
-            stored = [(each.activity, each.created) for each in written]  # read before the session ends
+            for number, (each, row) in enumerate(zip(written, checked, strict=True), 1):
+                if each.conflict:  # raised inside the session: it rolls back the rows written before
+                    with _row(number if numbered else None):
+                        raise ConflictError(key_held(row.source, row.external_id or ""))
+            stored = [(each.activity, each.created) for each in written]
             earliest: dict[str, tuple[Customer, dt.datetime]] = {}
             for target, row in zip(targets, checked, strict=True):
                 if target.id not in earliest or row.date < earliest[target.id][1]:

@@ -3,8 +3,11 @@ import, the Google sync, the demo).
 
 Rows come checked (`ActivityCreate`, or a CSV file's columns checked by the same rules), each with the
 id of its customer. A row's stakeholder level, when it has none, is the most senior known participant's.
-(source, external_id) is unique: a row already stored is not written again, by the database's own
-ON CONFLICT DO NOTHING, so concurrent writers store it once and none of them sees an error.
+(source, external_id) is unique, and inserted with the database's own ON CONFLICT DO NOTHING, so
+concurrent writers store a key once and none of them sees an error. A row the insert skipped is then
+told apart by the customer of the activity that holds its key (docs/data-safety.md, "One key, one
+customer"): the same customer's is a replay, answered with the stored activity; any other customer's
+is a conflict, answered with nothing of it, whoever may see that customer. Callers refuse a conflict.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 from sqlalchemy import insert, select, text
 from sqlmodel import Session
@@ -23,9 +26,11 @@ from engagement.store import StakeholderLevels, insert_ignoring_duplicates
 
 if TYPE_CHECKING:  # the import's fast path needs pandas: not imported for a tool call
     from engagement.bulk import Checked
+    from engagement.bulk_insert import Imported
 
 KEY = ["source", "external_id"]
 KEYS_PER_QUERY = 500  # stored rows looked up by external_id, a few hundred per query
+Outcome = Literal["created", "replayed", "conflict"]
 
 
 class NewActivity(NamedTuple):
@@ -36,44 +41,39 @@ class NewActivity(NamedTuple):
 
 
 class Written:
-    """What became of one row: whether this write stored it (`created`), and the activity stored for
-    its key. When it was stored already (`created` False), `activity` is that one, read from the store
-    when first asked for, together with every such row of the write: ask before the session ends."""
+    """What became of one row: stored by this write (`created`), a replay of the same customer's activity
+    stored under its key (`replayed`: `activity` is that one), or a `conflict`: its key is held by another
+    customer's activity, which is not stored here and is never shown (`activity` raises)."""
 
-    def __init__(self, created: bool, activity: ActivityPublic | None = None, lookup: _Lookup | None = None) -> None:
-        self.created = created
+    def __init__(self, outcome: Outcome, activity: ActivityPublic | None = None) -> None:
+        self.outcome = outcome
         self._activity = activity
-        self._lookup = lookup
+
+    @property
+    def created(self) -> bool:
+        return self.outcome == "created"
+
+    @property
+    def conflict(self) -> bool:
+        return self.outcome == "conflict"
 
     @property
     def activity(self) -> ActivityPublic:
-        if self._activity is None and self._lookup is not None:
-            self._lookup.load()
         if self._activity is None:
-            raise RuntimeError("the stored activity was not found")  # a key the insert skipped is stored
+            raise RuntimeError("a conflicting row has no activity to show")  # callers refuse it first
         return self._activity
 
     def __repr__(self) -> str:
-        return f"Written(created={self.created}, activity={self._activity!r})"
+        return f"Written({self.outcome!r}, activity={self._activity!r})"
 
 
-class _Lookup:
-    """The rows of one write whose key was stored already, read in one go when one is first asked for."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.pending: list[tuple[Written, str, str]] = []
-
-    def add(self, source: str, external_id: str) -> Written:
-        written = Written(False, lookup=self)
-        self.pending.append((written, source, external_id))
-        return written
-
-    def load(self) -> None:
-        found = _stored(self.session, [(source, external_id) for _, source, external_id in self.pending])
-        for written, source, external_id in self.pending:
-            written._activity = found.get((source, external_id))
-        self.pending = []
+def key_held(source: str, external_id: str) -> str:
+    """Why a row whose key another customer's activity holds is refused, and what to do: the words every
+    writer uses. Nothing of that activity (nor whether the caller may see it) is in them."""
+    return (
+        f"external_id '{external_id}' (source '{source}') is already used by an activity of another customer; "
+        "use another external_id for this one, or leave it out."
+    )
 
 
 @overload
@@ -81,17 +81,21 @@ def write_activities(session: Session, rows: Sequence[NewActivity], *, backdated
 
 
 @overload
-def write_activities(session: Session, rows: Checked, *, backdated: bool = False) -> int: ...
+def write_activities(session: Session, rows: Checked, *, backdated: bool = False) -> Imported: ...
 
 
 def write_activities(
     session: Session, rows: Sequence[NewActivity] | Checked, *, backdated: bool = False
-) -> list[Written] | int:
-    """Store `rows` in the session's transaction, in order, each (source, external_id) once.
+) -> list[Written] | Imported:
+    """Store `rows` in the session's transaction, in order, each (source, external_id) once, and only for
+    the customer whose activity holds it (a second row with a key stored for another customer is a
+    conflict, and is not stored).
 
-    A list of rows answers what became of each, in order. A CSV file's checked columns (`bulk.check`)
-    go the import's bulk path and answer how many rows were new. `backdated` records each row as
-    created at its own date (generated history, so reloading it gives identical rows); otherwise now.
+    A list of rows answers what became of each, in order: a caller refuses the write (rolls it back)
+    when any is a conflict. A CSV file's checked columns (`bulk.check`) go the import's bulk path and
+    answer how many rows were new and which were conflicts (they are not stored; the others are).
+    `backdated` records each row as created at its own date (generated history, so reloading it gives
+    identical rows); otherwise now.
     """
     now = utcnow()
     if not isinstance(rows, Sequence):
@@ -100,8 +104,7 @@ def write_activities(
         return bulk_insert.insert_checked(session, rows, StakeholderLevels.load(session), now)
     rows = with_known_levels(session, rows)
     values = [_values(row, row.activity.date if backdated else now) for row in rows]
-    written: list[Written] = []
-    lookup = _Lookup(session)
+    written: list[Written | None] = []  # None: the insert skipped it, its key was stored
     start = 0
     while start < len(values):  # runs of rows with and without an external_id, so ids follow `rows`
         keyed = values[start]["external_id"] is not None
@@ -109,9 +112,27 @@ def write_activities(
         while end < len(values) and (values[end]["external_id"] is not None) == keyed:
             end += 1
         run = values[start:end]
-        written += _insert_keyed(session, run, lookup) if keyed else _insert(session, run)
+        written += _insert_keyed(session, run) if keyed else _insert(session, run)
         start = end
-    return written
+    return _classified(session, rows, written)
+
+
+def _classified(session: Session, rows: Sequence[NewActivity], written: list[Written | None]) -> list[Written]:
+    """`written` with each row the insert skipped told apart by the customer of the activity holding its
+    key, all read in one go. Every skipped row costs the same statements whoever holds its key, so
+    neither the answer nor its time tells a customer the caller may see from one they may not."""
+    keys = [(row.activity.source, row.activity.external_id or "") for row in rows]
+    skipped = [key for key, done in zip(keys, written, strict=True) if done is None]
+    found = _stored(session, skipped) if skipped else {}
+    answers = []
+    for row, key, done in zip(rows, keys, written, strict=True):
+        if done is None:
+            holder = found.get(key)
+            # No holder: it was deleted since the insert saw it. Not stored all the same: a conflict.
+            same = holder is not None and holder.customer_id == row.customer_id
+            done = Written("replayed", holder) if same else Written("conflict")
+        answers.append(done)
+    return answers
 
 
 def with_known_levels(session: Session, rows: Sequence[NewActivity]) -> list[NewActivity]:
@@ -144,9 +165,9 @@ def _public(activity_id: int, values: dict[str, Any]) -> ActivityPublic:
     return ActivityPublic.model_validate({**values, "id": activity_id})
 
 
-def _insert_keyed(session: Session, run: list[dict[str, Any]], lookup: _Lookup) -> list[Written]:
+def _insert_keyed(session: Session, run: list[dict[str, Any]]) -> list[Written | None]:
     """Insert rows with an external_id, each key once: a row whose key is stored (or was earlier in
-    `run`) is not inserted, and its activity is the stored one."""
+    `run`) is not inserted, and is answered None."""
     if session.get_bind().dialect.name == "postgresql":
         # All rows as one JSON parameter: psycopg rewrites a many-row VALUES statement's placeholders one
         # by one in Python (1.5 s of CPU for the demo's 8,686 rows; this way 0.2 s).
@@ -156,11 +177,11 @@ def _insert_keyed(session: Session, run: list[dict[str, Any]], lookup: _Lookup) 
         statement = insert_ignoring_duplicates(session, table, KEY).returning(table.c.id, *(table.c[k] for k in KEY))
         returned = session.execute(statement, run)
     inserted = {(source, key): id_ for id_, source, key in returned}
-    written = []
+    written: list[Written | None] = []
     for values in run:
         key = (values["source"], values["external_id"])
         activity_id = inserted.pop(key, None)  # popped: a later row with this key was not inserted
-        written.append(lookup.add(*key) if activity_id is None else Written(True, _public(activity_id, values)))
+        written.append(None if activity_id is None else Written("created", _public(activity_id, values)))
     return written
 
 
@@ -178,12 +199,12 @@ def _isoformat(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON: {value!r}")
 
 
-def _insert(session: Session, run: list[dict[str, Any]]) -> list[Written]:
+def _insert(session: Session, run: list[dict[str, Any]]) -> list[Written | None]:
     """Insert rows without an external_id: each is a new activity."""
     table = Activity.__table__  # type: ignore[attr-defined]
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = session.execute(statement, run).scalars().all()
-    return [Written(True, _public(activity_id, values)) for activity_id, values in zip(ids, run, strict=True)]
+    return [Written("created", _public(activity_id, values)) for activity_id, values in zip(ids, run, strict=True)]
 
 
 def _stored(session: Session, keys: list[tuple[str, str]]) -> dict[tuple[str, str], ActivityPublic]:

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from engagement.cli import app
-from engagement.errors import EngagementError, NotFoundError, fault_of
+from engagement.errors import ConflictError, EngagementError, NotFoundError, fault_of
 from engagement.scorer import Scorer
 from engagement.settings import Settings
 from server import create_server
@@ -30,6 +30,7 @@ def boom(*_args: object, **_kwargs: object) -> None:
     [
         (EngagementError("limit 0 is out of range; give 1 to 500."), "invalid", 400),
         (NotFoundError("No customer 'x'."), "not_found", 404),
+        (ConflictError("external_id 'k' is already another activity's; use another external_id."), "conflict", 409),
         (RuntimeError(SECRET), "internal", 500),
         (IntegrityError("INSERT ...", {}, Exception("UNIQUE constraint failed")), "internal", 500),
     ],

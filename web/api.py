@@ -170,12 +170,15 @@ def error(status: int, code: str, message: str, headers: dict[str, str] | None =
     return JSONResponse(ApiError(error=code, message=message).model_dump(), status_code=status, headers=headers)
 
 
-FAULT_CODES = {"invalid": "invalid_request", "not_found": "not_found", "unavailable": "unavailable", "internal": "internal"}
+FAULT_CODES = {
+    "invalid": "invalid_request", "not_found": "not_found", "conflict": "conflict", "unavailable": "unavailable",
+    "internal": "internal",
+}  # fmt: skip
 
 
 def fault_response(exc: BaseException) -> JSONResponse:
     """The answer for anything a request can fail with, by the one mapping every edge shares
-    (engagement.errors.fault_of): the caller's fault 400/404, the database away 503, ours 500 with a ref.
+    (engagement.errors.fault_of): the caller's fault 400/404/409, the database away 503, ours 500 with a ref.
     A customer or CSM outside the caller's scope is "not found", worded as one that does not exist."""
     fault = fault_of(exc, "api")
     return error(fault.status, FAULT_CODES[fault.kind], fault.message)
@@ -233,7 +236,7 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "POST", "/api/activities", "logActivities",
         "Log one activity (answers as log_activity) or a list of them (answers each, in order).",
-        None, LoggedActivity | LoggedActivities, (200, 201, 400, 401, 403, 404, 413, 415, 422, 503), _log,
+        None, LoggedActivity | LoggedActivities, (200, 201, 400, 401, 403, 404, 409, 413, 415, 422, 503), _log,
         body=ACTIVITIES_IN,
     ),
 )  # fmt: skip

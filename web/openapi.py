@@ -12,7 +12,9 @@ REF = "#/components/schemas/{model}"
 REASONS = {
     200: "The answer.", 201: "Stored; the answer.", 400: "A value is refused, or the body is not JSON; the message says what is accepted.",
     401: "No token, or one that is unknown, expired or revoked.", 403: "Not allowed for this user or browser.",
-    404: "No such customer or CSM in the caller's portfolio.", 413: "The body is too large.",
+    404: "No such customer or CSM in the caller's portfolio.",
+    409: "An external_id (with its source) is another activity's; nothing was stored. Use another external_id.",
+    413: "The body is too large.",
     415: "The body is not JSON.", 422: "A parameter or the body does not match this document; the message says which.",
     503: "The database is unavailable; try again shortly.",
 }  # fmt: skip

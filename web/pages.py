@@ -39,6 +39,7 @@ NOT_FOUND = "No such customer or CSM in your portfolio."
 HEADINGS: dict[FaultKind, str] = {
     "invalid": "That filter is not valid",
     "not_found": "Not found",
+    "conflict": "That conflicts with what is stored",
     "unavailable": "The database is unavailable",
     "internal": "Something went wrong",
 }

@@ -123,6 +123,10 @@ def write_mail(
     results = write_activities(session, [row for _, row, _, _ in stored]) if stored else []
     for (link, row, direction, thread_id), written in zip(stored, results, strict=True):
         external_id = row.activity.external_id or ""
+        if written.conflict:  # another customer's activity holds its key: neither stored nor linked here
+            tally.skip("key_conflict")
+            logger.warning("Not stored: message %s of %s: its key is another customer's", link.message_id, row.customer_id)
+            continue
         if written.created:
             tally.new += 1
             created.add(external_id)
@@ -196,6 +200,10 @@ def write_events(
             links.pop(meeting.event_id)
             link = None
         [written] = write_activities(session, [row])
+        if written.conflict:  # another customer's activity holds its key: neither stored, updated nor linked
+            tally.skip("key_conflict")
+            logger.warning("Not stored: event %s of %s: its key is another customer's", meeting.event_id, row.customer_id)
+            continue
         if written.created:
             tally.new += 1
         elif _update(session, written.activity, row):

@@ -17,6 +17,11 @@ class SkipCounts(BaseModel):
     no_customer_match: int = Field(0, description="External people no customer claims (see unmatched).")
     automated: int = Field(0, description="Machine-sent mail: auto-replies, out-of-office, lists, no-reply.")
     not_a_meeting: int = Field(0, description="All-day entries, focus/OOO blocks, declined or cancelled events.")
+    key_conflict: int = Field(
+        0,
+        description="Not stored: the message's or meeting's key (source and external_id) is already an activity "
+        "of another customer, stored before it was attributed this way or by another writer.",
+    )
 
 
 class UnmatchedDomain(BaseModel):

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel, col, select
 from engagement.db import create_tables, make_engine, session_scope, temporary_schema
 from engagement.demo import DemoSummary, load_demo
 from engagement.service import EngagementService
-from engagement.errors import EngagementError
+from engagement.errors import ConflictError, EngagementError
 from engagement.models import Activity, Csm, Customer, Stakeholder
 from engagement.scoring import CATEGORIES, load_scoring_config
 from engagement.settings import Settings
@@ -118,6 +118,24 @@ def test_loading_another_demo_over_one_is_refused_and_changes_nothing(demo: Demo
         load_demo(demo.engine, as_of=AS_OF, seed=8)
 
     assert dump(demo.engine) == before
+
+
+def test_a_demo_key_another_customers_activity_holds_refuses_the_load_and_loads_nothing(
+    demo: Demo, other_store: Engine
+) -> None:
+    with demo.engine.connect() as connection:  # a key the seed-7 demo writes, for one of its customers
+        key = connection.execute(select(Activity.external_id).where(Activity.source == "demo").limit(1)).scalar_one()
+    with session_scope(other_store) as session:
+        session.add(Customer(id="legacy", name="Legacy Ltd", segment="SMB"))
+        session.flush()
+        session.add(Activity(customer_id="legacy", type="call", direction="outbound", date=dt.datetime(2026, 11, 1),
+                             source="demo", external_id=key))  # fmt: skip
+    before = dump(other_store)
+
+    with pytest.raises(ConflictError, match=rf"^1 of the demo's activities .* external_id '{key}'.*--reset"):
+        load_demo(other_store, as_of=AS_OF, seed=7)
+
+    assert dump(other_store) == before
 
 
 def test_reset_deletes_every_row_first(other_store: Engine) -> None:

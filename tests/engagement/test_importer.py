@@ -595,3 +595,40 @@ def test_an_import_keeps_the_schema_whole_and_moves_the_version_once_per_row(
     assert activity_schema(engine) == schema and len(schema[1]) >= 1
     assert after - before == (1 if engine.dialect.name == "postgresql" else 60)
     assert count(engine, Activity) == existing + 60
+
+
+KEY_HELD = (
+    "external_id '{key}' (source 'crm') is already used by an activity of another customer; "
+    "use another external_id for this one, or leave it out."
+)
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_key_held_for_another_customer_in_the_store_or_earlier_in_the_file_is_a_bad_row(
+    engine: Engine, factory: Factory, tmp_path: Path, strict: bool
+) -> None:
+    for customer, name in (("acme", "Acme Corp"), ("globex", "Globex"), ("bolt", "Bolt Freight")):
+        factory.customer(customer, name)
+    factory.activity("bolt", "2026-11-18T09:30:00", subject="Bolt walk-away price", source="crm", external_id="crm-1001")
+    path = write(
+        tmp_path,
+        "customer,type,direction,date,subject,source,external_id\n"
+        "acme,call,outbound,2026-11-20,mine,crm,k-new\n"
+        "acme,call,outbound,2026-11-20,mine too,crm,crm-1001\n"  # Bolt's key
+        "globex,call,outbound,2026-11-21,,crm,k-new\n"  # row 2's key, for another customer
+        "acme,call,outbound,2026-11-22,,crm,k-new\n"  # row 2's key, same customer: a replay
+        "bolt,call,outbound,2026-11-22,,crm,crm-1001\n",  # Bolt's own key: a replay
+    )
+
+    report = import_csv(engine, "activities", path, as_of=AS_OF, strict=strict)
+
+    assert reasons(report) == {3: KEY_HELD.format(key="crm-1001"), 4: KEY_HELD.format(key="k-new")}
+    assert "Bolt" not in report.model_dump_json() and "bolt" not in str(reasons(report))
+    with Session(engine) as session:
+        stored = session.exec(select(Activity.customer_id, Activity.external_id, Activity.subject).order_by(Activity.id)).all()
+    if strict:
+        assert (report.written, report.imported, report.unchanged) == (False, 0, 0)
+        assert stored == [("bolt", "crm-1001", "Bolt walk-away price")]  # nothing of the file
+    else:
+        assert (report.written, report.imported, report.unchanged) == (True, 1, 2)
+        assert stored == [("bolt", "crm-1001", "Bolt walk-away price"), ("acme", "k-new", "mine")]

@@ -30,10 +30,7 @@ def row(customer_id: str = "acme", **fields: Any) -> NewActivity:
 
 def write(engine: Engine, rows: list[NewActivity], **options: Any) -> list[Written]:
     with session_scope(engine) as session:
-        written = write_activities(session, rows, **options)
-        for each in written:
-            _ = each.activity  # read in the session, as the writer's callers do
-        return written
+        return write_activities(session, rows, **options)
 
 
 def stored(engine: Engine) -> list[Activity]:
@@ -126,3 +123,28 @@ def test_a_tool_call_and_a_csv_row_are_refused_in_the_same_words(
         refused.append(str(error.value))
     assert [r.reason for r in report.rejected] == refused
     assert stored(engine) == []
+
+
+def test_a_key_held_by_another_customers_activity_is_a_conflict_and_only_the_same_customers_a_replay(
+    engine: Engine, factory: Factory
+) -> None:
+    factory.customer("acme", "Acme Corp")
+    factory.customer("bolt", "Bolt Ltd")
+    [held] = write(engine, [row("bolt", external_id="k1", subject="Bolt's renewal")])
+
+    written = write(engine, [
+        row(external_id="k1", subject="mine"),  # Bolt's key: a conflict, not Bolt's activity
+        row("bolt", external_id="k1"),  # Bolt's own key again: the replay
+        row(external_id="k2"),
+        row(external_id="k2"),  # the same customer's key twice in one write: a replay of the first
+        row("bolt", external_id="k2"),  # a key an earlier row of this write took for another customer
+    ])  # fmt: skip
+
+    assert [w.outcome for w in written] == ["conflict", "replayed", "created", "replayed", "conflict"]
+    assert written[1].activity == held.activity and written[3].activity == written[2].activity
+    for conflict in (written[0], written[4]):
+        with pytest.raises(RuntimeError, match="no activity to show"):
+            _ = conflict.activity
+    assert [(a.customer_id, a.external_id, a.subject) for a in stored(engine)] == [
+        ("bolt", "k1", "Bolt's renewal"), ("acme", "k2", None)
+    ]  # the caller refuses a conflict (rolls back); the writer itself stored nothing for those rows

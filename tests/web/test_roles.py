@@ -112,9 +112,9 @@ def test_a_list_is_one_write_a_bad_row_stores_none_of_it_and_is_named(http: Test
                       headers=bearer(team.tokens["avery"]))  # fmt: skip
 
     assert refused.status_code == 400 and refused.json()["message"].startswith("activity 2: date 2026-11-25")
-    assert twice.status_code == 201
-    assert [(r["created"], r["activity"]["customer_id"]) for r in twice.json()["results"]] == [(True, "acme"), (False, "acme")]
-    assert [_stored(engine, e) for e in ("list-1", "late", "list-2")] == [0, 0, 1]
+    # One key for two customers: the second row is a conflict (not "already stored"), and refuses the list.
+    assert twice.status_code == 409 and twice.json()["message"].startswith("activity 2: external_id 'list-2'")
+    assert [_stored(engine, e) for e in ("list-1", "late", "list-2")] == [0, 0, 0]
 
 
 # -- the MCP tools over HTTP: a real `engagement serve`, the SDK's client with each user's token ----------
