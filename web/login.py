@@ -57,17 +57,26 @@ async def login(request: Request) -> Response:
     principal = await run_in_threadpool(auth.from_token, token) if token else None
     if principal is None:
         return _page(request, "That token is not valid: unknown, expired or revoked.", target, status=401)
-    value, max_age = auth.session_cookie(principal)
+    value, max_age = await run_in_threadpool(auth.start_session, principal.email, principal.token_id, "token")
+    return signed_in(request, target, value, max_age)
+
+
+def signed_in(request: Request, target: str, value: str, max_age: int) -> Response:
+    """Go on to `target` with the new session's cookie (HttpOnly, SameSite=Lax, Secure behind TLS)."""
     response = RedirectResponse(target, status_code=303)
-    response.raw_headers.append(cookie_header(SESSION_COOKIE, value, max_age, request.url.scheme == "https"))
+    response.raw_headers.append(cookie_header(SESSION_COOKIE, value, max_age, authenticator(request).secure_cookies(request)))
     return response
 
 
 async def logout(request: Request) -> Response:
+    """Sign out on the server: the session is deleted, so a copy of the cookie stops working too."""
     async with request.form(max_files=0, max_fields=MAX_FORM_FIELDS) as form:
         check_csrf(request, form)
+    auth = authenticator(request)
+    if value := request.cookies.get(SESSION_COOKIE):
+        await run_in_threadpool(auth.end_session, value)
     response = RedirectResponse("/login", status_code=303)
-    response.raw_headers.append(cookie_header(SESSION_COOKIE, "", 0, request.url.scheme == "https"))
+    response.raw_headers.append(cookie_header(SESSION_COOKIE, "", 0, auth.secure_cookies(request)))
     return response
 
 
