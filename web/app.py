@@ -34,6 +34,7 @@ from engagement.users import has_users
 from web import api, login, pages
 from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend, mcp_principal
 from web.openapi import openapi_document
+from web.ratelimit import AuthFailureLimit, FailureLimiter
 from web.security import AccessLog, BodyLimit, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -140,6 +141,7 @@ def create_app(
         middleware=[
             Middleware(SecurityHeaders, https=https),
             Middleware(AccessLog),
+            Middleware(AuthFailureLimit, limiter=FailureLimiter(settings.auth_failures_per_minute)),
             Middleware(HostCheck, settings=rules),
             Middleware(BodyLimit, limit=MAX_BODY_BYTES),
             Middleware(CsrfCookieMiddleware, secure=https),
