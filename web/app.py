@@ -13,9 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
-from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -31,8 +29,11 @@ from engagement.db import read_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import has_users
-from web import api, login, pages
-from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend, mcp_principal
+from web import api, consent, login, pages
+from web.auth import Authenticator, CsrfCookieMiddleware, TokenBackend, mcp_principal
+from web.client_documents import ClientDocuments
+from web.oauth import EngagementProvider
+from web.oauth_routes import ChallengeScope, OAuthChecks, auth_settings, metadata_routes
 from web.openapi import openapi_document
 from web.ratelimit import AuthFailureLimit, FailureLimiter
 from web.security import AccessLog, BodyLimit, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
@@ -64,24 +65,17 @@ def host_rules(settings: Settings, host: str, port: int, open: bool) -> Transpor
     return rules
 
 
-def mcp_app(service: EngagementService, auth: Authenticator, base: str, rules: TransportSecuritySettings) -> Any:
-    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (the SDK's
-    hooks), and every tool call scoped to the token's user."""
+def mcp_app(service: EngagementService, provider: EngagementProvider | None, base: str, rules: TransportSecuritySettings) -> Any:
+    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (API tokens or
+    OAuth access tokens, checked by the SDK through `provider`, which also serves OAuth), and every tool
+    call scoped to the token's user and, for an app connected by OAuth, to its scopes."""
     from tools.server import create_server
 
-    if auth.open:
+    if provider is None:
         server = create_server(service.settings, service=service)
     else:
         server = create_server(
-            service.settings,
-            service=service,
-            caller_of=mcp_caller,
-            token_verifier=McpTokenVerifier(auth),
-            auth=AuthSettings(
-                issuer_url=AnyHttpUrl(base),
-                resource_server_url=AnyHttpUrl(f"{base}/mcp"),
-                validate_token_resource=False,  # our tokens are this server's own: no audience to check
-            ),
+            service.settings, service=service, caller_of=mcp_caller, auth_server_provider=provider, auth=auth_settings(base)
         )
     settings = service.settings
     return server, server.streamable_http_app(
@@ -107,16 +101,24 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, service: EngagementService | None = None
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    service: EngagementService | None = None,
+    documents: ClientDocuments | None = None,
 ) -> Starlette:
-    """The whole team server. Open (no token asked) only on a loopback address with no users in the store."""
+    """The whole team server. Open (no token asked) only on a loopback address with no users in the store.
+    `documents` fetches apps' Client ID Metadata Documents (tests give one that reaches a fake host)."""
     service = service or create_service(settings)
     with read_scope(service.engine) as session:
         open = is_loopback(host) and not has_users(session)
     auth = Authenticator.create(service.engine, settings, open=open)
     base = base_url(settings, host, port)
     rules = host_rules(settings, host, port, open)
-    server, mcp = mcp_app(service, auth, base, rules)
+    provider = None if open else EngagementProvider(auth, base, f"{base}/mcp", documents or ClientDocuments(service.engine))
+    server, mcp = mcp_app(service, provider, base, rules)
+    sdk = mcp if provider is None else OAuthChecks(mcp, provider)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -135,8 +137,9 @@ def create_app(
             Route("/openapi.json", openapi, methods=["GET"]),
             *login.routes(),
             *pages.routes(service),
-            # /mcp and its protected-resource metadata: each of the SDK app's paths goes to the SDK app whole
-            *(Route(route.path, endpoint=mcp) for route in mcp.routes if isinstance(route, Route)),
+            *([] if provider is None else [*metadata_routes(auth_settings(base)), *consent.routes(provider)]),
+            # /mcp, its metadata and OAuth's endpoints: each of the SDK app's paths goes to the SDK app whole
+            *(Route(r.path, endpoint=ChallengeScope(sdk) if r.path == "/mcp" else sdk) for r in mcp.routes if isinstance(r, Route)),
         ],
         middleware=[
             Middleware(SecurityHeaders, https=https),

@@ -145,6 +145,10 @@ class Authenticator:
     def csrf_for(self, browser: str) -> str:
         return _sign(self.key, "csrf", browser)
 
+    def sign(self, purpose: str, message: str) -> str:
+        """An HMAC of `message` for one purpose (a consent request, a sign-in in progress) with the server's key."""
+        return _sign(self.key, purpose, message)
+
 
 def authenticator(conn: HTTPConnection) -> Authenticator:
     found = conn.app.state.authenticator
@@ -179,25 +183,6 @@ class TokenBackend(AuthenticationBackend):
         if principal is None:
             return None
         return AuthCredentials(["authenticated", principal.role]), principal
-
-
-class McpTokenVerifier:
-    """The MCP SDK's TokenVerifier over our tokens: /mcp's 401s, WWW-Authenticate and metadata are the SDK's."""
-
-    def __init__(self, auth: Authenticator) -> None:
-        self.auth = auth
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        principal = await run_in_threadpool(self.auth.from_token, token)
-        if principal is None:
-            return None
-        return PrincipalToken(
-            token=token,
-            client_id=f"token-{principal.token_id}",
-            subject=principal.identity,
-            scopes=[principal.role],
-            principal=principal,
-        )
 
 
 def mcp_principal() -> Principal | None:
