@@ -12,7 +12,6 @@ from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResource
 from mcp.server.auth.routes import build_metadata, build_resource_metadata_url, cors_middleware
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.shared.auth import ProtectedResourceMetadata
-from pydantic import AnyHttpUrl
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,13 +25,13 @@ RESOURCE_NAME = "Customer engagement metrics"
 
 def auth_settings(base: str) -> AuthSettings:
     """The SDK's settings: this server issues tokens for its own /mcp, registers apps, revokes tokens."""
-    return AuthSettings(
-        issuer_url=AnyHttpUrl(base),
-        resource_server_url=AnyHttpUrl(f"{base}/mcp"),
-        validate_token_resource=True,  # a token is accepted on /mcp only if it was issued for /mcp
-        client_registration_options=ClientRegistrationOptions(enabled=True, valid_scopes=list(SCOPES), default_scopes=list(SCOPES)),
-        revocation_options=RevocationOptions(enabled=True),
-    )
+    return AuthSettings.model_validate({  # from strings, so the issuer keeps its exact form (no trailing slash)
+        "issuer_url": base,
+        "resource_server_url": f"{base}/mcp",
+        "validate_token_resource": True,  # a token is accepted on /mcp only if it was issued for /mcp
+        "client_registration_options": ClientRegistrationOptions(enabled=True, valid_scopes=list(SCOPES), default_scopes=list(SCOPES)),
+        "revocation_options": RevocationOptions(enabled=True),
+    })
 
 
 def metadata_routes(settings: AuthSettings) -> list[Route]:
