@@ -206,6 +206,8 @@ class EngagementProvider:
         try:
             issued = await run_in_threadpool(run)
         except grants.GrantError as exc:
+            if exc.revoke is not None:
+                await run_in_threadpool(self._revoke, exc.revoke)
             raise TokenError("invalid_grant", str(exc)) from None
         return OAuthToken(access_token=issued.access_token, expires_in=issued.expires_in, scope=" ".join(issued.scopes),
                           refresh_token=issued.refresh_token)  # fmt: skip
@@ -236,6 +238,10 @@ class EngagementProvider:
         principal = Principal(user.email, user.role, replace(caller, scopes=frozenset(scopes)), user.id, None, "bearer")  # type: ignore[arg-type]
         return PrincipalToken(token=token, client_id=grant.client_id, subject=principal.identity, scopes=scopes,
                               expires_at=_epoch(row.expires_at), resource=grant.resource, principal=principal)  # fmt: skip
+
+    def _revoke(self, grant_id: int) -> None:
+        with session_scope(self.engine) as session:
+            grants.revoke_grant(session, grant_id)
 
     async def revoke_token(self, token: AccessToken | RefreshToken) -> None:
         """Revoking either token of a grant revokes the grant: both stop at once."""

@@ -30,7 +30,13 @@ PREFIX = {"code": "emc", "access": "ema", "refresh": "emr"}
 
 
 class GrantError(EngagementError):
-    """A code or refresh token that must not be honoured, with what to do (the OAuth `invalid_grant`)."""
+    """A code or refresh token that must not be honoured, with what to do (the OAuth `invalid_grant`).
+    `revoke` is a grant the refusal must revoke (a replayed code or refresh token): in a transaction of its
+    own, since the refused one is rolled back."""
+
+    def __init__(self, message: str, revoke: int | None = None) -> None:
+        super().__init__(message)
+        self.revoke = revoke
 
 
 def digest(secret: str) -> str:
@@ -97,10 +103,9 @@ def exchange_code(session: Session, code: str, now: dt.datetime | None = None) -
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(row)
-        if row.grant_id is not None:
-            revoke_grant(session, row.grant_id, moment)
         raise GrantError(
-            "This authorization code was already used; the access it gave is revoked. Start the connection again."
+            "This authorization code was already used; the access it gave is revoked. Start the connection again.",
+            revoke=row.grant_id,
         )
     grant = OAuthGrant(user_id=row.user_id, client_id=row.client_id, scopes=row.scopes, resource=row.resource,
                        created_at=moment, last_used_at=moment)  # fmt: skip
@@ -137,10 +142,10 @@ def refresh(session: Session, token: str, scopes: list[str], now: dt.datetime | 
         update(OAuthToken).where(col(OAuthToken.token_hash) == row.token_hash, col(OAuthToken.used_at).is_(None)).values(used_at=moment)
     )
     if spent.rowcount != 1:  # type: ignore[attr-defined]
-        revoke_grant(session, grant.id or 0, moment)
         raise GrantError(
             "This refresh token was already used, so it may have been copied: the app's access is revoked. "
-            "Connect the app again."
+            "Connect the app again.",
+            revoke=grant.id,
         )
     return _issue(session, grant, scopes, moment)
 
