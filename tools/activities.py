@@ -8,7 +8,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
-from engagement.access.grants import WRITE
+from engagement.access.grants import WRITE as WRITE_SCOPE
 from engagement.models import MAX_DURATION_MINUTES, ActivityType, Direction, StakeholderLevel
 from engagement.schemas import LoggedActivity
 from engagement.service import EngagementService
@@ -32,7 +32,7 @@ WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHin
 
 
 def register(server: MCPServer, service: EngagementService, caller_of: CallerOf) -> None:
-    writer = requiring(WRITE, caller_of)
+    writer = requiring(WRITE_SCOPE, caller_of)
 
     @server.tool(name="log_activity", title="Log an activity", description=description("log_activity"), annotations=WRITE)
     @tool_errors

@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 
 from engagement.settings import Settings
 from tests.servers import http_server
-from tests.tools.conftest import call
+from tests.tools.conftest import call, call_error
 from tests.web.conftest import Team
 from tests.web.oauth_browser import MemoryStorage, Person
+from tests.web.oauth_steps import connect
 
 pytestmark = pytest.mark.anyio
 CALLBACK = "http://127.0.0.1:9/callback"  # the app's loopback redirect; nothing needs to listen there
@@ -79,3 +80,43 @@ def _mcp_headers(token: str) -> dict[str, str]:
 def _ping() -> dict[str, object]:
     return {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}}}  # fmt: skip
+
+
+async def test_an_app_allowed_to_read_only_is_refused_every_write_with_the_scope_it_lacks(
+    settings: Settings, engine: Engine, team: Team
+) -> None:
+    with http_server(settings) as url:
+        with httpx.Client(base_url=url.removesuffix("/mcp"), trust_env=False) as browser:
+            _, tokens = connect(browser, team.tokens["ada"], scope="engagement:read")
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        async with httpx2.AsyncClient(headers=headers) as http, Client(streamable_http_client(url, http_client=http)) as client:
+            portfolio = await call(client, "get_portfolio_engagement", limit=500)
+            refusals = [
+                await call_error(client, "log_activity", customer="acme", type="call", direction="inbound", external_id="ro-1"),
+                await call_error(client, "acknowledge_alert", alert_id=1),
+                await call_error(client, "run_engagement_check"),
+                await call_error(client, "sync_google_workspace"),
+            ]
+
+    assert tokens["scope"] == "engagement:read"
+    assert {row["customer_id"] for row in portfolio["customers"]} == team.customers["ada"]
+    assert all("needs the engagement:write scope" in r and "(it has: engagement:read)" in r for r in refusals), refusals
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM activity WHERE external_id = 'ro-1'")).scalar_one() == 0
+        assert connection.execute(text("SELECT count(*) FROM score_history")).scalar_one() == 0
+
+
+async def test_a_csms_oauth_connection_sees_no_more_than_the_csm_and_admin_only_tools_stay_admin_only(
+    settings: Settings, team: Team
+) -> None:
+    with http_server(settings) as url:
+        with httpx.Client(base_url=url.removesuffix("/mcp"), trust_env=False) as browser:
+            _, tokens = connect(browser, team.tokens["blake"])
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        async with httpx2.AsyncClient(headers=headers) as http, Client(streamable_http_client(url, http_client=http)) as client:
+            portfolio = await call(client, "get_portfolio_engagement", csm_id="all", limit=500)
+            outside = await call_error(client, "get_customer_engagement", customer="acme")
+            check = await call_error(client, "run_engagement_check")
+
+    assert {row["customer_id"] for row in portfolio["customers"]} == team.customers["blake"]
+    assert "Acme" not in outside and "only an admin may run it" in check
