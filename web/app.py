@@ -29,7 +29,7 @@ from engagement.db import read_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import has_users
-from web import api, consent, login, pages
+from web import api, consent, login, oidc, pages
 from web.auth import Authenticator, CsrfCookieMiddleware, TokenBackend, mcp_principal
 from web.client_documents import ClientDocuments
 from web.oauth import EngagementProvider
@@ -116,6 +116,7 @@ def create_app(
     auth = Authenticator.create(service.engine, settings, open=open)
     base = base_url(settings, host, port)
     rules = host_rules(settings, host, port, open)
+    company = oidc.CompanySignIn(settings, base) if settings.oidc_enabled and not open else None
     provider = None if open else EngagementProvider(auth, base, f"{base}/mcp", documents or ClientDocuments(service.engine))
     server, mcp = mcp_app(service, provider, base, rules)
     sdk = mcp if provider is None else OAuthChecks(mcp, provider)
@@ -136,6 +137,7 @@ def create_app(
             *api.routes(service),
             Route("/openapi.json", openapi, methods=["GET"]),
             *login.routes(),
+            *(oidc.routes(company) if company else []),
             *pages.routes(service),
             *([] if provider is None else [*metadata_routes(auth_settings(base)), *consent.routes(provider)]),
             # /mcp, its metadata and OAuth's endpoints: each of the SDK app's paths goes to the SDK app whole
@@ -155,4 +157,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.authenticator = auth  # web.auth.authenticator(request) reads it
+    app.state.company_sign_in = company.name if company else None  # the sign-in page offers it
     return app

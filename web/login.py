@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -24,11 +25,18 @@ def safe_next(target: str | None) -> str:
 
 def _page(request: Request, message: str | None, target: str, status: int = 200) -> HTMLResponse:
     notice = f'<p class="login-error" role="alert">{escape(message)}</p>' if message else ""
+    company = getattr(request.app.state, "company_sign_in", None)  # the identity provider's name, when configured
+    idp = (
+        f'<a class="idp" href="/login/oidc?next={escape(quote(target, safe=""))}">Sign in with {escape(company)}</a>'
+        "<p>Or with an API token:</p>"
+        if company
+        else "<p>Sign in with your API token (an admin makes one with <code>engagement token create --user YOUR-EMAIL</code>).</p>"
+    )
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in - Engagement</title><link rel="stylesheet" href="/static/dashboard.css"></head>
 <body class="login"><main class="login-box"><h1>Customer engagement</h1>
-<p>Sign in with your API token (an admin makes one with <code>engagement token create --user YOUR-EMAIL</code>).</p>
+{idp}
 {notice}<form method="post" action="/login">
 <input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token(request))}">
 <input type="hidden" name="next" value="{escape(target)}">
