@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from mcp.server.auth.provider import ProviderTokenVerifier
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -29,7 +30,7 @@ from engagement.db import read_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import has_users
-from web import api, consent, login, oidc, pages
+from web import api, apps, consent, login, oidc, pages
 from web.auth import Authenticator, CsrfCookieMiddleware, TokenBackend, mcp_principal
 from web.client_documents import ClientDocuments
 from web.oauth import EngagementProvider
@@ -73,10 +74,13 @@ def mcp_app(service: EngagementService, provider: EngagementProvider | None, bas
 
     if provider is None:
         server = create_server(service.settings, service=service)
-    else:
+    elif serves_oauth(base):
         server = create_server(
             service.settings, service=service, caller_of=mcp_caller, auth_server_provider=provider, auth=auth_settings(base)
         )
+    else:  # OAuth needs an https public URL off loopback: API tokens only, checked by the same provider
+        server = create_server(service.settings, service=service, caller_of=mcp_caller,
+                               token_verifier=ProviderTokenVerifier(provider), auth=auth_settings(base))  # fmt: skip
     settings = service.settings
     return server, server.streamable_http_app(
         streamable_http_path="/mcp",
@@ -84,6 +88,12 @@ def mcp_app(service: EngagementService, provider: EngagementProvider | None, bas
         max_sessions=settings.http_max_sessions,
         session_idle_timeout=settings.http_session_idle_seconds,
     )
+
+
+def serves_oauth(base: str) -> bool:
+    """OAuth (Claude's connectors) only where its redirects are safe: an https public URL, or loopback."""
+    parts = urlsplit(base)
+    return parts.scheme == "https" or is_loopback(parts.hostname or "")
 
 
 def mcp_caller() -> Caller:
@@ -119,7 +129,8 @@ def create_app(
     company = oidc.CompanySignIn(settings, base) if settings.oidc_enabled and not open else None
     provider = None if open else EngagementProvider(auth, base, f"{base}/mcp", documents or ClientDocuments(service.engine))
     server, mcp = mcp_app(service, provider, base, rules)
-    sdk = mcp if provider is None else OAuthChecks(mcp, provider)
+    oauth = provider is not None and serves_oauth(base)
+    sdk = OAuthChecks(mcp, provider) if provider is not None and oauth else mcp
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -139,7 +150,7 @@ def create_app(
             *login.routes(),
             *(oidc.routes(company) if company else []),
             *pages.routes(service),
-            *([] if provider is None else [*metadata_routes(auth_settings(base)), *consent.routes(provider)]),
+            *([*metadata_routes(auth_settings(base)), *consent.routes(provider), *apps.routes()] if oauth else []),
             # /mcp, its metadata and OAuth's endpoints: each of the SDK app's paths goes to the SDK app whole
             *(Route(r.path, endpoint=ChallengeScope(sdk) if r.path == "/mcp" else sdk) for r in mcp.routes if isinstance(r, Route)),
         ],

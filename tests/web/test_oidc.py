@@ -14,8 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
+from engagement.db import session_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
+from engagement.users import add_user
+from tests.servers import http_server
 from tests.web.conftest import BASE, Team
 from tests.web.oauth_steps import counts, exchange, pkce, query_of, register
 from tests.web.oauth_browser import form_fields
@@ -220,3 +223,15 @@ def test_the_consent_signs_in_with_the_identity_provider_and_the_app_gets_its_co
     assert "Sign in with your company account" in login.text
     assert signed_in.headers["location"] == consent and "Connect Test app?" in page.text and "avery@ourco.test" in page.text
     assert tokens.status_code == 200 and counts(engine)["oauth_grant"] == 1
+
+
+def test_a_network_server_with_users_and_an_identity_provider_starts_without_any_api_token(
+    settings: Settings, engine: Engine, idp: IdentityProvider
+) -> None:
+    with session_scope(engine) as session:
+        add_user(session, "ada@ourco.test", "admin")  # a user, and no token at all
+    env = {"ENGAGEMENT_OIDC_ISSUER": idp.url, "ENGAGEMENT_OIDC_CLIENT_ID": "engagement", "ENGAGEMENT_OIDC_CLIENT_SECRET": SECRET}
+    with http_server(settings, host="0.0.0.0", **env) as url:
+        login = httpx.get(url.removesuffix("/mcp") + "/login", trust_env=False)
+
+    assert login.status_code == 200 and "Sign in with your company account" in login.text
