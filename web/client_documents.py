@@ -89,6 +89,8 @@ def check_url(url: str) -> None:
     """A DocumentError saying what is wrong with a client id URL, if anything."""
     if len(url) > MAX_CLIENT_ID:
         raise DocumentError(f"The client id is longer than {MAX_CLIENT_ID} characters.")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        raise DocumentError("The client id has spaces or control characters, which a URL may not hold.")
     try:
         parts = urlsplit(url)
         port = parts.port or 443

@@ -108,6 +108,8 @@ class EngagementProvider:
             if problem := redirect_uri_problem(uri):
                 raise RegistrationError("invalid_redirect_uri", f"{problem}.")
         info = client_info.model_dump(mode="json", exclude_none=True, exclude={"client_secret"})
+        if "\\u0000" in json.dumps(info):  # PostgreSQL refuses NUL in text; SQLite would keep it: refuse it on both
+            raise RegistrationError("invalid_client_metadata", "the registration contains a NUL character (\\x00); remove it")
         if len(json.dumps(info)) > MAX_INFO_BYTES or len(client_info.client_name or "") > 200:
             raise RegistrationError("invalid_client_metadata", "the registration is too large (at most 16 KiB, a name of 200 characters)")
 

@@ -70,7 +70,7 @@ def is_loopback_uri(uri: str) -> bool:
 
 def find_client(session: Session, client_id: str, now: dt.datetime) -> OAuthClient | None:
     """A registered app, or a metadata document still fresh by its caching headers."""
-    if len(client_id) > MAX_CLIENT_ID:
+    if len(client_id) > MAX_CLIENT_ID or "\x00" in client_id:  # PostgreSQL refuses NUL in text: no such client
         return None
     row = session.get(OAuthClient, client_id)
     if row is None or (row.expires_at is not None and row.expires_at <= now):

@@ -231,3 +231,15 @@ def test_an_unfamiliar_redirect_host_is_named_with_a_warning(http: TestClient, t
     page = http.get(answer.headers["location"].removeprefix(BASE))
 
     assert "This server does not know tools.example.net" in page.text and "avery@ourco.test" in page.text
+
+
+def test_a_nul_in_a_client_id_or_registration_is_a_clear_refusal_on_both_databases(http: TestClient, engine: Engine) -> None:
+    """schemathesis found these as PostgreSQL 500s (text cannot hold NUL)."""
+    unknown = http.get("/authorize", params={"client_id": "\x00", "response_type": "code", "code_challenge": "x"})
+    metadata = http.get("/authorize", params={"client_id": "https://app.example/\x00", "response_type": "code", "code_challenge": "x"})
+    named = register(http, client_name="Evil\x00App")
+
+    assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_request"
+    assert metadata.status_code == 400 and "control characters" in metadata.json()["error_description"]
+    assert named.status_code == 400 and "NUL" in named.json()["error_description"]
+    assert counts(engine)["oauth_client"] == 0
