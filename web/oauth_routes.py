@@ -5,7 +5,6 @@ refusal says why), and a token request naming another server as its `resource` i
 
 from __future__ import annotations
 
-import json
 from urllib.parse import parse_qs
 
 from mcp.server.auth.handlers.metadata import MetadataHandler, ProtectedResourceMetadataHandler
@@ -13,6 +12,7 @@ from mcp.server.auth.routes import build_metadata, build_resource_metadata_url, 
 from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
 from mcp.shared.auth import ProtectedResourceMetadata
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,8 +75,10 @@ class ChallengeScope:
         await self.app(scope, receive, send_with_scope)
 
 
-def oauth_error(status: int, error: str, description: str) -> tuple[int, bytes]:
-    return status, json.dumps({"error": error, "error_description": description}).encode()
+def oauth_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An OAuth error answer (RFC 6749 §5.2's shape), never cached."""
+    body = {"error": error, "error_description": description}
+    return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store", **(headers or {})})
 
 
 class OAuthChecks:
@@ -97,11 +99,7 @@ class OAuthChecks:
         params = {**dict(request.query_params), **params} if scope["path"] == "/authorize" else params
         refusal = await self._refusal(scope["path"], params)
         if refusal is not None:
-            status, content = refusal
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(content)).encode()),
-                       (b"cache-control", b"no-store")]  # fmt: skip
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": content})
+            await refusal(scope, receive, send)
             return
         sent = False
 
@@ -114,7 +112,7 @@ class OAuthChecks:
 
         await self.app(scope, replay, send)
 
-    async def _refusal(self, path: str, params: dict[str, str]) -> tuple[int, bytes] | None:
+    async def _refusal(self, path: str, params: dict[str, str]) -> JSONResponse | None:
         client_id = params.get("client_id", "")
         if path == "/authorize" and is_metadata_url(client_id):
             try:

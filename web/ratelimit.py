@@ -8,7 +8,6 @@ ENGAGEMENT_TRUSTED_PROXIES). Counts are kept in this process's memory, per repli
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import OrderedDict, deque
@@ -16,7 +15,11 @@ from collections.abc import Callable
 from html import escape
 
 from starlette.datastructures import Headers
+from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web.api import error
+from web.oauth_routes import oauth_error
 
 WINDOW_SECONDS = 60.0
 MAX_ADDRESSES = 10_000  # the oldest address is forgotten past this, so a spray of addresses cannot fill memory
@@ -58,21 +61,16 @@ def is_failure(scope: Scope, status: int) -> bool:
     return "authorization" in Headers(scope=scope) or (path == "/login" and scope["method"] == "POST")
 
 
-def too_many(scope: Scope, retry_after: int) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+def too_many(scope: Scope, retry_after: int) -> Response:
     """The 429 in the form the endpoint speaks: the sign-in page's HTML, OAuth's error JSON, or the API's."""
     message = f"Too many failed sign-in attempts from your address; try again in {retry_after} seconds."
+    headers = {"Retry-After": str(retry_after)}
     if scope["path"] == "/login":
-        body = f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Try again later</title><p role="alert">{escape(message)}</p></html>'
-        kind = b"text/html; charset=utf-8"
-    elif scope["path"] in OAUTH_PATHS:
-        body = json.dumps({"error": "temporarily_unavailable", "error_description": message})
-        kind = b"application/json"
-    else:
-        body = json.dumps({"error": "too_many_requests", "message": message})
-        kind = b"application/json"
-    data = body.encode()
-    headers = [(b"content-type", kind), (b"content-length", str(len(data)).encode()), (b"retry-after", str(retry_after).encode())]
-    return 429, headers, data
+        page = f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Try again later</title><p role="alert">{escape(message)}</p></html>'
+        return HTMLResponse(page, 429, headers)
+    if scope["path"] in OAUTH_PATHS:
+        return oauth_error(429, "temporarily_unavailable", message, headers)
+    return error(429, "too_many_requests", message, headers)
 
 
 class AuthFailureLimit:
@@ -95,9 +93,7 @@ class AuthFailureLimit:
                 retry_after = self.limiter.fail(address)
                 if retry_after is not None:
                     replaced = True
-                    status, headers, body = too_many(scope, retry_after)
-                    await send({"type": "http.response.start", "status": status, "headers": headers})
-                    await send({"type": "http.response.body", "body": body})
+                    await too_many(scope, retry_after)(scope, receive, send)
                     return
             if replaced:  # the refused answer's own body is dropped
                 return

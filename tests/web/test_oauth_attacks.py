@@ -32,6 +32,15 @@ def _code(http: TestClient, team: Team, person: str = "avery") -> tuple[dict, st
     return client, query_of(authorize(http, client, challenge))["code"], verifier
 
 
+def _sealed_consent(http: TestClient, team: Team) -> str:
+    """The sealed request a consent page carries, for Avery and a new app."""
+    client = register(http).json()
+    sign_in(http, team.tokens["avery"])
+    answer = http.get("/authorize", params={"response_type": "code", "client_id": client["client_id"], "redirect_uri": CALLBACK,
+                                            "code_challenge": pkce()[1], "code_challenge_method": "S256"}, follow_redirects=False)  # fmt: skip
+    return str(answer.headers["location"].split("request=", 1)[1])
+
+
 def test_a_wrong_pkce_verifier_is_refused_and_nothing_is_granted(http: TestClient, team: Team, engine: Engine) -> None:
     client, code, _ = _code(http, team)
     before = counts(engine)
@@ -161,11 +170,7 @@ def test_reusing_a_refresh_token_revokes_the_whole_grant(http: TestClient, team:
 
 
 def test_the_consent_request_cannot_be_altered_to_send_the_code_elsewhere(http: TestClient, team: Team, engine: Engine) -> None:
-    client = register(http).json()
-    sign_in(http, team.tokens["avery"])
-    answer = http.get("/authorize", params={"response_type": "code", "client_id": client["client_id"], "redirect_uri": CALLBACK,
-                                            "code_challenge": pkce()[1], "code_challenge_method": "S256"}, follow_redirects=False)  # fmt: skip
-    sealed = answer.headers["location"].split("request=", 1)[1]
+    sealed = _sealed_consent(http, team)
     forged = sealed[:-2] + ("AA" if not sealed.endswith("AA") else "BB")
 
     page = http.get(f"/oauth/consent?request={forged}")
@@ -175,11 +180,7 @@ def test_the_consent_request_cannot_be_altered_to_send_the_code_elsewhere(http: 
 
 
 def test_the_consent_form_needs_its_csrf_token(http: TestClient, team: Team, engine: Engine) -> None:
-    client = register(http).json()
-    sign_in(http, team.tokens["avery"])
-    answer = http.get("/authorize", params={"response_type": "code", "client_id": client["client_id"], "redirect_uri": CALLBACK,
-                                            "code_challenge": pkce()[1], "code_challenge_method": "S256"}, follow_redirects=False)  # fmt: skip
-    sealed = answer.headers["location"].split("request=", 1)[1]
+    sealed = _sealed_consent(http, team)
 
     forged = http.post("/oauth/consent", data={"request": sealed, "decision": "approve", "csrf_token": "x"}, follow_redirects=False)
 

@@ -4,7 +4,6 @@ gets a 5xx, and every answer, refusals included, has the documented status, cont
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,11 +14,10 @@ from schemathesis import Case
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
-from starlette.types import Receive, Scope, Send
 
 from engagement.service import EngagementService
 from engagement.settings import Settings
-from tests.web.conftest import BASE, Team
+from tests.web.conftest import BASE, Team, already_started
 from tests.web.oauth_steps import counts, register
 from web.app import create_app
 
@@ -78,21 +76,8 @@ def app(settings: Settings, service: EngagementService, team: Team) -> Iterator[
 
 
 def test_no_input_to_the_oauth_endpoints_gets_a_server_error_or_an_undocumented_answer(app: Starlette, engine: Any) -> None:
-    async def served(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":  # the fixture runs the app's lifespan already
-            for reply in ("lifespan.startup.complete", "lifespan.shutdown.complete"):
-                await receive()
-                await send({"type": reply})
-            return
-        if scope["path"] == "/oauth-openapi.json":
-            body = json.dumps(DOCUMENT).encode()
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": body})
-            return
-        await app(scope, receive, send)
-
     known = register(TestClient(app, base_url=BASE)).json()  # a real client id, so not every request stops at "unknown"
-    schema = schemathesis.openapi.from_asgi("/oauth-openapi.json", served, headers={"Host": "127.0.0.1:8000"})
+    schema = schemathesis.openapi.from_asgi("/oauth-openapi.json", already_started(app, {"/oauth-openapi.json": DOCUMENT}), headers={"Host": "127.0.0.1:8000"})
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 6
 

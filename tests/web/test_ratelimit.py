@@ -13,6 +13,7 @@ from engagement.service import EngagementService
 from engagement.settings import Settings
 from tests.servers import http_server
 from tests.web.conftest import BASE, Team, bearer
+from tests.web.oauth_steps import CALLBACK, register
 from web.app import create_app
 from web.ratelimit import WINDOW_SECONDS, FailureLimiter
 
@@ -104,3 +105,14 @@ def test_an_untrusted_peer_cannot_dodge_the_limit_by_forging_x_forwarded_for(set
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_a_burst_of_refused_codes_at_the_oauth_token_endpoint_gets_429_in_oauths_words(http: TestClient) -> None:
+    client = register(http).json()
+    form = {"grant_type": "authorization_code", "code": "emc_guess", "redirect_uri": CALLBACK, "code_verifier": "v" * 43,
+            "client_id": client["client_id"], "client_secret": client["client_secret"]}  # fmt: skip
+
+    answers = [http.post("/token", data=form) for _ in range(11)]
+
+    assert [a.status_code for a in answers] == [400] * 10 + [429]
+    assert answers[-1].json()["error"] == "temporarily_unavailable" and int(answers[-1].headers["retry-after"]) >= 1

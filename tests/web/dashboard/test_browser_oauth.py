@@ -4,28 +4,23 @@ back to the app's redirect URI with a code, under the pages' strict Content-Secu
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage
 from pydantic import SecretStr
 
 from engagement.service import EngagementService
 from engagement.settings import Settings
-from tests.servers import free_port
-from tests.web.dashboard.conftest import _Server
-from tests.web.dashboard.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, LAPTOP
+from tests.web.dashboard.conftest import serving
+from tests.web.dashboard.test_browser import ARTIFACTS, LAPTOP
 from tests.web.oauth_steps import pkce
 from tests.web.oidc_double import IdentityProvider
-from web.app import create_app
 
 
 class AppListener:
@@ -58,16 +53,6 @@ class AppListener:
         self.server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it).")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
 def idp() -> Iterator[IdentityProvider]:
     with IdentityProvider().running() as provider:
@@ -77,16 +62,10 @@ def idp() -> Iterator[IdentityProvider]:
 
 @pytest.fixture
 def served(settings: Settings, service: EngagementService, org: dict[str, str], idp: IdentityProvider) -> Iterator[str]:
-    port = free_port()
     company = settings.model_copy(update={"oidc_issuer": idp.url, "oidc_client_id": "engagement",
                                           "oidc_client_secret": SecretStr("browser-test-secret")})  # fmt: skip
-    server = _Server(uvicorn.Config(create_app(company, service=service, port=port), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
-    thread.start()
-    assert server.ready.wait(30), "uvicorn did not start within 30 s"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serving(company, service) as base:
+        yield base
 
 
 def test_a_manager_connects_an_app_signing_in_with_the_identity_provider(browser: Browser, served: str) -> None:
