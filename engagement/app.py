@@ -30,7 +30,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = "; ".join(
-            f"ENGAGEMENT_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].rstrip('.')}" for e in exc.errors(include_url=False)
+            (f"ENGAGEMENT_{'_'.join(map(str, e['loc'])).upper()}: " if e["loc"] else "")  # a rule across settings has no loc
+            + e["msg"].removeprefix("Value error, ").rstrip(".")
+            for e in exc.errors(include_url=False)
         )
         raise ConfigError(f"Invalid setting: {problems}.") from None
 

@@ -23,11 +23,17 @@ class Caller:
     """The only CSMs whose customers this caller may see; None: every customer. Anything outside is "not found"."""
     label: str = "local"
     """Who, for logs: a user id, never an address or a token."""
+    scopes: frozenset[str] | None = None
+    """What an app connected by OAuth may do (engagement:read, engagement:write); None: everything the role
+    allows (the local user, an API token, the dashboard)."""
 
     @classmethod
     def local(cls, settings: Settings) -> Caller:
         """The person at this machine: the configured user and as-of date, free to look at every customer."""
         return cls(as_of=settings.today(), user=settings.user)
+
+    def may(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
 
     def may_see(self, csm_id: str | None) -> bool:
         return self.visible_csms is None or csm_id in self.visible_csms

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 from engagement import freshness, models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from engagement.access import models as access_models  # noqa: F401  (the same, for sessions and OAuth)
 from engagement.migrations import HEAD
 
 if TYPE_CHECKING:  # Alembic (and Mako, Pygments with it) is imported only to migrate: ~0.2 s of a cold start

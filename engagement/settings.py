@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from engagement.periods import check_in_calendar
@@ -62,10 +62,22 @@ class Settings(BaseSettings):
     unset: the digests stay in the store's outbox only. A secret: anyone holding it can post."""
     model: str = Field(default=DEFAULT_MODEL, min_length=1)
     """The Claude model `engagement ask` and `engagement chat` use."""
+    auth_failures_per_minute: int = Field(default=10, ge=1, le=10_000)
+    """Failed authentications (a wrong token, sign-in or OAuth code) one client address may make in a minute;
+    past it the server answers 429 with Retry-After until the minute is up (a right token still works)."""
+    oidc_issuer: str | None = None
+    """The company's OpenID Connect issuer (https://accounts.google.com, https://login.microsoftonline.com/
+    TENANT/v2.0, https://ourco.okta.com): with the client id and secret it turns on "Sign in with ..."."""
+    oidc_client_id: str | None = None
+    """The team server's client id at the identity provider."""
+    oidc_client_secret: SecretStr | None = None
+    """Its client secret: never logged or shown."""
+    oidc_allowed_domains: str = ""
+    """Comma-separated email domains allowed to sign in with the identity provider (and Google's `hd`); empty: any."""
 
     @field_validator(
         "as_of", "user", "weights_file", "google_credentials_dir", "database_url", "public_url", "secret_key",
-        "alert_webhook", mode="before"
+        "alert_webhook", "oidc_issuer", "oidc_client_id", "oidc_client_secret", mode="before"
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -83,6 +95,24 @@ class Settings(BaseSettings):
             raise ValueError("ENGAGEMENT_ALERT_WEBHOOK must be an http:// or https:// URL (a Slack-compatible incoming webhook)")
         return value
 
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _https_issuer(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip().rstrip("/")
+        if not value.lower().startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
+            raise ValueError("ENGAGEMENT_OIDC_ISSUER must be an https:// URL (the identity provider's issuer)")
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_all_or_none(self) -> Settings:
+        given = {"ISSUER": self.oidc_issuer, "CLIENT_ID": self.oidc_client_id, "CLIENT_SECRET": self.oidc_client_secret}
+        missing = [f"ENGAGEMENT_OIDC_{name}" for name, value in given.items() if value is None]
+        if 0 < len(missing) < len(given):
+            raise ValueError(f"sign-in with the identity provider needs all three OIDC settings; set {', '.join(missing)}")
+        return self
+
     @field_validator("model", mode="before")
     @classmethod
     def _blank_is_default_model(cls, value: object) -> object:
@@ -92,6 +122,15 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Sign-in with the identity provider: all three of issuer, client id and client secret are set."""
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
+
+    @property
+    def oidc_domains(self) -> frozenset[str]:
+        return frozenset(d.strip().lower().lstrip("@") for d in self.oidc_allowed_domains.split(",") if d.strip())
 
     def resolved_database_url(self) -> str:
         return self.database_url or default_database_url()

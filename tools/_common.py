@@ -33,6 +33,23 @@ CallerOf = Callable[[], Caller]
 """Who asks, made for each tool call: over stdio the configured user as of today; on the team server the
 signed-in user of the request."""
 
+def requiring(scope: str, caller_of: CallerOf) -> CallerOf:
+    """`caller_of`, refusing a caller whose app was not granted `scope` (an OAuth connection; the local user,
+    API tokens and the dashboard have every scope). The role still decides which customers."""
+
+    def who() -> Caller:
+        caller = caller_of()
+        if not caller.may(scope):
+            granted = " ".join(sorted(caller.scopes or ())) or "none"
+            raise ToolError(
+                f"This tool needs the {scope} scope, which this app was not granted (it has: {granted}). Disconnect "
+                f"the app on the dashboard's Connected apps page and connect it again allowing {scope}."
+            )
+        return caller
+
+    return who
+
+
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 
 

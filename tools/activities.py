@@ -8,6 +8,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from engagement.access.grants import WRITE as WRITE_SCOPE
 from engagement.models import MAX_DURATION_MINUTES, ActivityType, Direction, StakeholderLevel
 from engagement.schemas import LoggedActivity
 from engagement.service import EngagementService
@@ -22,6 +23,7 @@ from tools._common import (
     Source,
     Subject,
     description,
+    requiring,
     tool_errors,
 )
 
@@ -30,6 +32,8 @@ WRITE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHin
 
 
 def register(server: MCPServer, service: EngagementService, caller_of: CallerOf) -> None:
+    writer = requiring(WRITE_SCOPE, caller_of)
+
     @server.tool(name="log_activity", title="Log an activity", description=description("log_activity"), annotations=WRITE)
     @tool_errors
     def log_activity(
@@ -66,4 +70,4 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
             "source": source,
             "external_id": external_id,
         }
-        return service.log_activity(caller_of(), customer=customer, activity=raw)
+        return service.log_activity(writer(), customer=customer, activity=raw)

@@ -8,16 +8,19 @@ from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 from pydantic import Field
 
+from engagement.access.grants import WRITE
 from engagement.alerts import queries
 from engagement.alerts.schemas import AlertList, AlertRow, AlertStatus, CheckReport, ScoreHistoryAnswer
 from engagement.service import EngagementService
-from tools._common import READ_ONLY, CallerOf, CsmRef, CustomerRef, Limit, Offset, description, tool_errors
+from tools._common import READ_ONLY, CallerOf, CsmRef, CustomerRef, Limit, Offset, description, requiring, tool_errors
 
 # Writes the day's history and alerts; the same day again writes nothing new.
 WRITE_ONCE = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 
 
 def register(server: MCPServer, service: EngagementService, caller_of: CallerOf) -> None:
+    writer = requiring(WRITE, caller_of)
+
     @server.tool(
         name="run_engagement_check",
         title="Run the daily engagement check",
@@ -28,7 +31,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     def run_engagement_check() -> CheckReport:
         from engagement.alerts.check import run_check  # the check's code is loaded at its first run
 
-        return run_check(service, caller_of())
+        return run_check(service, writer())
 
     @server.tool(name="list_alerts", title="List engagement alerts", description=description("list_alerts"), annotations=READ_ONLY)
     @tool_errors
@@ -50,7 +53,7 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     def acknowledge_alert(
         alert_id: Annotated[int, Field(description="The alert's id, from list_alerts.", ge=1, le=queries.MAX_ALERT_ID)],
     ) -> AlertRow:
-        return queries.acknowledge(service, caller_of(), alert_id=alert_id)
+        return queries.acknowledge(service, writer(), alert_id=alert_id)
 
     @server.tool(
         name="get_score_history", title="Customer score history", description=description("get_score_history"), annotations=READ_ONLY

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 from mcp.server.mcpserver import MCPServer
 from mcp.types import ToolAnnotations
 
+from engagement.access.grants import WRITE
 from engagement.app import google_sync
 from engagement.google.report import SyncReport, SyncStatus
 from engagement.service import EngagementService
-from tools._common import READ_ONLY, CallerOf, CsmRef, description, tool_errors
+from tools._common import READ_ONLY, CallerOf, CsmRef, description, requiring, tool_errors
 
 if TYPE_CHECKING:
     from engagement.google.sync import GoogleSync
@@ -26,6 +27,7 @@ def register(
     """`sync_of` gives the sync to run (default: the service's, made at the first Google tool call by
     engagement.app, so its modules are not imported at start)."""
     sync = sync_of or (lambda: google_sync(service))
+    writer = requiring(WRITE, caller_of)
 
     @server.tool(
         name="sync_google_workspace",
@@ -35,7 +37,7 @@ def register(
     )
     @tool_errors
     def sync_google_workspace(csm: CsmRef = None) -> SyncReport:
-        return sync().run(csm, caller_of())
+        return sync().run(csm, writer())
 
     @server.tool(
         name="get_sync_status",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
@@ -20,7 +20,7 @@ from engagement.settings import Settings
 from tools._common import CallerOf
 
 if TYPE_CHECKING:
-    from mcp.server.auth.provider import TokenVerifier
+    from mcp.server.auth.provider import OAuthAuthorizationServerProvider, TokenVerifier
     from mcp.server.auth.settings import AuthSettings
 
 SERVER_NAME = "engagement-metrics"
@@ -52,12 +52,14 @@ def create_server(
     *,
     service: EngagementService | None = None,
     caller_of: CallerOf | None = None,
+    auth_server_provider: OAuthAuthorizationServerProvider[Any, Any, Any] | None = None,
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
 ) -> MCPServer:
     """The MCP server over the configured store (or `service`). Each tool call asks `caller_of` who asks;
-    by default the local user, as of the call's day. With `token_verifier` and `auth` its HTTP endpoint
-    takes bearer tokens only, checked by the SDK (the team server, web/app.py)."""
+    by default the local user, as of the call's day. With `auth` and `auth_server_provider` (or only a
+    `token_verifier`) its HTTP endpoint takes bearer tokens only, checked by the SDK, which with a provider
+    also serves OAuth (the team server, web/app.py)."""
     settings = settings or load_settings()
     service = service or create_service(settings)
     server = MCPServer(
@@ -65,6 +67,7 @@ def create_server(
         instructions=prompts.load("server_instructions"),
         version="0.1.0",
         log_level=settings.log_level,
+        auth_server_provider=auth_server_provider,
         token_verifier=token_verifier,
         auth=auth,
     )

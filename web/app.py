@@ -13,9 +13,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from mcp.server.auth.settings import AuthSettings
+from mcp.server.auth.provider import ProviderTokenVerifier
 from mcp.server.transport_security import TransportSecuritySettings
-from pydantic import AnyHttpUrl
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -31,9 +30,13 @@ from engagement.db import read_scope
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from engagement.users import has_users
-from web import api, login, pages
-from web.auth import Authenticator, CsrfCookieMiddleware, McpTokenVerifier, TokenBackend, mcp_principal
+from web import api, apps, consent, login, oidc, pages
+from web.auth import Authenticator, CsrfCookieMiddleware, TokenBackend, mcp_principal
+from web.client_documents import ClientDocuments
+from web.oauth import EngagementProvider
+from web.oauth_routes import ChallengeScope, OAuthChecks, auth_settings, metadata_routes
 from web.openapi import openapi_document
+from web.ratelimit import AuthFailureLimit, FailureLimiter
 from web.security import AccessLog, BodyLimit, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -63,25 +66,21 @@ def host_rules(settings: Settings, host: str, port: int, open: bool) -> Transpor
     return rules
 
 
-def mcp_app(service: EngagementService, auth: Authenticator, base: str, rules: TransportSecuritySettings) -> Any:
-    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (the SDK's
-    hooks), and every tool call scoped to the token's user."""
+def mcp_app(service: EngagementService, provider: EngagementProvider | None, base: str, rules: TransportSecuritySettings) -> Any:
+    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (API tokens or
+    OAuth access tokens, checked by the SDK through `provider`, which also serves OAuth), and every tool
+    call scoped to the token's user and, for an app connected by OAuth, to its scopes."""
     from tools.server import create_server
 
-    if auth.open:
+    if provider is None:
         server = create_server(service.settings, service=service)
-    else:
+    elif serves_oauth(base):
         server = create_server(
-            service.settings,
-            service=service,
-            caller_of=mcp_caller,
-            token_verifier=McpTokenVerifier(auth),
-            auth=AuthSettings(
-                issuer_url=AnyHttpUrl(base),
-                resource_server_url=AnyHttpUrl(f"{base}/mcp"),
-                validate_token_resource=False,  # our tokens are this server's own: no audience to check
-            ),
+            service.settings, service=service, caller_of=mcp_caller, auth_server_provider=provider, auth=auth_settings(base)
         )
+    else:  # OAuth needs an https public URL off loopback: API tokens only, checked by the same provider
+        server = create_server(service.settings, service=service, caller_of=mcp_caller,
+                               token_verifier=ProviderTokenVerifier(provider), auth=auth_settings(base))  # fmt: skip
     settings = service.settings
     return server, server.streamable_http_app(
         streamable_http_path="/mcp",
@@ -89,6 +88,12 @@ def mcp_app(service: EngagementService, auth: Authenticator, base: str, rules: T
         max_sessions=settings.http_max_sessions,
         session_idle_timeout=settings.http_session_idle_seconds,
     )
+
+
+def serves_oauth(base: str) -> bool:
+    """OAuth (Claude's connectors) only where its redirects are safe: an https public URL, or loopback."""
+    parts = urlsplit(base)
+    return parts.scheme == "https" or is_loopback(parts.hostname or "")
 
 
 def mcp_caller() -> Caller:
@@ -106,16 +111,26 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, service: EngagementService | None = None
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    service: EngagementService | None = None,
+    documents: ClientDocuments | None = None,
 ) -> Starlette:
-    """The whole team server. Open (no token asked) only on a loopback address with no users in the store."""
+    """The whole team server. Open (no token asked) only on a loopback address with no users in the store.
+    `documents` fetches apps' Client ID Metadata Documents (tests give one that reaches a fake host)."""
     service = service or create_service(settings)
     with read_scope(service.engine) as session:
         open = is_loopback(host) and not has_users(session)
     auth = Authenticator.create(service.engine, settings, open=open)
     base = base_url(settings, host, port)
     rules = host_rules(settings, host, port, open)
-    server, mcp = mcp_app(service, auth, base, rules)
+    company = oidc.CompanySignIn(settings, base) if settings.oidc_enabled and not open else None
+    provider = None if open else EngagementProvider(auth, base, f"{base}/mcp", documents or ClientDocuments(service.engine))
+    server, mcp = mcp_app(service, provider, base, rules)
+    oauth = provider is not None and serves_oauth(base)
+    sdk = OAuthChecks(mcp, provider) if provider is not None and oauth else mcp
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -133,13 +148,16 @@ def create_app(
             *api.routes(service),
             Route("/openapi.json", openapi, methods=["GET"]),
             *login.routes(),
+            *(oidc.routes(company) if company else []),
             *pages.routes(service),
-            # /mcp and its protected-resource metadata: each of the SDK app's paths goes to the SDK app whole
-            *(Route(route.path, endpoint=mcp) for route in mcp.routes if isinstance(route, Route)),
+            *([*metadata_routes(auth_settings(base)), *consent.routes(provider), *apps.routes()] if oauth else []),
+            # /mcp, its metadata and OAuth's endpoints: each of the SDK app's paths goes to the SDK app whole
+            *(Route(r.path, endpoint=ChallengeScope(sdk) if r.path == "/mcp" else sdk) for r in mcp.routes if isinstance(r, Route)),
         ],
         middleware=[
             Middleware(SecurityHeaders, https=https),
             Middleware(AccessLog),
+            Middleware(AuthFailureLimit, limiter=FailureLimiter(settings.auth_failures_per_minute)),
             Middleware(HostCheck, settings=rules),
             Middleware(BodyLimit, limit=MAX_BODY_BYTES),
             Middleware(CsrfCookieMiddleware, secure=https),
@@ -150,4 +168,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.authenticator = auth  # web.auth.authenticator(request) reads it
+    app.state.company_sign_in = company.name if company else None  # the sign-in page offers it
     return app

@@ -1,19 +1,18 @@
 """Who is asking: API tokens (Bearer) and the dashboard's signed session cookie, turned into a `Principal`.
 
 Every answer of the team server is scoped by `request.user.caller`. A token is checked against the
-store on every request, so a revoked or expired one stops working at once, and a session cookie only
-names its token (by id, signed): revoking the token ends the session too. The forms' CSRF tokens are
-an HMAC of a random per-browser cookie, so a page on another site can neither read nor forge them.
+store on every request, so a revoked or expired one stops working at once. A session cookie names a
+session kept in the store (engagement.access.sessions): signing out deletes it, and one made with a
+token ends with the token. The forms' CSRF tokens are an HMAC of a random per-browser cookie, so a page
+on another site can neither read nor forge them.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,16 +29,18 @@ from starlette.exceptions import HTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from engagement.access.sessions import SESSION_LIFETIME, end_session, session_holder, start_session
 from engagement.caller import Caller
 from engagement.db import read_scope, session_scope
+from engagement.models import ApiToken, AppUser
 from engagement.settings import Settings
-from engagement.users import Role, active_token, caller_of, server_secret, token_holder, utcnow
+from engagement.users import Role, caller_of, find_user, server_secret, token_holder, utcnow
 
 SESSION_COOKIE = "engagement_session"
 CSRF_COOKIE = "engagement_csrf"
 CSRF_FIELD = "csrf_token"
-SESSION_LIFETIME = dt.timedelta(hours=12)
-UNAUTHENTICATED_PATHS = ("/mcp", "/.well-known/")  # the MCP SDK checks these itself (Bearer only)
+# The MCP SDK checks these itself: /mcp (Bearer only), its metadata and the OAuth endpoints (client credentials).
+UNAUTHENTICATED_PATHS = ("/mcp", "/.well-known/", "/authorize", "/token", "/register", "/revoke")
 _NEW_CSRF = "engagement.csrf_new"
 
 
@@ -51,7 +52,7 @@ class Principal(BaseUser):
     role: Role
     caller: Caller
     user_id: int | None = None  # None: the open loopback server's local user
-    token_id: int | None = None
+    token_id: int | None = None  # the API token it came with (a session signed in by token keeps it)
     via: Literal["bearer", "cookie", "open"] = "bearer"
 
     @property
@@ -100,46 +101,53 @@ class Authenticator:
                 key = server_secret(session, "session_key")
         return cls(engine, settings, key.encode(), open)
 
-    def _principal(self, token: str | None, token_id: int | None, via: Literal["bearer", "cookie"]) -> Principal | None:
-        now = utcnow()
-        with read_scope(self.engine) as session:
-            found = token_holder(session, token, now) if token is not None else active_token(session, token_id or 0, now)
-            if found is None:
-                return None
-            user, row = found
-            caller = caller_of(session, user, self.settings.today())
-        assert user.id is not None and row.id is not None
-        return Principal(user.email, user.role, caller, user.id, row.id, via)  # type: ignore[arg-type]
+    def _principal(self, session: Any, user: AppUser, token: ApiToken | None, via: Literal["bearer", "cookie"]) -> Principal:
+        caller = caller_of(session, user, self.settings.today())
+        assert user.id is not None
+        return Principal(user.email, user.role, caller, user.id, token.id if token else None, via)  # type: ignore[arg-type]
 
     def from_token(self, token: str) -> Principal | None:
-        return self._principal(token.strip(), None, "bearer")
+        with read_scope(self.engine) as session:
+            found = token_holder(session, token.strip(), utcnow())
+            return None if found is None else self._principal(session, found[0], found[1], "bearer")
 
     def local(self) -> Principal:
         """The open server's user (loopback, no users yet): every customer, as the CLI sees them."""
         return Principal("local", "admin", Caller.local(self.settings), via="open")
 
-    # -- the dashboard's session cookie ------------------------------------------------------------
-    def session_cookie(self, principal: Principal) -> tuple[str, int]:
-        """The cookie's value (token id, expiry, signature) and its max-age in seconds."""
-        assert principal.token_id is not None
-        expires = int(time.time() + SESSION_LIFETIME.total_seconds())
-        message = f"{principal.token_id}.{expires}"
-        return f"{message}.{_sign(self.key, 'session', message)}", int(SESSION_LIFETIME.total_seconds())
+    # -- the dashboard's sessions (kept in the store) ------------------------------------------------
+    def start_session(self, email: str, token_id: int | None, via: Literal["token", "oidc"]) -> tuple[str, int]:
+        """Sign `email` in: a new session's cookie value and its max-age in seconds."""
+        with session_scope(self.engine) as session:
+            user = find_user(session, email)
+            token = session.get(ApiToken, token_id) if token_id is not None else None
+            value, _ = start_session(session, user, via, token)
+        return value, int(SESSION_LIFETIME.total_seconds())
 
     def from_session(self, value: str) -> Principal | None:
-        token_id, _, rest = value.partition(".")
-        expires, _, signature = rest.partition(".")
-        if not (token_id.isdigit() and expires.isdigit() and len(token_id) < 12 and len(expires) < 12):
-            return None
-        if not hmac.compare_digest(signature, _sign(self.key, "session", f"{token_id}.{expires}")):
-            return None
-        if int(expires) < time.time():
-            return None
-        return self._principal(None, int(token_id), "cookie")
+        with read_scope(self.engine) as session:
+            found = session_holder(session, value, utcnow())
+            if found is None:
+                return None
+            user, row = found
+            token = session.get(ApiToken, row.token_id) if row.token_id is not None else None
+            return self._principal(session, user, token, "cookie")
+
+    def end_session(self, value: str) -> None:
+        with session_scope(self.engine) as session:
+            end_session(session, value)
+
+    def secure_cookies(self, conn: HTTPConnection) -> bool:
+        """Cookies are `Secure` over HTTPS, and whenever the public URL is https (a proxy may talk plain HTTP to us)."""
+        return conn.url.scheme == "https" or (self.settings.public_url or "").lower().startswith("https://")
 
     # -- CSRF ----------------------------------------------------------------------------------------
     def csrf_for(self, browser: str) -> str:
         return _sign(self.key, "csrf", browser)
+
+    def sign(self, purpose: str, message: str) -> str:
+        """An HMAC of `message` for one purpose (a consent request, a sign-in in progress) with the server's key."""
+        return _sign(self.key, purpose, message)
 
 
 def authenticator(conn: HTTPConnection) -> Authenticator:
@@ -175,25 +183,6 @@ class TokenBackend(AuthenticationBackend):
         if principal is None:
             return None
         return AuthCredentials(["authenticated", principal.role]), principal
-
-
-class McpTokenVerifier:
-    """The MCP SDK's TokenVerifier over our tokens: /mcp's 401s, WWW-Authenticate and metadata are the SDK's."""
-
-    def __init__(self, auth: Authenticator) -> None:
-        self.auth = auth
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        principal = await run_in_threadpool(self.auth.from_token, token)
-        if principal is None:
-            return None
-        return PrincipalToken(
-            token=token,
-            client_id=f"token-{principal.token_id}",
-            subject=principal.identity,
-            scopes=[principal.role],
-            principal=principal,
-        )
 
 
 def mcp_principal() -> Principal | None:
@@ -257,7 +246,8 @@ class CsrfCookieMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and (browser := scope.get(_NEW_CSRF)):
                 headers = list(message.get("headers", []))
-                headers.append(cookie_header(CSRF_COOKIE, browser, 7 * 24 * 3600, self.secure))
+                secure = self.secure or scope.get("scheme") == "https"
+                headers.append(cookie_header(CSRF_COOKIE, browser, 7 * 24 * 3600, secure))
                 message = {**message, "headers": headers}
             await send(message)
 

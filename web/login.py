@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -24,11 +25,18 @@ def safe_next(target: str | None) -> str:
 
 def _page(request: Request, message: str | None, target: str, status: int = 200) -> HTMLResponse:
     notice = f'<p class="login-error" role="alert">{escape(message)}</p>' if message else ""
+    company = getattr(request.app.state, "company_sign_in", None)  # the identity provider's name, when configured
+    idp = (
+        f'<a class="idp" href="/login/oidc?next={escape(quote(target, safe=""))}">Sign in with {escape(company)}</a>'
+        "<p>Or with an API token:</p>"
+        if company
+        else "<p>Sign in with your API token (an admin makes one with <code>engagement token create --user YOUR-EMAIL</code>).</p>"
+    )
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in - Engagement</title><link rel="stylesheet" href="/static/dashboard.css"></head>
 <body class="login"><main class="login-box"><h1>Customer engagement</h1>
-<p>Sign in with your API token (an admin makes one with <code>engagement token create --user YOUR-EMAIL</code>).</p>
+{idp}
 {notice}<form method="post" action="/login">
 <input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token(request))}">
 <input type="hidden" name="next" value="{escape(target)}">
@@ -57,17 +65,26 @@ async def login(request: Request) -> Response:
     principal = await run_in_threadpool(auth.from_token, token) if token else None
     if principal is None:
         return _page(request, "That token is not valid: unknown, expired or revoked.", target, status=401)
-    value, max_age = auth.session_cookie(principal)
+    value, max_age = await run_in_threadpool(auth.start_session, principal.email, principal.token_id, "token")
+    return signed_in(request, target, value, max_age)
+
+
+def signed_in(request: Request, target: str, value: str, max_age: int) -> Response:
+    """Go on to `target` with the new session's cookie (HttpOnly, SameSite=Lax, Secure behind TLS)."""
     response = RedirectResponse(target, status_code=303)
-    response.raw_headers.append(cookie_header(SESSION_COOKIE, value, max_age, request.url.scheme == "https"))
+    response.raw_headers.append(cookie_header(SESSION_COOKIE, value, max_age, authenticator(request).secure_cookies(request)))
     return response
 
 
 async def logout(request: Request) -> Response:
+    """Sign out on the server: the session is deleted, so a copy of the cookie stops working too."""
     async with request.form(max_files=0, max_fields=MAX_FORM_FIELDS) as form:
         check_csrf(request, form)
+    auth = authenticator(request)
+    if value := request.cookies.get(SESSION_COOKIE):
+        await run_in_threadpool(auth.end_session, value)
     response = RedirectResponse("/login", status_code=303)
-    response.raw_headers.append(cookie_header(SESSION_COOKIE, "", 0, request.url.scheme == "https"))
+    response.raw_headers.append(cookie_header(SESSION_COOKIE, "", 0, auth.secure_cookies(request)))
     return response
 
 

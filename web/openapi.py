@@ -16,6 +16,7 @@ REASONS = {
     409: "An external_id (with its source) is another activity's; nothing was stored. Use another external_id.",
     413: "The body is too large.",
     415: "The body is not JSON.", 422: "A parameter or the body does not match this document; the message says which.",
+    429: "Too many failed authentications from this address (a wrong token): wait the Retry-After seconds.",
     503: "The database is unavailable; try again shortly.",
 }  # fmt: skip
 
@@ -67,9 +68,10 @@ def openapi_document(title: str, version: str) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         responses: dict[str, Any] = {}
-        for status in op.statuses:
+        for status in (*op.statuses, 429):  # 429: any request with a wrong token, past the address's limit (web/ratelimit.py)
             answer = refs[f"answer:{op.operation_id}"] if status < 300 and op.answer is not None else refs["error"]
             responses[str(status)] = {"description": REASONS[status], "content": {"application/json": {"schema": answer}}}
+        responses["429"]["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
         operation: dict[str, Any] = {
             "operationId": op.operation_id,
             "summary": op.summary,

@@ -107,7 +107,7 @@ def routes(service: EngagementService) -> list[BaseRoute]:
         )
 
     def _page(request: Request, template: str, visible: list[Any], **context: Any) -> HTMLResponse:
-        return HTMLResponse(render(template, **_chrome(request, len(visible) > 1), **context))
+        return HTMLResponse(render(template, **chrome(request, len(visible) > 1), **context))
 
     return [
         Route("/", _guarded(portfolio), name="portfolio"),
@@ -158,7 +158,7 @@ def _periods(current: str) -> list[tuple[str, str]]:
     return PERIODS if current in known else [(current, current), *PERIODS]
 
 
-def _chrome(request: Request, many_csms: bool) -> dict[str, Any]:
+def chrome(request: Request, many_csms: bool) -> dict[str, Any]:
     """What the frame of every page shows: who is signed in (and a way out of a browser session), and
     the team view when they see more than one CSM."""
     user: Principal = request.user
@@ -171,5 +171,5 @@ def _chrome(request: Request, many_csms: bool) -> dict[str, Any]:
 
 
 def _error(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
-    context = {"view": "error", "heading": heading, "message": message, **_chrome(request, False)}
+    context = {"view": "error", "heading": heading, "message": message, **chrome(request, False)}
     return HTMLResponse(render("error.html", **context), status_code=status)

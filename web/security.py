@@ -34,6 +34,8 @@ HEADERS = [
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
 HSTS = (b"strict-transport-security", b"max-age=31536000")
+FORM_TARGETS = "engagement.form_targets"
+"""Scope key: origins a page's form may lead to besides this site (the consent form's answer goes on to the app)."""
 
 
 class SecurityHeaders:
@@ -53,6 +55,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = [h for h in message.get("headers", []) if h[0].lower() not in {k for k, _ in HEADERS}]
                 headers += HEADERS
+                if targets := scope.get(FORM_TARGETS):
+                    policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", "form-action 'self' " + " ".join(targets))
+                    headers = [(k, policy.encode() if k == b"content-security-policy" else v) for k, v in headers]
                 if not scope["path"].startswith("/static/") and not any(h[0].lower() == b"cache-control" for h in headers):
                     headers.append((b"cache-control", b"no-store"))
                 if self.https:

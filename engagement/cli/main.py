@@ -15,6 +15,7 @@ from engagement.cli.common import JsonOption, errors, load, local_caller, open_s
 from engagement.cli.google import auth_app, domain_app, sync
 from engagement.cli.install import install_app
 from engagement.cli.text import plain, safe_console
+from engagement.cli.grants import grant_app
 from engagement.cli.users import token_app, user_app
 
 app = typer.Typer(
@@ -133,6 +134,7 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(install_app, name="install")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(grant_app, name="grant")
 app.command()(ask)
 app.command()(chat)
 
@@ -180,15 +182,16 @@ def serve(
     settings = service.settings
     with read_scope(service.engine) as session:
         tokens, users = has_active_tokens(session, utcnow()), has_users(session)
-    if not is_loopback(host) and not tokens:
-        # Without a token nobody could sign in, and an open network port would give anyone every customer.
+    if not is_loopback(host) and not tokens and not (users and settings.oidc_enabled):
+        # Without a way in nobody could sign in, and an open network port would give anyone every customer.
         raise EngagementError(
             f"Refusing to listen on {host}: no API token exists yet, and on a network address every request needs "
             "one. Make one first: `engagement user add you@ourco.com --role admin`, then `engagement token create "
-            "--user you@ourco.com`. Or listen on 127.0.0.1 (the default) for yourself alone."
+            "--user you@ourco.com` (or set the ENGAGEMENT_OIDC_* settings so users sign in with your identity "
+            "provider). Or listen on 127.0.0.1 (the default) for yourself alone."
         )
     from tools.server import redact_log_addresses
-    from web.app import base_url, create_app
+    from web.app import base_url, create_app, serves_oauth
 
     logging.getLogger("engagement.access").setLevel(logging.INFO)  # access lines whatever the log level
     app = create_app(settings, host=host, port=port, service=service)
@@ -196,7 +199,11 @@ def serve(
     base = base_url(settings, host, port)
     errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)")
     errors.print(
-        "Every request needs a token (engagement token create)." if users
+        ("People sign in with your identity provider or a token." if settings.oidc_enabled
+         else "Every request needs a token (engagement token create).")
+        + (" Claude connects by OAuth at /mcp." if serves_oauth(base)
+           else " Claude's connectors (OAuth) need ENGAGEMENT_PUBLIC_URL=https://... behind TLS.")
+        if users
         else "Open: no users yet, so anyone on this machine can use it. After `engagement user add`, restart to sign in.",
     )  # fmt: skip
     uvicorn.run(

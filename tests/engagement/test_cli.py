@@ -80,7 +80,7 @@ def test_an_as_of_date_outside_the_calendar_is_a_one_line_config_error(
 
     assert result.exit_code == 1
     assert result.output.strip() == (
-        f"Error: Invalid setting: ENGAGEMENT_AS_OF: Value error, the date {as_of} is outside the accepted range "
+        f"Error: Invalid setting: ENGAGEMENT_AS_OF: the date {as_of} is outside the accepted range "
         "1990-01-01 to 2100-12-31."
     )
 

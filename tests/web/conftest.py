@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
+from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engagement.db import session_scope
 from engagement.service import EngagementService
@@ -87,6 +90,24 @@ def http(settings: Settings, service: EngagementService, team: Team) -> Iterator
     """The whole team server in process (users exist, so every request needs a token)."""
     with TestClient(create_app(settings, service=service), base_url=BASE) as client:
         yield client
+
+
+def already_started(app: ASGIApp, documents: dict[str, Any] | None = None) -> ASGIApp:
+    """`app`, whose lifespan a fixture already runs (schemathesis's client starts one per call), also serving
+    the JSON `documents` by path (an OpenAPI description the tests bring)."""
+
+    async def served(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            for reply in ("lifespan.startup.complete", "lifespan.shutdown.complete"):
+                await receive()
+                await send({"type": reply})
+            return
+        if documents and scope["path"] in documents:
+            await JSONResponse(documents[scope["path"]])(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    return served
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
+from starlette.types import Receive, Scope, Send
 
 from engagement.db import session_scope
 from engagement.service import EngagementService
@@ -75,13 +76,13 @@ def _login(http: TestClient, token: str, next: str = "/") -> object:
     return http.post("/login", data={"csrf_token": csrf.group(1), "token": token, "next": next}, follow_redirects=False)
 
 
-def test_login_with_a_token_sets_a_signed_httponly_samesite_cookie_that_reads_the_api(http: TestClient, team: Team) -> None:
+def test_login_with_a_token_sets_an_httponly_samesite_session_cookie_that_reads_the_api(http: TestClient, team: Team) -> None:
     signed_in = _login(http, team.tokens["avery"], "/customers/acme")
 
     assert signed_in.status_code == 303 and signed_in.headers["location"] == "/customers/acme"  # type: ignore[attr-defined]
     cookie = next(c for c in signed_in.headers.get_list("set-cookie") if c.startswith(SESSION_COOKIE))  # type: ignore[attr-defined]
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert team.tokens["avery"] not in cookie  # the cookie names the token, it does not carry it
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # plain HTTP, no https public URL
+    assert team.tokens["avery"] not in cookie  # the cookie names a session, it does not carry the token
     assert http.get(PORTFOLIO).status_code == 200
 
 
@@ -89,10 +90,49 @@ def test_a_tampered_session_cookie_is_not_a_session(http: TestClient, team: Team
     _login(http, team.tokens["avery"])
     value = http.cookies[SESSION_COOKIE]
     http.cookies.clear()
-    token_id, expires, signature = value.split(".")
-    http.cookies.set(SESSION_COOKIE, f"{int(token_id) + 1}.{expires}.{signature}")
+    http.cookies.set(SESSION_COOKIE, value[:-1] + ("A" if value[-1] != "A" else "B"))
 
     assert http.get(PORTFOLIO).status_code == 401
+
+
+def test_a_session_is_kept_as_its_hash_only(http: TestClient, team: Team, engine: Engine) -> None:
+    _login(http, team.tokens["avery"])
+    with engine.connect() as connection:
+        stored = " ".join(str(v) for row in connection.execute(text("SELECT * FROM web_session")) for v in row)
+
+    assert stored and http.cookies[SESSION_COOKIE] not in stored
+
+
+def test_signing_out_ends_the_session_on_the_server_so_a_copied_cookie_stops_working(http: TestClient, team: Team) -> None:
+    _login(http, team.tokens["morgan"])
+    copied = http.cookies[SESSION_COOKIE]  # what someone who saw the cookie (a shared machine, a proxy log) keeps
+    csrf = http.app.state.authenticator.csrf_for(http.cookies[CSRF_COOKIE])
+    thief = TestClient(http.app, base_url=BASE, cookies={SESSION_COOKIE: copied})
+    assert thief.get(PORTFOLIO).status_code == 200
+
+    out = http.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+
+    assert out.status_code == 303
+    assert thief.get(PORTFOLIO).status_code == 401
+
+
+def test_a_session_cookie_is_secure_when_the_public_url_is_https_even_over_plain_http(
+    settings: Settings, service: EngagementService, team: Team
+) -> None:
+    behind_tls = settings.model_copy(update={"public_url": "https://engagement.ourco.test"})
+    app = create_app(behind_tls, service=service)
+
+    async def through_a_plain_http_proxy(scope: Scope, receive: Receive, send: Send) -> None:
+        """The browser speaks https to the proxy, which forwards plain HTTP and says nothing of TLS."""
+        await app({**scope, "scheme": "http"} if scope["type"] == "http" else scope, receive, send)
+
+    with TestClient(through_a_plain_http_proxy, base_url="https://engagement.ourco.test") as client:
+        form = TestClient(through_a_plain_http_proxy, base_url="https://engagement.ourco.test").get("/login")
+        signed_in = _login(client, team.tokens["avery"])
+
+    session = signed_in.headers["set-cookie"]  # type: ignore[attr-defined]
+    assert session.startswith(f"{SESSION_COOKIE}=") and "; Secure" in session
+    assert form.headers["set-cookie"].startswith(f"{CSRF_COOKIE}=") and "; Secure" in form.headers["set-cookie"]
 
 
 def test_revoking_the_token_ends_its_dashboard_session(http: TestClient, team: Team, engine: Engine) -> None:

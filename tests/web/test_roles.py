@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import httpx2
 import pytest
 from mcp import Client
@@ -17,6 +18,7 @@ from engagement.settings import Settings
 from tests.servers import http_server
 from tests.tools.conftest import call, call_error
 from tests.web.conftest import Team, bearer
+from tests.web.oauth_steps import connect
 
 PORTFOLIO = "/api/reports/engagement-metrics"
 PEOPLE = ("avery", "morgan", "blake", "ada")
@@ -155,3 +157,23 @@ async def test_each_user_sees_exactly_their_customers_through_the_mcp_tools(serv
         assert {c for c in ("avery", "morgan", "blake") if c in no_csm} == seen[person], no_csm
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM activity WHERE external_id LIKE 'mcp-%'")).scalar_one() == 0
+
+
+@pytest.mark.anyio
+async def test_each_users_oauth_connection_sees_exactly_what_the_user_sees(served: str, team: Team, engine: Engine) -> None:
+    for person in PEOPLE:
+        with httpx.Client(base_url=served.removesuffix("/mcp"), trust_env=False) as browser:
+            _, tokens = connect(browser, team.tokens[person])
+            api = browser.get(PORTFOLIO, headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {tokens['access_token']}"}) as http:
+            async with Client(streamable_http_client(served, http_client=http)) as client:
+                portfolio = await call(client, "get_portfolio_engagement", csm_id="all", limit=500)
+                outside = sorted({"acme", "apex", "mosaic", "bolt", "orphan"} - team.customers[person])
+                refusals = [await call_error(client, "log_activity", customer=c, type="call", direction="inbound",
+                                             date="2026-11-23", external_id=f"oauth-{person}-{c}") for c in outside]  # fmt: skip
+
+        assert visible_ids(portfolio) == team.customers[person], person
+        assert not any(name in r for r in refusals for name in OUTSIDE_NAMES), refusals
+        assert api.status_code == 401  # an OAuth token is for /mcp, not the REST API
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM activity WHERE external_id LIKE 'oauth-%'")).scalar_one() == 0

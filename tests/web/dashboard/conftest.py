@@ -7,10 +7,13 @@ import asyncio
 import datetime as dt
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from html.parser import HTMLParser
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
@@ -24,6 +27,16 @@ from tests.factories import Factory
 from tests.servers import free_port
 from web.app import create_app
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not reachable here
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ADMIN = Caller(AS_OF)  # sees every customer: what the tests compare the pages with
 BASE = "http://127.0.0.1:8000"
 
@@ -82,10 +95,9 @@ def accounts(org: dict[str, str]) -> dict[str, str]:
     return org
 
 
-@pytest.fixture
-def live_server(settings: Settings, service: EngagementService, accounts: dict[str, str]) -> Iterator[str]:
-    """The team server run by uvicorn on a free loopback port, for the browser; yields its base URL.
-    Its users must exist before it starts (without any it would run open, as on a laptop)."""
+@contextmanager
+def serving(settings: Settings, service: EngagementService) -> Iterator[str]:
+    """The team server run by uvicorn on a free loopback port, for the browser; yields its base URL."""
     port = free_port()
     app = create_app(settings, service=service, port=port)
     server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -95,6 +107,26 @@ def live_server(settings: Settings, service: EngagementService, accounts: dict[s
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(30)
+
+
+@pytest.fixture
+def live_server(settings: Settings, service: EngagementService, accounts: dict[str, str]) -> Iterator[str]:
+    """The team server for the browser. Its users must exist before it starts (without any it would run
+    open, as on a laptop)."""
+    with serving(settings, service) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Chromium for a module's tests. Playwright's sync API keeps an event loop for as long as it
+    runs: it stops with the module, before any async test elsewhere wants the thread's loop."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it).")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 class Elements(HTMLParser):
