@@ -190,12 +190,12 @@ def serve(
             "--user you@ourco.com` (or set the ENGAGEMENT_OIDC_* settings so users sign in with your identity "
             "provider). Or listen on 127.0.0.1 (the default) for yourself alone."
         )
-    from tools.server import redact_log_addresses
+    from tools.server import safe_log_lines
     from web.app import base_url, create_app, serves_oauth
 
     logging.getLogger("engagement.access").setLevel(logging.INFO)  # access lines whatever the log level
     app = create_app(settings, host=host, port=port, service=service)
-    redact_log_addresses()
+    safe_log_lines()
     base = base_url(settings, host, port)
     errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)")
     errors.print(
