@@ -22,7 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from engagement.analysis import analysis_of
 from engagement.analysis.schemas import EngagementCorrelation
 from engagement.checks import has_nul
-from engagement.errors import EngagementError, fault_of
+from engagement.errors import fault_of
 from engagement.models import ActivityType, Direction, StakeholderLevel
 from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
@@ -42,6 +42,7 @@ from tools._common import (
     Subject,
 )
 from web.auth import Principal, csrf_matches
+from web.routing import EncodedRoute, customer_id
 
 MAX_ROWS_PER_POST = 500
 JSON_TYPE = "application/json"
@@ -274,9 +275,7 @@ def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], A
         if principal is None:
             return _unauthenticated(request)
         try:
-            args: list[Any] = [request.path_params[name] for name in op.path_params]
-            if any(has_nul(arg) for arg in args):
-                raise EngagementError("The customer id contains a NUL character (%00); remove it.")
+            args: list[Any] = [customer_id(request, name) for name in op.path_params]
             if op.query is not None:
                 args.append(op.query.model_validate(dict(request.query_params)))
             if op.body is not None:
@@ -304,8 +303,9 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 
 def routes(service: EngagementService) -> list[BaseRoute]:
     """The API under /api; paths are exactly the PRD's (§6.3)."""
-    api = [
-        Route(op.path.removeprefix("/api"), endpoint(service, op), methods=[op.method]) for op in OPERATIONS
+    api = [  # a customer id travels percent-encoded, so one holding '/' is one parameter (web/routing.py)
+        (EncodedRoute if op.path_params else Route)(op.path.removeprefix("/api"), endpoint(service, op), methods=[op.method])
+        for op in OPERATIONS
     ]
     return [Mount("/api", routes=api)]
 
