@@ -290,7 +290,7 @@ def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], A
         except ValidationError as exc:
             return error(422, "invalid_request", validation_message(exc))
         except HTTPException as exc:
-            return error(exc.status_code, _CODES.get(exc.status_code, "error"), exc.detail)
+            return http_answer(exc)
         except Exception as exc:  # noqa: BLE001 - one mapping for every failure
             return fault_response(exc)
 
@@ -313,4 +313,8 @@ def routes(service: EngagementService) -> list[BaseRoute]:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (unknown path, wrong method, body too large) as the API's JSON errors."""
     assert isinstance(exc, HTTPException)
+    return http_answer(exc)
+
+
+def http_answer(exc: HTTPException) -> JSONResponse:
     return error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail), exc.headers)
