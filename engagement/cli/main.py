@@ -35,7 +35,9 @@ PeriodOption = Annotated[
 @user_errors
 def demo(
     seed: Annotated[int, typer.Option(help="Same seed, same portfolio.")] = 7,
-    reset: Annotated[bool, typer.Option("--reset", help="Delete everything in the store first.")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete everything in the store first (history, alerts, users and tokens too).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load a realistic demo portfolio (48 customers, 12 months) into the configured store.
