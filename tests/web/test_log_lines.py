@@ -20,11 +20,6 @@ FORGED = "GET /api/activities 201 user-1 3ms"
 ACCESS_LINE = re.compile(r"(GET|POST|DELETE) .+ \d{3} (-|local|user-\d+) \d+ms")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_a_path_or_tool_name_with_control_characters_cannot_forge_a_log_line(
     settings: Settings, engine: Engine, tmp_path: Path
 ) -> None:
