@@ -2,6 +2,11 @@
 
 Each returns the clean value (None for an empty one) or raises EngagementError saying what was wrong
 and what is accepted, in one wording wherever the same kind of value is checked.
+
+A CSV cell is text, so `"90"` is a number there and a blank cell means "not given". A JSON caller (a tool
+call, a REST body) sends typed values: with `strict=True` a value must be of the JSON type its field
+takes (no number from `true` or `"90"`, no flag from `1` or `"yes"`, a choice exactly as listed), and
+text that is given must not be blank; leaving a field out (or null) is how such a caller says "not given".
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ TRUE_WORDS = frozenset({"true", "yes", "y", "1"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0"})
 DATE_FORMS = "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][+HH:MM|Z]"
 DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits only
+# DATE_FORMS (a space may stand for the T, seconds may have a fraction): not the week dates, ordinal dates and
+# digits without separators that datetime.fromisoformat also reads ("2026-W47" is no day).
+WHEN_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?")
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+")
 SLUG_LENGTH = 64
 
@@ -28,34 +36,55 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
-def choice(field: str, value: Any, allowed: tuple[str, ...], *, required: bool = False) -> str | None:
-    """One of `allowed`, ignoring case and surrounding spaces."""
-    if value in allowed:  # already clean: most values are
-        return str(value)
-    if value is None or str(value).strip() == "":
+def describe(value: Any) -> str:
+    """What a JSON value is, with the value, for saying why it does not fit: `a boolean (true)`, `text ('90')`."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, str):
+        return f"text ('{value[:40]}')"
+    if isinstance(value, int | float):
+        return f"a number ({value:g})"
+    return "a list" if isinstance(value, list) else "an object" if isinstance(value, dict) else type(value).__name__
+
+
+def choice(
+    field: str, value: Any, allowed: tuple[str, ...], *, required: bool = False, strict: bool = False
+) -> str | None:
+    """One of `allowed`, ignoring case and surrounding spaces (strict: exactly as listed)."""
+    if isinstance(value, str) and value in allowed:  # already clean: most values are
+        return value
+    if value is None or (not strict and str(value).strip() == ""):
         if required:
             raise EngagementError(f"{field} is required; use one of {', '.join(allowed)}.")
         return None
     text = str(value).strip().lower()
-    if text not in allowed:
-        empty = "" if required else " or leave it empty"
-        raise EngagementError(f"{field} '{value}' is not valid; use one of {', '.join(allowed)}{empty}.")
+    if strict or text not in allowed:
+        empty = "" if required else (" or leave it out" if strict else " or leave it empty")
+        shown = f"'{value}'" if isinstance(value, str) else describe(value)
+        raise EngagementError(f"{field} {shown} is not valid; use one of {', '.join(allowed)}{empty}.")
     return text
 
 
 def number(
-    field: str, value: Any, *, maximum: float | None = None, unit: str | None = None, minimum: float = 0
+    field: str,
+    value: Any,
+    *,
+    maximum: float | None = None,
+    unit: str | None = None,
+    minimum: float = 0,
+    strict: bool = False,
 ) -> float | None:
-    """A finite number from `minimum` to `maximum` (no upper bound when None), of `unit` if it has one."""
+    """A finite number from `minimum` to `maximum` (no upper bound when None), of `unit` if it has one
+    (strict: a JSON number, never text)."""
     if type(value) in (int, float) and _within(value, minimum, maximum):
         return float(value)  # already a number in range: most are
-    if _empty(value):
+    if value is None or (not strict and _empty(value)):
         return None
     accepted = f"{unit or 'a number'} " + (
         f"from {minimum:g} to {maximum:g}" if maximum is not None else f"of {minimum:g} or more"
     )
-    if isinstance(value, bool):
-        raise EngagementError(f"{field} must be a number{f' of {unit}' if unit else ''}, not a boolean.")
+    if isinstance(value, bool) or (strict and not isinstance(value, int | float)):
+        raise EngagementError(f"{field} must be a number, not {describe(value)}; give {accepted}.")
     try:
         parsed = float(value)
     except (TypeError, ValueError):
@@ -69,10 +98,13 @@ def _within(value: float, minimum: float, maximum: float | None) -> bool:
     return math.isfinite(value) and minimum <= value and (maximum is None or value <= maximum)
 
 
-def flag(field: str, value: Any) -> bool | None:
-    """True or false from a boolean or a word (true/false, yes/no, y/n, 1/0); empty means unknown."""
+def flag(field: str, value: Any, *, strict: bool = False) -> bool | None:
+    """True or false from a boolean or a word (true/false, yes/no, y/n, 1/0; strict: a JSON boolean only);
+    empty means unknown."""
     if value is None or isinstance(value, bool):
         return value
+    if strict:
+        raise EngagementError(f"{field} must be true or false, not {describe(value)}; leave it out when unknown.")
     text = str(value).strip().lower()
     if text == "":
         return None
@@ -90,8 +122,16 @@ def has_nul(value: object) -> bool:
     return isinstance(value, list) and any(isinstance(item, str) and "\x00" in item for item in value)
 
 
-def text(field: str, value: Any, maximum: int, *, required: bool = False) -> str | None:
-    """Text trimmed (None when empty) of at most `maximum` characters and without NUL."""
+def text(field: str, value: Any, maximum: int, *, required: bool = False, strict: bool = False) -> str | None:
+    """Text trimmed (None when empty) of at most `maximum` characters and without NUL (strict: text as sent,
+    never blank)."""
+    if strict and value is not None:
+        if not isinstance(value, str):
+            raise EngagementError(f"{field} must be text, not {describe(value)}; give at most {maximum} characters.")
+        if not value.strip():
+            raise EngagementError(f"{field} is blank; give text of at most {maximum} characters, or leave it out.")
+        if len(value) > maximum:  # as sent: the length the caller's schema bounds
+            raise EngagementError(f"{field} is {len(value)} characters long; at most {maximum} are accepted.")
     if value is None:
         cleaned = ""
     else:
@@ -113,10 +153,14 @@ def email(field: str, value: Any, maximum: int, *, required: bool = False) -> st
     return cleaned.lower() if cleaned else None
 
 
-def contacts(field: str, value: Any, *, most: int, longest: int) -> list[str]:
-    """A list (or a ;-separated string) of contacts, trimmed, lower-cased, deduplicated in order."""
+def contacts(field: str, value: Any, *, most: int, longest: int, strict: bool = False) -> list[str]:
+    """A list (or a ;-separated string; strict: a list of texts) of contacts, trimmed, lower-cased,
+    deduplicated in order."""
     if value is None:
         return []
+    if strict and not (isinstance(value, list) and all(isinstance(item, str) and item.strip() for item in value)):
+        wrong = describe(value) if not isinstance(value, list) else "a list with a blank or non-text entry"
+        raise EngagementError(f"{field} must be a list of texts (email addresses preferred), not {wrong}.")
     items = value.split(";") if isinstance(value, str) else list(value)
     if len(items) > most:
         raise EngagementError(f"{field} has {len(items)} entries; at most {most} are accepted.")
@@ -143,7 +187,7 @@ def when(value: str | dt.date | dt.datetime) -> dt.datetime:
     else:
         cleaned = str(value).strip()
         try:
-            parsed = dt.datetime.fromisoformat(cleaned)
+            parsed = dt.datetime.fromisoformat(cleaned if WHEN_RE.fullmatch(cleaned) else "")
         except ValueError:
             raise EngagementError(f"date '{cleaned}' is not an ISO 8601 date; use {DATE_FORMS}.") from None
     if parsed.tzinfo is not None:

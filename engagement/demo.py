@@ -15,7 +15,7 @@ from itertools import accumulate
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, update
+from sqlalchemy import MetaData, delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -279,13 +279,22 @@ def _prefix(seed: int, as_of: dt.date) -> str:
     return f"s{seed}-{as_of.isoformat()}-"
 
 
+# What a reset keeps: Alembic's record of the schema, and the store version, which only ever goes up (the
+# answers' cache trusts it; the deletes below bump it).
+KEPT_BY_RESET = frozenset({"alembic_version", "store_version"})
+
+
 def _reset(session: Session) -> None:
-    """Delete every row of every table, children first (managers last: reports point at them)."""
-    session.execute(delete(Activity))
-    session.execute(delete(Stakeholder))
-    session.execute(delete(Customer))
-    session.execute(update(Csm).values(manager_id=None))
-    session.execute(delete(Csm))
+    """Delete every row of every table the store has (score history, alerts and their outbox, users and tokens,
+    Google sync state too), children first, in the caller's transaction."""
+    connection = session.connection()
+    tables = MetaData()
+    tables.reflect(connection)  # the database's own list: a table of any module (or a newer migration) included
+    session.execute(delete(Activity))  # first, so its triggers empty the rollups as they keep them
+    session.execute(update(Csm).values(manager_id=None))  # a CSM's manager is another CSM
+    for table in reversed(tables.sorted_tables):  # a table's rows before the rows they point at
+        if table.name not in KEPT_BY_RESET and table.name != Activity.__tablename__:
+            connection.execute(table.delete())
 
 
 def _check_same_demo(session: Session, seed: int, as_of: dt.date) -> None:
@@ -304,7 +313,8 @@ def _check_same_demo(session: Session, seed: int, as_of: dt.date) -> None:
 def load_demo(engine: Engine, *, as_of: dt.date, seed: int = 7, reset: bool = False) -> DemoSummary:
     """Write the demo portfolio for `seed` as of `as_of` in one transaction; loading it again adds nothing.
 
-    `reset=True` first deletes every row of every table (the demo's and anyone else's).
+    `reset=True` first deletes every row of every table (the demo's and anyone else's, the daily check's
+    history and alerts, users and tokens), in the same transaction: a failure keeps the store as it was.
     """
     data = build_demo(seed, as_of)
     # Held to the rules as every activity is; stored as recorded when they happened, so reloads are identical.

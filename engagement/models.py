@@ -107,42 +107,65 @@ class Activity(ActivityBase, table=True):
 
 
 # Each field's check, for one value as a caller sent it (a CSV import applies them to a column's distinct
-# cells). `date` is checked apart: it needs the as-of date.
-ACTIVITY_CHECKS: dict[str, Callable[[Any], Any]] = {
-    "type": lambda v: checks.choice("type", v, ACTIVITY_TYPES, required=True),
-    "direction": lambda v: checks.choice("direction", v, DIRECTIONS, required=True),
-    "response_received": lambda v: checks.flag("response_received", v),
-    "source": lambda v: checks.text("source", v, MAX_SOURCE_LENGTH),  # empty: the caller's default source
-    "duration_minutes": lambda v: checks.number("duration_minutes", v, maximum=MAX_DURATION_MINUTES, unit="minutes"),
-    "participants": lambda v: checks.contacts(
-        "participants", v, most=MAX_PARTICIPANTS, longest=MAX_PARTICIPANT_LENGTH
+# cells; `strict=True` holds a JSON caller's value to its JSON type, engagement.checks). `date` is checked apart.
+ACTIVITY_CHECKS: dict[str, Callable[..., Any]] = {
+    "type": lambda v, strict=False: checks.choice("type", v, ACTIVITY_TYPES, required=True, strict=strict),
+    "direction": lambda v, strict=False: checks.choice("direction", v, DIRECTIONS, required=True, strict=strict),
+    "response_received": lambda v, strict=False: checks.flag("response_received", v, strict=strict),
+    # empty: the caller's default source
+    "source": lambda v, strict=False: checks.text("source", v, MAX_SOURCE_LENGTH, strict=strict),
+    "duration_minutes": lambda v, strict=False: checks.number(
+        "duration_minutes", v, maximum=MAX_DURATION_MINUTES, unit="minutes", strict=strict
     ),
-    "stakeholder_level": lambda v: checks.choice("stakeholder_level", v, STAKEHOLDER_LEVELS),
-    "response_time_hours": lambda v: checks.number(
-        "response_time_hours", v, maximum=MAX_RESPONSE_HOURS, unit="hours"
+    "participants": lambda v, strict=False: checks.contacts(
+        "participants", v, most=MAX_PARTICIPANTS, longest=MAX_PARTICIPANT_LENGTH, strict=strict
     ),
-    "subject": lambda v: checks.text("subject", v, MAX_SUBJECT_LENGTH),
-    "external_id": lambda v: checks.text("external_id", v, MAX_ID_LENGTH),
+    "stakeholder_level": lambda v, strict=False: checks.choice("stakeholder_level", v, STAKEHOLDER_LEVELS, strict=strict),
+    "response_time_hours": lambda v, strict=False: checks.number(
+        "response_time_hours", v, maximum=MAX_RESPONSE_HOURS, unit="hours", strict=strict
+    ),
+    "subject": lambda v, strict=False: checks.text("subject", v, MAX_SUBJECT_LENGTH, strict=strict),
+    "external_id": lambda v, strict=False: checks.text("external_id", v, MAX_ID_LENGTH, strict=strict),
 }
 CHECKED_FIRST = ("type", "direction")  # then the date, then the rest in ACTIVITY_CHECKS' order
 
 
-def activity_source(value: Any, default: str) -> str:
+def activity_source(value: Any, default: str, *, strict: bool = False) -> str:
     """The source as stored: lower-cased, the caller's default (agent, csv, api, ...) when empty."""
-    return (ACTIVITY_CHECKS["source"](value) or default).lower()
+    return (ACTIVITY_CHECKS["source"](value, strict=strict) or default).lower()
 
 
-def activity_date(value: Any, as_of: dt.date | None) -> dt.datetime:
-    """An activity's date as naive UTC, not before FIRST_YEAR and not after the as-of day (unless
-    `as_of` is None: a calendar lists meetings ahead). Missing, it is the as-of date: now when that is
-    today, else its 00:00 UTC."""
-    if _missing(value):
+def activity_fields(raw: Mapping[str, Any], *, default_source: str, strict: bool = False) -> dict[str, Any]:
+    """Every field of a touchpoint by its rule, in one order (type and direction, the date, the rest), as
+    written: the date is None when left out and not yet held to the as-of day (`activity_date` does that)."""
+    fields = {name: ACTIVITY_CHECKS[name](raw.get(name), strict=strict) for name in CHECKED_FIRST}
+    fields["date"] = activity_when(raw.get("date"), strict=strict)
+    for name, check in ACTIVITY_CHECKS.items():
+        if name == "source":
+            fields[name] = activity_source(raw.get(name), default_source, strict=strict)
+        elif name not in fields:
+            fields[name] = check(raw.get(name), strict=strict)
+    return fields
+
+
+def activity_when(value: Any, *, strict: bool = False) -> dt.datetime | None:
+    """An activity's date in one of the ISO forms, as naive UTC; None when left out."""
+    if strict and value is not None and not isinstance(value, str | dt.datetime):
+        raise EngagementError(f"date must be text, not {checks.describe(value)}; use {checks.DATE_FORMS}.")
+    if strict and isinstance(value, str) and not value.strip():
+        raise EngagementError(f"date is blank; use {checks.DATE_FORMS}, or leave it out for now.")
+    return None if _missing(value) else checks.when(value)
+
+
+def activity_date(when: dt.datetime | None, as_of: dt.date | None) -> dt.datetime:
+    """An activity's date (as `activity_when` read it) not before FIRST_YEAR and not after the as-of day
+    (unless `as_of` is None: a calendar lists meetings ahead). Missing, it is the as-of date: now when that
+    is today, else its 00:00 UTC."""
+    if when is None:
         if as_of is None:
             raise EngagementError(DATE_REQUIRED)
         now = utcnow()
         when = now if now.date() == as_of else dt.datetime.combine(as_of, dt.time())
-    else:
-        when = checks.when(value)
     if as_of is not None and when.date() > as_of:
         raise EngagementError(
             f"date {when.isoformat()} lies after the as-of date {as_of.isoformat()}; "
@@ -164,8 +187,8 @@ class ActivityCreate(ActivityBase):
     checked by the rules on validation; the customer it was with is resolved apart.
 
     Validation needs a context: `as_of` (the day after which a date is refused; None for no bound,
-    and then a date is required) and `default_source` (for an empty source). `checked` does that and
-    raises EngagementError with the rule's own message.
+    and then a date is required), `default_source` (for an empty source) and `strict` (a JSON caller's
+    values). `checked` does that and raises EngagementError with the rule's own message.
     """
 
     type: ActivityType
@@ -179,22 +202,19 @@ class ActivityCreate(ActivityBase):
         if not isinstance(context, Mapping) or "as_of" not in context:
             raise TypeError("ActivityCreate needs the as-of date: use ActivityCreate.checked(raw, as_of=...)")
         raw = data if isinstance(data, Mapping) else dict(data)
-        fields = {name: ACTIVITY_CHECKS[name](raw.get(name)) for name in CHECKED_FIRST}
-        fields["date"] = activity_date(raw.get("date"), context["as_of"])
-        for name, check in ACTIVITY_CHECKS.items():
-            if name == "source":
-                fields[name] = activity_source(raw.get(name), context.get("default_source", "agent"))
-            elif name not in fields:
-                fields[name] = check(raw.get(name))
+        fields = activity_fields(raw, default_source=context.get("default_source", "agent"), strict=context.get("strict", False))
+        fields["date"] = activity_date(fields["date"], context["as_of"])
         return fields
 
     @classmethod
     def checked(
-        cls, raw: Mapping[str, Any], *, as_of: dt.date | None, default_source: str = "agent"
+        cls, raw: Mapping[str, Any], *, as_of: dt.date | None, default_source: str = "agent", strict: bool = False
     ) -> ActivityCreate:
-        """`raw` (a tool call's arguments, a CSV row's cells, ...) held to the rules, or EngagementError."""
+        """`raw` (a tool call's arguments, a CSV row's cells, ...) held to the rules, or EngagementError.
+        `strict`: the values are a JSON caller's, held to their JSON types (engagement.checks)."""
+        context = {"as_of": as_of, "default_source": default_source, "strict": strict}
         try:
-            return cls.model_validate(raw, context={"as_of": as_of, "default_source": default_source})
+            return cls.model_validate(raw, context=context)
         except ValidationError as exc:
             cause = exc.errors()[0].get("ctx", {}).get("error")
             if isinstance(cause, EngagementError):

@@ -250,14 +250,15 @@ class EngagementService:
         see, a key another customer's activity holds). Each (source, external_id) is stored once, for one
         customer: sent again for that customer it is a replay (`created` false, the stored activity).
         Every row is answered as log_activity answers, in order, with its customer's score after the
-        whole write."""
+        whole write. The fields are a JSON caller's (a tool call, a REST body): held to their JSON types,
+        with no coercion (checks' `strict`)."""
         if not rows:
             raise EngagementError("No activities to log; give at least one.")
         numbered = len(rows) > 1  # a refusal names the row when there are several
         checked = []
         for number, (_, fields) in enumerate(rows, 1):
             with _row(number if numbered else None):
-                checked.append(ActivityCreate.checked(fields, as_of=caller.as_of, default_source=default_source))
+                checked.append(ActivityCreate.checked(fields, as_of=caller.as_of, default_source=default_source, strict=True))
         period = resolve_period(None, caller.as_of)
         with session_scope(self.engine) as session:
             found: dict[str, Customer] = {}

@@ -33,19 +33,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def http_server(settings: Settings, host: str = "127.0.0.1", **extra_env: str) -> Iterator[str]:
+def http_server(settings: Settings, host: str = "127.0.0.1", log: Path | None = None, **extra_env: str) -> Iterator[str]:
     """`engagement serve` as a real process on a free port; yields its MCP URL (on 127.0.0.1, whatever
-    address it listens on) once it accepts connections."""
+    address it listens on) once it accepts connections. Its stderr goes to the file `log` when given."""
     port = free_port()
     command = [sys.executable, "-m", "engagement.cli", "serve", "--host", host, "--port", str(port)]
+    sink = log.open("wb") if log is not None else None
     process = subprocess.Popen(
-        command, cwd=ROOT, env=server_env(settings, **extra_env), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL
+        command, cwd=ROOT, env=server_env(settings, **extra_env), stderr=sink or subprocess.PIPE, stdout=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
     try:
         while True:  # poll the port with a deadline (or fail at once if the process died)
             if process.poll() is not None:
-                raise AssertionError(process.stderr.read().decode() if process.stderr else "server exited")
+                raise AssertionError(process.stderr.read().decode() if process.stderr else "server exited (see its log)")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
@@ -58,3 +59,5 @@ def http_server(settings: Settings, host: str = "127.0.0.1", **extra_env: str) -
         process.wait(timeout=30)
         if process.stderr:
             process.stderr.close()
+        if sink is not None:
+            sink.close()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field
+from pydantic import Field, TypeAdapter, WithJsonSchema
 
 import prompts
 from engagement.answers import MAX_LIMIT, MAX_OFFSET
@@ -17,6 +17,9 @@ from engagement.checks import has_nul
 from engagement.errors import fault_of
 from engagement.models import (
     MAX_DURATION_MINUTES,
+    ActivityType,
+    Direction,
+    StakeholderLevel,
     MAX_ID_LENGTH,
     MAX_PARTICIPANT_LENGTH,
     MAX_PARTICIPANTS,
@@ -77,8 +80,10 @@ def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+MAX_CUSTOMER_REF = 200
 CustomerRef = Annotated[
-    str, Field(description="Customer id or name (case-insensitive; a unique part of the name works).", max_length=200)
+    str,
+    Field(description="Customer id or name (case-insensitive; a unique part of the name works).", max_length=MAX_CUSTOMER_REF),
 ]
 PeriodToken = Annotated[str | None, Field(description=f"Period: {PERIOD_FORMS}. Default this_quarter.", max_length=32)]
 CsmRef = Annotated[
@@ -94,13 +99,28 @@ Limit = Annotated[int, Field(description=f"Rows per page, 1-{MAX_LIMIT}.", ge=1,
 Offset = Annotated[int, Field(description=f"Rows to skip, for the next page, 0-{MAX_OFFSET:,}.", ge=0, le=MAX_OFFSET)]
 
 # One touchpoint's fields, bounded as the store holds them: log_activity's arguments and the REST API's
-# body (web/api.py ActivityIn) both use these, each adding its own descriptions.
-ActivityDate = Annotated[str | None, Field(max_length=40)]
-DurationMinutes = Annotated[float | None, Field(ge=0, le=MAX_DURATION_MINUTES)]
+# body (web/api.py ActivityIn) both use these, each adding its own descriptions. Each is published with the
+# JSON schema of its type but taken as the caller sent it: the activity rules check it (ActivityCreate,
+# strict: engagement/checks.py), so pydantic neither coerces it (`true` made 1.0 minutes) nor words a refusal.
+
+
+def _as_sent(schema: Any) -> WithJsonSchema:
+    return WithJsonSchema(TypeAdapter(schema).json_schema())
+
+
+ActivityKind = Annotated[Any, _as_sent(ActivityType)]
+ActivityDirection = Annotated[Any, _as_sent(Direction)]
+ActivityDate = Annotated[Any, _as_sent(Annotated[str | None, Field(max_length=40)])]
+DurationMinutes = Annotated[Any, _as_sent(Annotated[float | None, Field(ge=0, le=MAX_DURATION_MINUTES)])]
 Participants = Annotated[
-    list[Annotated[str, Field(max_length=MAX_PARTICIPANT_LENGTH)]] | None, Field(max_length=MAX_PARTICIPANTS)
+    Any,
+    _as_sent(
+        Annotated[list[Annotated[str, Field(max_length=MAX_PARTICIPANT_LENGTH)]] | None, Field(max_length=MAX_PARTICIPANTS)]
+    ),
 ]
-ResponseHours = Annotated[float | None, Field(ge=0, le=MAX_RESPONSE_HOURS)]
-Subject = Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)]
-Source = Annotated[str, Field(min_length=1, max_length=MAX_SOURCE_LENGTH)]
-ExternalId = Annotated[str | None, Field(max_length=MAX_ID_LENGTH)]
+Level = Annotated[Any, _as_sent(StakeholderLevel | None)]
+ResponseReceived = Annotated[Any, _as_sent(bool | None)]
+ResponseHours = Annotated[Any, _as_sent(Annotated[float | None, Field(ge=0, le=MAX_RESPONSE_HOURS)])]
+Subject = Annotated[Any, _as_sent(Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)])]
+Source = Annotated[Any, _as_sent(Annotated[str, Field(min_length=1, max_length=MAX_SOURCE_LENGTH)])]
+ExternalId = Annotated[Any, _as_sent(Annotated[str | None, Field(max_length=MAX_ID_LENGTH)])]

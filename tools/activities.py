@@ -9,17 +9,21 @@ from mcp.types import ToolAnnotations
 from pydantic import Field
 
 from engagement.access.grants import WRITE as WRITE_SCOPE
-from engagement.models import MAX_DURATION_MINUTES, ActivityType, Direction, StakeholderLevel
+from engagement.models import MAX_DURATION_MINUTES
 from engagement.schemas import LoggedActivity
 from engagement.service import EngagementService
 from tools._common import (
     ActivityDate,
+    ActivityDirection,
+    ActivityKind,
     CallerOf,
     CustomerRef,
     DurationMinutes,
     ExternalId,
+    Level,
     Participants,
     ResponseHours,
+    ResponseReceived,
     Source,
     Subject,
     description,
@@ -38,19 +42,18 @@ def register(server: MCPServer, service: EngagementService, caller_of: CallerOf)
     @tool_errors
     def log_activity(
         customer: CustomerRef,
-        type: Annotated[ActivityType, Field(description="Kind of touchpoint.")],
-        direction: Annotated[Direction, Field(description="outbound: we reached out.")],
+        type: Annotated[ActivityKind, Field(description="Kind of touchpoint.")],
+        direction: Annotated[ActivityDirection, Field(description="outbound: we reached out.")],
         date: Annotated[ActivityDate, Field(description="ISO 8601 date or date-time; default now. Not in the future.")] = None,
         duration_minutes: Annotated[
             DurationMinutes, Field(description=f"Length, 0-{MAX_DURATION_MINUTES} minutes.")
         ] = None,
         participants: Annotated[Participants, Field(description="Customer-side contacts, emails preferred.")] = None,
         stakeholder_level: Annotated[
-            StakeholderLevel | None,
-            Field(description="Most senior customer-side level; default from the known stakeholders."),
+            Level, Field(description="Most senior customer-side level; default from the known stakeholders.")
         ] = None,
         response_received: Annotated[
-            bool | None, Field(description="For outbound emails: answered? Omit if unknown.")
+            ResponseReceived, Field(description="For outbound emails: answered? Omit if unknown.")
         ] = None,
         response_time_hours: Annotated[ResponseHours, Field(description="Hours until the answer.")] = None,
         subject: Annotated[Subject, Field(description="Short subject or title.")] = None,

@@ -1,4 +1,4 @@
-"""The MCP server over the engagement service: every tool, the server's instructions, logs without addresses.
+"""The MCP server over the engagement service: every tool, the server's instructions, one-line logs without addresses.
 
 `server.py` runs it on stdio; `engagement serve` over streamable HTTP.
 """
@@ -17,6 +17,7 @@ import tools
 from engagement.app import create_service, load_settings
 from engagement.service import EngagementService
 from engagement.settings import Settings
+from engagement.text import visible
 from tools._common import CallerOf
 
 if TYPE_CHECKING:
@@ -27,24 +28,29 @@ SERVER_NAME = "engagement-metrics"
 EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-class RedactAddresses(logging.Filter):
-    """Logs carry ids, not addresses: the SDK logs each tool error's text, which may echo what the
-    caller sent (a participant, an unknown CSM's email) or list CSMs by email."""
+class SafeLogLines(logging.Filter):
+    """Every log line is one line, with ids rather than addresses.
+
+    A value from a request (a path, a query, a header, a tool name) may hold CR, LF or other control
+    characters: they are written as escapes (engagement.text's one rule), so no caller can start a line
+    that reads as another request's. The SDK logs each tool error's text, which may echo what the caller
+    sent (a participant, an unknown CSM's email) or list CSMs by email: addresses become `<email>`.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if record.exc_info:  # a traceback's messages too; it is folded into the (redacted) message
-            message += "\n" + logging.Formatter().formatException(record.exc_info)
+        message = visible(record.getMessage().rstrip("\n"))  # a trailing newline is the format's, not data
+        if record.exc_info:  # a traceback's messages too; it is folded into the (redacted) message, lines kept
+            message += "\n" + visible(logging.Formatter().formatException(record.exc_info), multiline=True)
             record.exc_info, record.exc_text = None, None
         record.msg, record.args = EMAIL_ADDRESS.sub("<email>", message), ()
         return True
 
 
-def redact_log_addresses() -> None:
-    """Put the redaction on every handler of the root logger (stderr; stdout is the protocol's)."""
+def safe_log_lines() -> None:
+    """Put the filter on every handler of the root logger (stderr; stdout is the protocol's)."""
     for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactAddresses) for f in handler.filters):
-            handler.addFilter(RedactAddresses())
+        if not any(isinstance(f, SafeLogLines) for f in handler.filters):
+            handler.addFilter(SafeLogLines())
 
 
 def create_server(
@@ -72,5 +78,5 @@ def create_server(
         auth=auth,
     )
     tools.register_all(server, service, caller_of)
-    redact_log_addresses()  # after MCPServer(): its configure_logging adds the handler when none exists
+    safe_log_lines()  # after MCPServer(): its configure_logging adds the handler when none exists
     return server

@@ -13,35 +13,43 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from engagement import checks
 from engagement.analysis import analysis_of
 from engagement.analysis.schemas import EngagementCorrelation
 from engagement.checks import has_nul
 from engagement.errors import EngagementError, fault_of
-from engagement.models import ActivityType, Direction, StakeholderLevel
+from engagement.models import activity_fields
 from engagement.service import EngagementService
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
 from tools._common import (
+    MAX_CUSTOMER_REF,
     ActivityDate,
+    ActivityDirection,
+    ActivityKind,
     CsmRef,
     CustomerRef,
     DurationMinutes,
     ExternalId,
+    Level,
     Limit,
     Offset,
     Participants,
     PeriodToken,
     ResponseHours,
+    ResponseReceived,
     SegmentName,
     Source,
     Subject,
 )
 from web.auth import Principal, csrf_matches
+from web.routing import EncodedRoute, customer_id
 
 MAX_ROWS_PER_POST = 500
 JSON_TYPE = "application/json"
@@ -96,36 +104,71 @@ class CorrelationQuery(Query):
 
 
 class ActivityIn(BaseModel):
-    """One touchpoint to log: the log_activity tool's arguments."""
+    """One touchpoint to log: the log_activity tool's arguments, each held to the same rules in the same words
+    (engagement.models.activity_fields, strict) before anything else, so a refusal is a 422 that says which
+    field, what was wrong and what is accepted. The date's bound by today is the write's (400, as the tool's)."""
 
     model_config = ConfigDict(extra="forbid")
 
     customer: CustomerRef
-    type: ActivityType
-    direction: Direction
+    type: ActivityKind
+    direction: ActivityDirection
     date: Annotated[ActivityDate, Field(description="ISO 8601 date or date-time; default now.")] = None
     duration_minutes: DurationMinutes = None
     participants: Participants = None
-    stakeholder_level: StakeholderLevel | None = None
-    response_received: bool | None = None
+    stakeholder_level: Level = None
+    response_received: ResponseReceived = None
     response_time_hours: ResponseHours = None
     subject: Subject = None
     source: Source = "api"
     external_id: ExternalId = None
 
-    @model_validator(mode="after")
-    def _no_nul(self) -> ActivityIn:
-        for name, value in self:
-            if has_nul(value):
-                raise ValueError(f"{name} contains a NUL character (\\u0000), which cannot be stored; remove it")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _rules(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            try:
+                customer = data.get("customer")
+                if not isinstance(customer, str) or customer.strip():  # a blank one is the lookup's to word
+                    checks.text("customer", customer, MAX_CUSTOMER_REF, required=True, strict=True)
+                activity_fields(data, default_source="api", strict=True)
+            except EngagementError as exc:
+                raise PydanticCustomError("activity", "{reason}", {"reason": str(exc)}) from None
+        return data
 
 
 ActivitiesIn = Annotated[
     ActivityIn | Annotated[list[ActivityIn], Field(min_length=1, max_length=MAX_ROWS_PER_POST)],
     Field(description=f"One activity, or a list of 1-{MAX_ROWS_PER_POST}."),
 ]
-ACTIVITIES_IN: TypeAdapter[ActivityIn | list[ActivityIn]] = TypeAdapter(ActivitiesIn)
+ACTIVITIES_IN: TypeAdapter[ActivityIn | list[ActivityIn]] = TypeAdapter(ActivitiesIn)  # the document's schema
+
+
+def activities_in(body: Any) -> tuple[list[ActivityIn], bool]:
+    """The body's activities (and whether it was a list), or a 422 in the rules' words naming the row."""
+    many = isinstance(body, list)
+    if not isinstance(body, dict) and not (many and 1 <= len(body) <= MAX_ROWS_PER_POST):
+        raise HTTPException(
+            422, f"The body must be one activity (a JSON object) or a list of 1-{MAX_ROWS_PER_POST} of them."
+        )
+    rows = []
+    for number, item in enumerate(body if many else [body], 1):
+        try:
+            rows.append(ActivityIn.model_validate(item))
+        except ValidationError as exc:
+            raise HTTPException(422, (f"activity {number}: " if many else "") + _problem(exc)) from None
+    return rows, many
+
+
+def _problem(exc: ValidationError) -> str:
+    """What a refused activity did wrong: the rules' own words, or those of the few shapes they leave to pydantic."""
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "activity":
+        return str(error["ctx"]["reason"])
+    if error["type"] == "extra_forbidden":
+        return f"{where} is not a field of an activity; the fields are {', '.join(ActivityIn.model_fields)}."
+    return "An activity must be a JSON object with customer, type and direction (and the other fields log_activity takes)."
 
 
 class LoggedActivities(BaseModel):
@@ -258,13 +301,18 @@ async def _json_body(request: Request, principal: Principal) -> Any:
         # A browser session writes only with its CSRF token in a header (a form cannot set one).
         if not csrf_matches(request, request.headers.get("x-csrf-token", "")):
             raise HTTPException(403, "A signed-in browser must send the page's CSRF token in X-CSRF-Token to write.")
-    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media != JSON_TYPE:
-        raise HTTPException(415, f"Send the body as {JSON_TYPE} (Content-Type: {JSON_TYPE}).")
-    raw = await request.body()
+    media, *parameters = (part.strip().lower() for part in request.headers.get("content-type", "").split(";"))
+    charset = next((p.partition("=")[2].strip('"') for p in parameters if p.startswith("charset=")), "utf-8")
+    unsupported = HTTPException(415, f"Send the body as JSON in UTF-8 (Content-Type: {JSON_TYPE}).")
+    if media != JSON_TYPE or charset not in ("utf-8", "utf8"):
+        raise unsupported
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        text = (await request.body()).decode("utf-8")  # JSON is UTF-8 (RFC 8259); json.loads would guess UTF-16 too
+    except UnicodeDecodeError:
+        raise unsupported from None
+    try:
+        return json.loads(text)
+    except ValueError:
         raise HTTPException(400, "The body is not valid JSON; send one activity object or a list of them.") from None
 
 
@@ -274,24 +322,21 @@ def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], A
         if principal is None:
             return _unauthenticated(request)
         try:
-            args: list[Any] = [request.path_params[name] for name in op.path_params]
-            if any(has_nul(arg) for arg in args):
-                raise EngagementError("The customer id contains a NUL character (%00); remove it.")
+            args: list[Any] = [customer_id(request, name) for name in op.path_params]
             if op.query is not None:
                 args.append(op.query.model_validate(dict(request.query_params)))
             if op.body is not None:
-                sent = op.body.validate_python(await _json_body(request, principal))
-                rows = sent if isinstance(sent, list) else [sent]
+                rows, many = activities_in(await _json_body(request, principal))
                 logged = await run_in_threadpool(op.run, service, principal, rows)
                 status = 201 if any(item.created for item in logged) else 200
-                answer: BaseModel = logged[0] if not isinstance(sent, list) else LoggedActivities(results=logged)
+                answer: BaseModel = LoggedActivities(results=logged) if many else logged[0]
                 return Response(answer.model_dump_json(), status_code=status, media_type=JSON_TYPE)
             result = await run_in_threadpool(op.run, service, principal, *args)
             return Response(result.model_dump_json(), media_type=JSON_TYPE)
         except ValidationError as exc:
             return error(422, "invalid_request", validation_message(exc))
         except HTTPException as exc:
-            return error(exc.status_code, _CODES.get(exc.status_code, "error"), exc.detail)
+            return http_answer(exc)
         except Exception as exc:  # noqa: BLE001 - one mapping for every failure
             return fault_response(exc)
 
@@ -304,8 +349,9 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
 
 def routes(service: EngagementService) -> list[BaseRoute]:
     """The API under /api; paths are exactly the PRD's (§6.3)."""
-    api = [
-        Route(op.path.removeprefix("/api"), endpoint(service, op), methods=[op.method]) for op in OPERATIONS
+    api = [  # a customer id travels percent-encoded, so one holding '/' is one parameter (web/routing.py)
+        (EncodedRoute if op.path_params else Route)(op.path.removeprefix("/api"), endpoint(service, op), methods=[op.method])
+        for op in OPERATIONS
     ]
     return [Mount("/api", routes=api)]
 
@@ -313,4 +359,8 @@ def routes(service: EngagementService) -> list[BaseRoute]:
 async def http_error(request: Request, exc: Exception) -> Response:
     """Starlette's own errors (unknown path, wrong method, body too large) as the API's JSON errors."""
     assert isinstance(exc, HTTPException)
+    return http_answer(exc)
+
+
+def http_answer(exc: HTTPException) -> JSONResponse:
     return error(exc.status_code, _CODES.get(exc.status_code, "error"), str(exc.detail), exc.headers)

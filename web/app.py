@@ -37,7 +37,7 @@ from web.oauth import EngagementProvider
 from web.oauth_routes import ChallengeScope, OAuthChecks, auth_settings, metadata_routes
 from web.openapi import openapi_document
 from web.ratelimit import AuthFailureLimit, FailureLimiter
-from web.security import AccessLog, BodyLimit, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
+from web.security import AccessLog, BodyLimit, Faults, HostCheck, OpenOnlyWithoutUsers, SecurityHeaders
 
 MAX_BODY_BYTES = 1024 * 1024
 TITLE = "Engagement metrics API"
@@ -82,12 +82,14 @@ def mcp_app(service: EngagementService, provider: EngagementProvider | None, bas
         server = create_server(service.settings, service=service, caller_of=mcp_caller,
                                token_verifier=ProviderTokenVerifier(provider), auth=auth_settings(base))  # fmt: skip
     settings = service.settings
-    return server, server.streamable_http_app(
+    app = server.streamable_http_app(
         streamable_http_path="/mcp",
         transport_security=rules,
         max_sessions=settings.http_max_sessions,
         session_idle_timeout=settings.http_session_idle_seconds,
     )
+    app.add_middleware(Faults)  # outside the SDK's token check, inside its own plain-text error handler
+    return server, app
 
 
 def serves_oauth(base: str) -> bool:
@@ -106,7 +108,7 @@ def mcp_caller() -> Caller:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
-    """Whatever escaped a route (the store failing during sign-in, say): the API's one mapping, 503 or 500."""
+    """What escaped even web.security.Faults (the headers and access-log middlewares outside it): the one mapping."""
     return api.fault_response(exc)
 
 
@@ -157,6 +159,7 @@ def create_app(
         middleware=[
             Middleware(SecurityHeaders, https=https),
             Middleware(AccessLog),
+            Middleware(Faults),
             Middleware(AuthFailureLimit, limiter=FailureLimiter(settings.auth_failures_per_minute)),
             Middleware(HostCheck, settings=rules),
             Middleware(BodyLimit, limit=MAX_BODY_BYTES),

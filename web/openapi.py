@@ -15,7 +15,7 @@ REASONS = {
     404: "No such customer or CSM in the caller's portfolio.",
     409: "An external_id (with its source) is another activity's; nothing was stored. Use another external_id.",
     413: "The body is too large.",
-    415: "The body is not JSON.", 422: "A parameter or the body does not match this document; the message says which.",
+    415: "The body is not JSON in UTF-8.", 422: "A parameter or the body does not match this document; the message says which.",
     429: "Too many failed authentications from this address (a wrong token): wait the Retry-After seconds.",
     503: "The database is unavailable; try again shortly.",
 }  # fmt: skip

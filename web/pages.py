@@ -26,6 +26,7 @@ from engagement.service import EngagementService
 from web.auth import Principal, csrf_token
 from web.render import render
 from web.render.format import PERIODS
+from web.routing import EncodedRoute, customer_id
 from web.team import csm_choices
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -71,7 +72,7 @@ def routes(service: EngagementService) -> list[BaseRoute]:
 
     def customer(request: Request, f: dict[str, str], offset: int) -> Response:
         caller = request.user.caller
-        ref = request.path_params["customer_id"]
+        ref = customer_id(request, "customer_id")
         detail = service.customer(caller, ref=ref, period=f["period"] or None)
         trends = service.trends(caller, ref=detail.customer_id, periods=TREND_MONTHS, granularity="month")
         csms = csm_choices(service, caller)
@@ -111,7 +112,7 @@ def routes(service: EngagementService) -> list[BaseRoute]:
 
     return [
         Route("/", _guarded(portfolio), name="portfolio"),
-        Route("/customers/{customer_id:path}", _guarded(customer), name="customer"),
+        EncodedRoute("/customers/{customer_id}", _guarded(customer), name="customer"),  # links encode the id whole
         Route("/team", _guarded(team), name="team"),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
         Route("/favicon.ico", _favicon),  # browsers ask for it on pages without an icon link (the login)
@@ -129,7 +130,9 @@ def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callab
 
     def endpoint(request: Request) -> Response:
         if not request.user.is_authenticated:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            sent = request.scope.get("raw_path")  # as sent: a customer id's %2F stays encoded on the way back
+            path = sent.decode("ascii") if isinstance(sent, bytes) and sent.isascii() else quote(request.url.path)
+            target = path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         try:
             filters, offset = _filters(request)

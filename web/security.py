@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engagement.db import read_scope
 from engagement.users import has_users
-from web.api import error
+from web.api import error, fault_response, http_answer
 from web.auth import identity_of
 
 access_log = logging.getLogger("engagement.access")
@@ -113,6 +113,35 @@ class AccessLog:
             access_log.info(
                 "%s %s %d %s %.0fms", scope["method"], scope["path"], status, identity_of(scope.get("user")), elapsed
             )
+
+
+class Faults:
+    """Whatever escapes the routes (the store failing while a token is checked, say) is answered here by the
+    one mapping every edge shares (engagement.errors.fault_of, which logs it once under the reference the
+    answer gives: 503 "try again", or 500), and goes no further: no plain-text 500 and no bare traceback
+    from the server. The MCP SDK's app gets one too, inside its own error handler, which would answer first."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_noting_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_noting_start)
+        except Exception as exc:  # noqa: BLE001 - one mapping for every failure
+            # A fault is logged by fault_of, with its reference, even when the answer can no longer be sent.
+            answer = http_answer(exc) if isinstance(exc, HTTPException) else fault_response(exc)
+            if not started:
+                await answer(scope, receive, send)
 
 
 class BodyLimit:

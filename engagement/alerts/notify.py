@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from engagement.alerts.schemas import KIND_LABELS
 from engagement.db import read_scope, session_scope
 from engagement.models import AlertOutbox, utcnow
+from engagement.text import visible
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,9 @@ class NewAlert:
 
 
 def mrkdwn(text: str) -> str:
-    """Data as Slack mrkdwn text: &, < and > escaped, so a name can neither link nor mention anyone."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Data as Slack mrkdwn text: &, < and > escaped, so a name can neither link nor mention anyone, and
+    control characters shown (engagement.text), so a bidirectional override cannot make it read as another."""
+    return visible(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def digest(day: dt.date, csm_name: str | None, alerts: Sequence[NewAlert]) -> dict[str, Any]:

@@ -83,12 +83,16 @@ def list_alerts(
 
 
 def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, now: dt.datetime | None = None) -> AlertRow:
-    """Mark an open alert as seen by the caller; an alert of a customer they may not see is "not found"."""
+    """Mark an open alert as seen by the caller. Only alerts `list_alerts` shows the caller by default can be
+    acknowledged: their own customers' (a manager's: the team's; with no user, all they may see), whether the
+    caller is a signed-in user or the configured user of the CLI and stdio (ENGAGEMENT_USER). Any other alert
+    is "not found", worded as one that does not exist."""
     with session_scope(service.engine) as session:
         found = 1 <= alert_id <= MAX_ALERT_ID  # a larger number is no id (and PostgreSQL would refuse to compare it)
         alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql") if found else None
         customer = session.get(Customer, alert.customer_id) if alert else None
-        if alert is None or customer is None or not caller.may_see(customer.csm_id):
+        own = resolve_scope(session, caller, None, None).csm_ids  # within what the caller may see; None: everyone
+        if alert is None or customer is None or not (own is None or customer.csm_id in own):
             raise NotFoundError(f"No alert {alert_id} among the alerts you may see; listing the alerts shows their ids.")
         if alert.status == "resolved":
             raise EngagementError(

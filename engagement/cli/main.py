@@ -35,7 +35,9 @@ PeriodOption = Annotated[
 @user_errors
 def demo(
     seed: Annotated[int, typer.Option(help="Same seed, same portfolio.")] = 7,
-    reset: Annotated[bool, typer.Option("--reset", help="Delete everything in the store first.")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete everything in the store first (history, alerts, users and tokens too).")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Load a realistic demo portfolio (48 customers, 12 months) into the configured store.
@@ -190,12 +192,12 @@ def serve(
             "--user you@ourco.com` (or set the ENGAGEMENT_OIDC_* settings so users sign in with your identity "
             "provider). Or listen on 127.0.0.1 (the default) for yourself alone."
         )
-    from tools.server import redact_log_addresses
+    from tools.server import safe_log_lines
     from web.app import base_url, create_app, serves_oauth
 
     logging.getLogger("engagement.access").setLevel(logging.INFO)  # access lines whatever the log level
     app = create_app(settings, host=host, port=port, service=service)
-    redact_log_addresses()
+    safe_log_lines()
     base = base_url(settings, host, port)
     errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)")
     errors.print(

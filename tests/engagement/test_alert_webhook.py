@@ -156,3 +156,19 @@ def test_after_a_failed_post_the_other_digests_wait_for_the_next_check(
 
     assert (second.digests_sent, second.digests_pending) == (3, 0)
     assert [b["status"] for b in receiver.bodies] == [500, 200, 200, 200]
+
+
+def test_a_digest_shows_bidi_controls_and_esc_from_names_instead_of_obeying_them(
+    engine: Engine, settings: Settings, factory: Factory, receiver: Receiver
+) -> None:
+    factory.csm("ana", "Ana\u2066 Ops\u2069\x1b[2J")
+    factory.customer("c-1", "Acme\u202eexe.TXT", segment="SMB", csm_id="ana")
+    receiver.statuses.clear()  # the webhook takes it at once
+
+    run_check(with_webhook(engine, settings, receiver.url), everyone(DAY))
+
+    [body] = receiver.bodies
+    text = body["json"]["text"]
+    assert text.splitlines()[0] == f"*Engagement check {DAY}: 1 new alert for Ana\\u2066 Ops\\u2069\\x1b[2J*"
+    assert "*Acme\\u202eexe.TXT* (SMB), no contact" in text
+    assert not any(char in text for char in "\u202e\u2066\u2069\x1b")

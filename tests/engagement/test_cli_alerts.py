@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
@@ -37,3 +38,29 @@ def test_retry_outbox_without_a_webhook_says_so(runner: CliRunner, engine: Engin
 
     assert result.exit_code == 0
     assert "Digests sent: 0; still waiting: 1 (ENGAGEMENT_ALERT_WEBHOOK is not set)." in result.output
+
+
+def test_with_a_user_set_ack_takes_only_alerts_of_that_users_customers(
+    runner: CliRunner, engine: Engine, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    factory.csm("lead", "Lena Lead")
+    factory.csm("ana", "Ana", manager_id="lead")
+    factory.csm("ben", "Ben")
+    factory.customer("ana-1", "Ana's Account", segment="SMB", csm_id="ana")
+    factory.customer("ben-1", "Ben's Account", segment="SMB", csm_id="ben")
+    everything = json.loads(runner.invoke(app, ["check", "--json"]).stdout)
+    assert everything["raised"]["no_contact"] == 2
+    ids = {a["customer_id"]: a["alert_id"] for a in json.loads(runner.invoke(app, ["alerts", "--csm", "all", "--json"]).stdout)["alerts"]}
+
+    monkeypatch.setenv("ENGAGEMENT_USER", "ana@ourco.test")
+    refused = runner.invoke(app, ["alerts", "ack", str(ids["ben-1"])])
+    taken = runner.invoke(app, ["alerts", "ack", str(ids["ana-1"])])
+    monkeypatch.setenv("ENGAGEMENT_USER", "lead")  # a manager: the team's customers
+    by_manager = runner.invoke(app, ["alerts", "ack", str(ids["ben-1"])])
+    after = {a["customer_id"]: a["status"] for a in json.loads(runner.invoke(app, ["alerts", "--csm", "all", "--json"]).stdout)["alerts"]}
+
+    assert refused.exit_code == 1 and f"No alert {ids['ben-1']} among the alerts you may see" in refused.output
+    assert "Ben" not in refused.output
+    assert taken.exit_code == 0 and "is acknowledged" in taken.output
+    assert by_manager.exit_code == 1 and "No alert" in by_manager.output
+    assert after == {"ana-1": "acknowledged", "ben-1": "open"}

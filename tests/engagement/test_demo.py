@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from sqlalchemy.engine import Engine
+from typer.testing import CliRunner
 from sqlmodel import SQLModel, col, select
 
+from engagement.cli import app
 from engagement.db import create_tables, make_engine, session_scope, temporary_schema
 from engagement.demo import DemoSummary, load_demo
 from engagement.service import EngagementService
@@ -252,3 +255,52 @@ def test_churned_customers_were_less_engaged_before_renewal_than_renewed_ones(de
     assert len(before["churned"]) >= 3 and len(before["renewed"]) >= 3
     assert all(c["renewal_date"] < AS_OF for c in customers if c["status"] != "active")
     assert statistics.mean(before["churned"]) + 15 < statistics.mean(before["renewed"])
+
+
+def test_reset_after_a_daily_check_replaces_everything_in_one_go(runner: CliRunner, engine: Engine) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    checked = runner.invoke(app, ["check"])  # score history, alerts and digests in the outbox
+    assert checked.exit_code == 0, checked.output
+    csm = "priya.raman@northwind-cs.example"  # a CSM of the demo: her user points at her CSM row
+    assert runner.invoke(app, ["user", "add", csm, "--role", "csm"]).exit_code == 0
+    assert runner.invoke(app, ["token", "create", "--user", csm]).exit_code == 0
+    assert runner.invoke(app, ["domain", "add", "driftwood.test", "Driftwood Software"]).exit_code == 0
+    before = row_counts(engine)
+    assert all(before[table] for table in ("score_history", "alert", "alert_outbox", "app_user", "api_token", "customer_domain"))
+
+    reset = runner.invoke(app, ["demo", "--reset"])
+
+    assert reset.exit_code == 0, reset.output
+    after = row_counts(engine)
+    assert {table for table, count in after.items() if count} == {
+        "csm", "customer", "stakeholder", "activity", "activity_day", "activity_person_month", "store_version"
+    }
+    assert {table: after[table] for table in ("csm", "customer", "activity")} == {
+        table: before[table] for table in ("csm", "customer", "activity")
+    }  # the same demo again, whole
+    assert runner.invoke(app, ["check"]).exit_code == 0  # and the day's check runs on it afresh
+    assert row_counts(engine)["score_history"] == before["score_history"]
+
+
+def test_a_reset_that_fails_half_way_keeps_everything(
+    runner: CliRunner, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert runner.invoke(app, ["check"]).exit_code == 0
+    before = row_counts(engine)
+
+    def power_cut(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr("engagement.demo.write_activities", power_cut)  # after every row was deleted
+    failed = runner.invoke(app, ["demo", "--reset"])
+
+    assert failed.exit_code == 1 and "Internal error" in failed.output
+    assert row_counts(engine) == before
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows in every table of the store, as the database lists them."""
+    with engine.connect() as conn:
+        names = [n for n in sqlalchemy.inspect(conn).get_table_names() if n != "alembic_version"]
+        return {name: conn.execute(sqlalchemy.text(f'SELECT count(*) FROM "{name}"')).scalar_one() for name in names}

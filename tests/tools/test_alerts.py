@@ -76,3 +76,17 @@ async def test_bad_arguments_are_tool_errors_that_say_what_is_accepted(client: C
     assert "No alert 42 among the alerts you may see" in await call_error(client, "acknowledge_alert", alert_id=42)
     assert "less than or equal to 90" in await call_error(client, "get_score_history", customer="ana-1", days=91)
     assert "'open', 'acknowledged' or 'resolved'" in await call_error(client, "list_alerts", status="closed")
+
+
+async def test_over_stdio_with_a_user_set_acknowledge_alert_takes_only_that_users_alerts(
+    settings: Settings, engine: Engine, two_csms: None
+) -> None:
+    async with Client(create_server(settings)) as everyone:
+        await call(everyone, "run_engagement_check")
+        ids = {a["customer_id"]: a["alert_id"] for a in (await call(everyone, "list_alerts", csm_id="all"))["alerts"]}
+    async with Client(create_server(settings.model_copy(update={"user": "ana"}))) as ana:
+        refused = await call_error(ana, "acknowledge_alert", alert_id=ids["ben-1"])
+        taken = await call(ana, "acknowledge_alert", alert_id=ids["ana-1"])
+
+    assert f"No alert {ids['ben-1']} among the alerts you may see" in refused and "Ben" not in refused
+    assert taken["status"] == "acknowledged" and taken["customer_id"] == "ana-1"

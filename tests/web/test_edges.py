@@ -3,6 +3,10 @@ bounds and a body nested 100,000 deep are refused with what is accepted (4xx), n
 
 from __future__ import annotations
 
+import logging
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
@@ -13,6 +17,7 @@ from engagement.scoring import load_scoring_config
 from engagement.service import EngagementService
 from engagement.settings import Settings
 from tests.web.conftest import BASE, Team, bearer
+from tests.web.dashboard.test_pages import unreachable
 from web.app import create_app
 
 PORTFOLIO = "/api/reports/engagement-metrics"
@@ -85,3 +90,27 @@ def test_session_limits_are_settings_with_team_server_defaults() -> None:
     assert (defaults.http_max_sessions, defaults.http_session_idle_seconds) == (500, 600)
     with pytest.raises(ConfigError, match="ENGAGEMENT_HTTP_MAX_SESSIONS"):
         load_settings(http_max_sessions=0)
+
+
+def test_with_the_store_unreachable_mcp_and_rest_answer_503_with_a_logged_reference_and_no_traceback(
+    http: TestClient, team: Team, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The token check is the first thing every request asks of the store: with it away, nothing else is reached.
+    monkeypatch.setattr(http.app.state.authenticator, "engine", unreachable(engine, tmp_path))  # type: ignore[attr-defined]
+    headers = {**bearer(team.tokens["ada"]), "Accept": "application/json, text/event-stream"}
+
+    with caplog.at_level(logging.INFO):
+        answers = {
+            "mcp": http.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"}, headers=headers),
+            "rest": http.get(PORTFOLIO, headers=headers),
+            "page": http.get("/", headers=headers),
+        }  # the test client raises whatever escaped the app: nothing did
+
+    for door, answer in answers.items():
+        assert answer.status_code == 503, door
+        message = answer.json()["message"]
+        assert "The engagement database is unavailable right now" in message and "try again shortly" in message, door
+        assert "127.0.0.1" not in message and "missing" not in message, door
+        [ref] = re.findall(r"\(ref ([0-9a-f]{8})\)", message)
+        assert [r.levelname for r in caplog.records if ref in r.getMessage()] == ["WARNING"], door
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"

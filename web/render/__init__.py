@@ -1,5 +1,6 @@
 """The dashboard's HTML: Jinja2 templates (web/templates) with autoescape on, so every value from the
-data is text, never markup; `format` writes values for people and `charts` lays out the inline SVG."""
+data is text, never markup, and its control characters are shown, not obeyed (engagement.text's one rule,
+for every `{{ }}` in HTML and SVG alike); `format` writes values for people and `charts` lays out the SVG."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from engagement.text import visible
 from web.render import charts, format
+
+
+def shown(value: Any) -> Any:
+    """What a template writes for `value`: its text with control characters made visible, so a bidirectional
+    override or an ESC in a name cannot change how the page reads (`Acme\u202eexe.TXT`). A macro's output is
+    markup the templates made from values already shown."""
+    return value if hasattr(value, "__html__") else visible(value)
+
 
 _ENV = Environment(
     loader=PackageLoader("web", "templates"),
@@ -15,6 +25,7 @@ _ENV = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=shown,
 )
 _ENV.filters.update(
     score=format.score,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,43 @@ def test_hostile_text_is_shown_as_text_never_markup(client: TestClient, factory:
     assert escape(f"Bad {script} {image}") in detail
     assert escape(f"Re: {image} {script}") in detail
     assert escape(f"CTO {script}") in detail
+
+
+class Shown(HTMLParser):
+    """What a reader of a page is shown: its text, and the labels of its elements (an SVG's aria-label, a title)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.svg_labels: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts += [value or "" for _, value in attrs]
+        if tag == "svg":
+            self.svg_labels.append(dict(attrs).get("aria-label") or "")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def test_bidi_controls_and_esc_from_the_data_are_shown_not_obeyed(client: TestClient, factory: Factory) -> None:
+    factory.csm("evil", "Eve\u2066Admin\u2069", manager_id="lead")
+    factory.customer("bad", "Acme\u202eexe.TXT", csm_id="evil")
+    factory.stakeholder("bad", "Mal\u200fory\x1b[2J", "mal@bad.test", title="CTO\u061c\u202d")
+    factory.activity("bad", "2026-11-20T10:00:00", subject="Re:\x1b]8;;http://x.test\x07 hi\u2028", participants=["mal@bad.test"])
+    obeyed = "\u202e\u2066\u2069\u200f\u061c\u202d\u2028\x1b\x07"
+
+    pages = {url: Shown(client.get(url).text) for url in ("/", "/customers/bad", "/team", "/?csm=evil")}
+
+    for url, page in pages.items():
+        assert not [part for part in page.parts if any(char in part for char in obeyed)], url
+    text = " ".join(pages["/customers/bad"].parts)
+    assert "Acme\\u202eexe.TXT" in text and "Eve\\u2066Admin\\u2069" in text
+    assert "Mal\\u200fory\\x1b[2J" in text and "CTO\\u061c\\u202d" in text
+    assert "Re:\\x1b]8;;http://x.test\\x07 hi\\u2028" in text
+    assert any("Mal\\u200fory\\x1b[2J" in label for label in pages["/customers/bad"].svg_labels)  # the SVG's label
+    assert "Acme\\u202eexe.TXT" in " ".join(pages["/"].parts)
 
 
 @pytest.mark.usefixtures("book")
