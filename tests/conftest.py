@@ -27,14 +27,6 @@ POSTGRES_URL = os.environ.get("ENGAGEMENT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--readme-screenshots",
-        action="store_true",
-        help="Let the browser test rewrite docs/img/*.png (the README's screenshots) from the demo data.",
-    )
-
-
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database URL: an SQLite file, or a private schema in the test PostgreSQL."""

@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Debian's chromium driven by Playwright, against uvicorn serving the pages.
 
-Screenshots go to test-artifacts/browser/ (git-ignored); `pytest tests/web --readme-screenshots`
-rewrites the README's docs/img/portfolio.png and docs/img/customer.png from the demo portfolio.
+Screenshots go to test-artifacts/browser/ (git-ignored); the README's docs/img/*.png are retaken by
+scripts/readme_screenshots.py, a tool run by hand, not a test.
 """
 
 from __future__ import annotations
@@ -177,21 +177,3 @@ def test_hostile_names_stay_text_in_the_browser(
     page.goto("/")
     assert page.locator("img").count() == 0
     assert laptop.errors == [] and laptop.dialogs == []
-
-
-def test_readme_screenshots(service: EngagementService, request: pytest.FixtureRequest) -> None:
-    """docs/img/*.png for the README, from the demo portfolio as its manager sees it (only on request)."""
-    if not request.config.getoption("--readme-screenshots"):
-        pytest.skip("pass --readme-screenshots to rewrite docs/img/*.png")
-    if service.engine.dialect.name != "sqlite":
-        pytest.skip("the README's screenshots are taken once, from SQLite")
-    accounts: dict[str, str] = request.getfixturevalue("accounts")
-    laptop: Watched = request.getfixturevalue("laptop")
-    folder = ROOT / "docs" / "img"
-    folder.mkdir(parents=True, exist_ok=True)
-    page = laptop.sign_in("/", accounts["dana"])
-    page.set_viewport_size({"width": 1280, "height": 1180})
-    page.screenshot(path=folder / "portfolio.png")
-    story = service.search(ADMIN, query="Hollowell Retail").matches[0].customer_id  # healthy, but sliding: one to talk about
-    page.goto(f"/customers/{story}")
-    page.screenshot(path=folder / "customer.png", full_page=True)
