@@ -16,7 +16,8 @@ from sqlmodel import Session, col, func, or_, select
 
 from engagement.caller import Caller
 from engagement.errors import EngagementError, NotFoundError
-from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
+from engagement.models import Activity, Csm, Customer, Stakeholder
+from engagement.vocabulary import SEGMENTS
 
 MAX_NAME_LENGTH = 200
 
