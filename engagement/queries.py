@@ -9,12 +9,14 @@ order every edge shows them; the contract snapshot (tests/contract/tools.json) r
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from engagement import checks
 from engagement.alerts.schemas import AlertStatus
 from engagement.analysis.schemas import Outcome
+from engagement.errors import EngagementError
 from engagement.vocabulary import (
     MAX_DURATION_MINUTES,
     MAX_ID_LENGTH,
@@ -39,6 +41,7 @@ from engagement.query import (
     Query,
     ScoreBound,
     SegmentName,
+    as_sent,
 )
 from engagement.scoring import Category
 
@@ -114,33 +117,72 @@ class TrendsQuery(Query):
 
 
 class LogActivityQuery(Query):
-    """One touchpoint to record (log_activity; the REST API's POST /api/activities takes a list of them)."""
+    """One touchpoint to record (log_activity; the REST API's POST /api/activities takes a list of them).
+
+    Each field is published with its type's schema but taken as sent, and held to the activity rules,
+    strictly (a JSON value of the wrong type is refused, never coerced), in the rules' words."""
 
     customer: CustomerRef
-    type: Annotated[ActivityType, Field(description="Kind of touchpoint.")]
-    direction: Annotated[Direction, Field(description="outbound: we reached out.")]
+    type: Annotated[Any, as_sent(ActivityType), Field(description="Kind of touchpoint.")]
+    direction: Annotated[Any, as_sent(Direction), Field(description="outbound: we reached out.")]
     date: Annotated[
-        str | None, Field(description="ISO 8601 date or date-time; default now. Not in the future.", max_length=40)
+        Any,
+        as_sent(Annotated[str | None, Field(max_length=40)]),
+        Field(description="ISO 8601 date or date-time; default now. Not in the future."),
     ] = None
     duration_minutes: Annotated[
-        float | None, Field(description=f"Length, 0-{MAX_DURATION_MINUTES} minutes.", ge=0, le=MAX_DURATION_MINUTES)
+        Any,
+        as_sent(Annotated[float | None, Field(ge=0, le=MAX_DURATION_MINUTES)]),
+        Field(description=f"Length, 0-{MAX_DURATION_MINUTES} minutes."),
     ] = None
     participants: Annotated[
-        list[Annotated[str, Field(max_length=MAX_PARTICIPANT_LENGTH)]] | None,
-        Field(description="Customer-side contacts, emails preferred.", max_length=MAX_PARTICIPANTS),
+        Any,
+        as_sent(
+            Annotated[list[Annotated[str, Field(max_length=MAX_PARTICIPANT_LENGTH)]] | None, Field(max_length=MAX_PARTICIPANTS)]
+        ),
+        Field(description="Customer-side contacts, emails preferred."),
     ] = None
     stakeholder_level: Annotated[
-        StakeholderLevel | None, Field(description="Most senior customer-side level; default from the known stakeholders.")
+        Any,
+        as_sent(StakeholderLevel | None),
+        Field(description="Most senior customer-side level; default from the known stakeholders."),
     ] = None
-    response_received: Annotated[bool | None, Field(description="For outbound emails: answered? Omit if unknown.")] = None
+    response_received: Annotated[
+        Any, as_sent(bool | None), Field(description="For outbound emails: answered? Omit if unknown.")
+    ] = None
     response_time_hours: Annotated[
-        float | None, Field(description="Hours until the answer.", ge=0, le=MAX_RESPONSE_HOURS)
+        Any, as_sent(Annotated[float | None, Field(ge=0, le=MAX_RESPONSE_HOURS)]), Field(description="Hours until the answer.")
     ] = None
-    subject: Annotated[str | None, Field(description="Short subject or title.", max_length=MAX_SUBJECT_LENGTH)] = None
-    source: Annotated[str, Field(description="Where it came from.", min_length=1, max_length=MAX_SOURCE_LENGTH)] = "agent"
+    subject: Annotated[
+        Any, as_sent(Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)]), Field(description="Short subject or title.")
+    ] = None
+    source: Annotated[
+        Any,
+        as_sent(Annotated[str, Field(min_length=1, max_length=MAX_SOURCE_LENGTH)]),
+        Field(description="Where it came from."),
+    ] = "agent"
     external_id: Annotated[
-        str | None, Field(description="Stable id; the same one twice stores once.", max_length=MAX_ID_LENGTH)
+        Any,
+        as_sent(Annotated[str | None, Field(max_length=MAX_ID_LENGTH)]),
+        Field(description="Stable id; the same one twice stores once."),
     ] = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rules(cls, data: Any) -> Any:
+        """Every field by the activity rules before anything else, so a refusal says which field, what was
+        wrong and what is accepted in the words every writer uses. (The date's bound by today is the write's.)"""
+        from engagement.models import activity_fields  # the tables' module: not needed to read the queries
+
+        if isinstance(data, dict):
+            try:
+                customer = data.get("customer")
+                if not isinstance(customer, str) or customer.strip():  # a blank one is the lookup's to word
+                    checks.text("customer", customer, MAX_REF_LENGTH, required=True, strict=True)
+                activity_fields(data, default_source=cls.model_fields["source"].default, strict=True)
+            except EngagementError as exc:
+                raise ValueError(str(exc)) from None
+        return data
 
 
 # -- analysis (engagement/analysis/questions.py) ------------------------------------------------------

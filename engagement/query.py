@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, ValidationInfo, WithJsonSchema, create_model, field_validator
 from pydantic.fields import FieldInfo
 
 from engagement.checks import has_nul
@@ -76,6 +76,13 @@ def field_type(info: FieldInfo) -> Any:
     """A field's type with its bounds and description but not its default: a function parameter's annotation
     (the MCP tools' arguments, the command line's options) that checks and documents what the field does."""
     return Annotated[(info.annotation, *info.metadata, Field(description=info.description))]
+
+
+def as_sent(kind: Any) -> WithJsonSchema:
+    """A field published with the JSON schema of `kind` but taken as the caller sent it (its type `Any`): for
+    values a rule of our own checks and words (the activity rules, engagement/checks.py, strict), so that
+    pydantic neither coerces them (`true` made 1.0 minutes) nor words their refusal."""
+    return WithJsonSchema(TypeAdapter(kind).json_schema())
 
 
 def with_defaults(model: type[Q], name: str, doc: str, **defaults: Any) -> type[Q]:

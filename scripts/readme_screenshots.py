@@ -24,10 +24,12 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout: its own packages first
 
-from engagement.app import create_service  # noqa: E402
+from engagement.app import create_core  # noqa: E402
 from engagement.caller import Caller  # noqa: E402
+from engagement.customer import search  # noqa: E402
 from engagement.db import session_scope  # noqa: E402
 from engagement.demo import load_demo  # noqa: E402
+from engagement.queries import SearchQuery  # noqa: E402
 from engagement.settings import Settings  # noqa: E402
 from engagement.users import add_user, issue_token  # noqa: E402
 from web.app import create_app  # noqa: E402
@@ -62,14 +64,14 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="engagement-screenshots-") as scratch:
         settings = Settings(database_url=f"sqlite:///{scratch}/demo.db", as_of=AS_OF, user=None)
-        service = create_service(settings)
-        load_demo(service.engine, as_of=AS_OF, seed=7)
-        with session_scope(service.engine) as session:
+        core = create_core(settings)
+        load_demo(core.engine, as_of=AS_OF, seed=7)
+        with session_scope(core.engine) as session:
             add_user(session, MANAGER, "manager")
             token = issue_token(session, MANAGER, dt.timedelta(days=1)).token
-        story = service.search(Caller(AS_OF), query=STORY).matches[0].customer_id
+        story = search(core, Caller(AS_OF), SearchQuery(query=STORY)).matches[0].customer_id
         port = free_port()
-        server = Server(uvicorn.Config(create_app(settings, service=service, port=port), host="127.0.0.1", port=port,
+        server = Server(uvicorn.Config(create_app(settings, core=core, port=port), host="127.0.0.1", port=port,
                                        log_level="warning"))  # fmt: skip
         thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
         thread.start()

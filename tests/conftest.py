@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from engagement.db import create_tables, make_engine, temporary_schema
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 from tests.factories import local, Factory
@@ -52,8 +52,8 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def service(engine: Engine, settings: Settings) -> EngagementService:
-    return EngagementService(engine, settings, load_scoring_config())
+def core(engine: Engine, settings: Settings) -> Core:
+    return Core(engine, settings, load_scoring_config())
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The daily check: record every customer's score of the day, raise and resolve alerts, queue the digests.
 
-Scores come from the one scoring path (`service.scorer.portfolio`, the numbers get_portfolio_engagement
+Scores come from the one scoring path (`core.scorer.portfolio`, the numbers get_portfolio_engagement
 shows for CHECK_PERIOD); nothing here reads activities. Every write of a run is one transaction, and
 each is idempotent by a unique key: a history row per customer and day (never rewritten), one active
 alert per customer and kind. A second run of the same day, or two at once, records and raises nothing twice.
@@ -20,17 +20,18 @@ from engagement.alerts import notify, rules
 from engagement.alerts.schemas import ALERT_KINDS, AlertKind, CheckReport
 from engagement.answers import period_info
 from engagement.caller import Caller
+from engagement.core import Core
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError
 from engagement.metrics import ScoredTable
 from engagement.models import Alert, AlertOutbox, ScoreHistory, utcnow
 from engagement.periods import resolve_period
+from engagement.queries import CheckQuery
 from engagement.scoring import COMPONENTS
-from engagement.service import EngagementService
 from engagement.store import insert_ignoring_duplicates
 
 
-def run_check(service: EngagementService, caller: Caller, post: notify.Post = notify.post_json) -> CheckReport:
+def run_check(core: Core, caller: Caller, q: CheckQuery = CheckQuery(), post: notify.Post = notify.post_json) -> CheckReport:
     """The check as of the caller's day. It writes for every customer, so only a caller who sees them all may run it."""
     if caller.visible_csms is not None:
         raise EngagementError(
@@ -40,24 +41,24 @@ def run_check(service: EngagementService, caller: Caller, post: notify.Post = no
     day = caller.as_of
     period = resolve_period(rules.CHECK_PERIOD, day)
     quarter = resolve_period("this_quarter", day)
-    with read_scope(service.engine) as session:
-        table = service.scorer.portfolio(session, period)
-        in_quarter = service.scorer.portfolio(session, quarter)
+    with read_scope(core.engine) as session:
+        table = core.scorer.portfolio(session, period)
+        in_quarter = core.scorer.portfolio(session, quarter)
         last_day = session.exec(select(func.max(ScoreHistory.day)).where(col(ScoreHistory.day) < day)).one()
         last_recorded = _recorded(session, table, last_day)
         week_ago = _recorded(session, table, day - dt.timedelta(days=rules.DROP_DAYS))
         csm_names = lookup.csm_names(session)
-    columns = _columns(service, table, in_quarter, last_recorded, week_ago, (day - quarter.start).days + 1)
+    columns = _columns(core, table, in_quarter, last_recorded, week_ago, (day - quarter.start).days + 1)
     found = rules.findings(columns)
     now = utcnow()
-    with session_scope(service.engine) as session:
+    with session_scope(core.engine) as session:
         recorded = _record(session, table, day, now)
         active = _active(session)
         resolved = _resolve(session, active, table, found, now)
         new = _raise(session, active, table, columns, found, day, last_day, quarter.start, now)
         queued = _queue(session, new, table, csm_names, day, now)
         open_alerts = session.exec(select(func.count()).select_from(Alert).where(col(Alert.status) != "resolved")).one()
-    sent = notify.deliver(service.engine, service.settings.alert_webhook, post) if service.settings.alert_webhook else 0
+    sent = notify.deliver(core.engine, core.settings.alert_webhook, post) if core.settings.alert_webhook else 0
     raised = Counter(new_alert[2] for new_alert in new)
     return CheckReport(
         day=day,
@@ -69,8 +70,8 @@ def run_check(service: EngagementService, caller: Caller, post: notify.Post = no
         open_alerts=open_alerts,
         digests_queued=queued,
         digests_sent=sent,
-        digests_pending=notify.pending_count(service.engine),
-        webhook=service.settings.alert_webhook is not None,
+        digests_pending=notify.pending_count(core.engine),
+        webhook=core.settings.alert_webhook is not None,
     )
 
 
@@ -87,7 +88,7 @@ def _recorded(session: Session, table: ScoredTable, day: dt.date | None) -> np.n
 
 
 def _columns(
-    service: EngagementService,
+    core: Core,
     table: ScoredTable,
     in_quarter: ScoredTable,
     last_recorded: np.ndarray,
@@ -95,7 +96,7 @@ def _columns(
     quarter_day: int,
 ) -> rules.Columns:
     segments = table["segment"]
-    limits = {segment: service.scoring.contact_limit(segment) for segment in set(segments.tolist())}
+    limits = {segment: core.scoring.contact_limit(segment) for segment in set(segments.tolist())}
     executive = in_quarter["executive_touchpoints"]
     if not np.array_equal(in_quarter.ids, table.ids):  # a write between the two reads: align by id
         where = in_quarter.positions

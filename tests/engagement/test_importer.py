@@ -13,13 +13,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from engagement import importer
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.errors import EngagementError
 from engagement.freshness import current_version
 from engagement.importer import import_csv
 from engagement.models import Activity, Csm, Customer, Stakeholder
 from tests.conftest import AS_OF
 from tests.factories import local, Factory
+from engagement.customer import customer
+from engagement.queries import CustomerQuery
 
 ACTIVITY_HEADER = "customer,type,direction,date,duration_minutes,participants,response_received,external_id\n"
 
@@ -181,7 +183,7 @@ def test_stakeholders_import_and_upsert_by_customer_and_email(engine: Engine, fa
 
 
 def test_imported_activities_give_spec_example_one_score(
-    engine: Engine, factory: Factory, service: EngagementService, tmp_path: Path
+    engine: Engine, factory: Factory, core: Core, tmp_path: Path
 ) -> None:
     factory.customer("acme", "Acme Corp")
     emails = "Acme Corp,email,outbound,2026-10-05,,,true,\n" * 6 + "acme,Email,OUTBOUND,2026-10-06,,,false,\n" * 4
@@ -194,7 +196,7 @@ def test_imported_activities_give_spec_example_one_score(
     report = import_csv(engine, "activities", path, as_of=AS_OF)
 
     assert (report.rows_read, report.imported, report.unchanged, report.rejected) == (13, 13, 0, [])
-    detail = service.customer(local(service), ref="acme")
+    detail = customer(core, local(core), CustomerQuery(customer="acme"))
     assert detail.score.engagement_score == 56.8
     assert detail.activities.emails_sent == 10 and detail.activities.meetings_held == 3
     assert detail.quality.response_rate == 0.6 and detail.quality.stakeholders_engaged == 3

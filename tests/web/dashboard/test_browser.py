@@ -16,11 +16,14 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
 from engagement.db import session_scope
 from engagement.demo import load_demo
 from engagement.models import Csm
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.conftest import AS_OF
 from tests.factories import Factory
 from tests.servers import ROOT
 from tests.web.dashboard.conftest import ADMIN, token_for
+from engagement.customer import customer
+from engagement.portfolio import portfolio
+from engagement.queries import CustomerQuery, PortfolioQuery
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LAPTOP = {"width": 1366, "height": 900}
@@ -28,18 +31,18 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def accounts(service: EngagementService) -> dict[str, str]:
+def accounts(core: Core) -> dict[str, str]:
     """The demo portfolio, and tokens for its manager, Dana, and one of her CSMs, Priya."""
-    load_demo(service.engine, as_of=AS_OF, seed=7)
+    load_demo(core.engine, as_of=AS_OF, seed=7)
     return {
-        "dana": token_for(service.engine, "dana.whitfield@northwind-cs.example", "manager"),
-        "priya": token_for(service.engine, "priya.raman@northwind-cs.example", "csm"),
+        "dana": token_for(core.engine, "dana.whitfield@northwind-cs.example", "manager"),
+        "priya": token_for(core.engine, "priya.raman@northwind-cs.example", "csm"),
     }
 
 
 @pytest.fixture
-def artifacts(service: EngagementService, request: pytest.FixtureRequest) -> Path:
-    folder = ARTIFACTS / service.engine.dialect.name / request.node.originalname
+def artifacts(core: Core, request: pytest.FixtureRequest) -> Path:
+    folder = ARTIFACTS / core.engine.dialect.name / request.node.originalname
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
@@ -100,11 +103,11 @@ def apply_filters(page: Page, **choices: str) -> None:
 
 
 def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
-    laptop: Watched, accounts: dict[str, str], service: EngagementService, artifacts: Path
+    laptop: Watched, accounts: dict[str, str], core: Core, artifacts: Path
 ) -> None:
     page = laptop.sign_in("/", accounts["dana"], screenshot=artifacts / "0-login.png")
     assert page.locator("h1").inner_text() == "Portfolio engagement"
-    summary = service.portfolio(ADMIN, csm="dana.whitfield").summary
+    summary = portfolio(core, ADMIN, PortfolioQuery(csm_id="dana.whitfield")).summary
     counts = {c.category: c.count for c in summary.categories}
     assert page.locator(".kpi-value").all_inner_texts() == [
         f"{summary.average_score:.1f}/100", str(counts["high"]), str(counts["at_risk"])
@@ -113,7 +116,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
     apply_filters(page, csm="priya.raman", segment="SMB")
     assert "csm=priya.raman" in page.url and "segment=SMB" in page.url
-    expected = service.portfolio(ADMIN, csm="priya.raman", segment="SMB", limit=25).customers
+    expected = portfolio(core, ADMIN, PortfolioQuery(csm_id="priya.raman", segment="SMB", limit=25)).customers
     names = page.locator("table.customers tbody td:first-child a").all_inner_texts()
     assert names == [row.name for row in expected] and names
     assert set(page.locator("table.customers tbody td:nth-child(3)").all_inner_texts()) == {"Priya Raman"}
@@ -127,7 +130,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
     apply_filters(page, period="last_quarter")
     assert "period=last_quarter" in page.url
-    detail = service.customer(ADMIN, ref=expected[0].customer_id, period="last_quarter")
+    detail = customer(core, ADMIN, CustomerQuery(customer=expected[0].customer_id, period="last_quarter"))
     assert page.locator(".hero-value").inner_text() == f"{detail.score.engagement_score:.1f}/100"
     assert "Last quarter" in page.locator(".hero-facts").inner_text()
     page.screenshot(path=artifacts / "4-customer-last-quarter.png", full_page=True)
@@ -145,10 +148,10 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
 
 def test_every_view_fits_a_phone_screen(
-    phone: Watched, accounts: dict[str, str], service: EngagementService, artifacts: Path
+    phone: Watched, accounts: dict[str, str], core: Core, artifacts: Path
 ) -> None:
     page = phone.sign_in("/", accounts["dana"])
-    worst = service.portfolio(ADMIN, csm="dana.whitfield", limit=1).customers[0].customer_id
+    worst = portfolio(core, ADMIN, PortfolioQuery(csm_id="dana.whitfield", limit=1)).customers[0].customer_id
     for name, path in (("portfolio", "/"), ("customer", f"/customers/{worst}"), ("team", "/team")):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -160,10 +163,10 @@ def test_every_view_fits_a_phone_screen(
 
 
 def test_hostile_names_stay_text_in_the_browser(
-    laptop: Watched, accounts: dict[str, str], service: EngagementService, factory: Factory, artifacts: Path
+    laptop: Watched, accounts: dict[str, str], core: Core, factory: Factory, artifacts: Path
 ) -> None:
     payload = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
-    with session_scope(service.engine) as session:
+    with session_scope(core.engine) as session:
         session.get(Csm, "priya.raman").name = f"Priya {payload}"  # type: ignore[union-attr]
     factory.customer("evil", f"Evil {payload}", csm_id="priya.raman")
     factory.stakeholder("evil", f"Mal {payload}", "mal@evil.test", title=f"CTO {payload}")

@@ -1,5 +1,6 @@
-"""What the edges read and do about alerts: list them in the caller's scope, acknowledge one, read a
-customer's score history. Each checks its arguments and answers with a model of `schemas`."""
+"""What the edges ask about the daily check and its alerts: run the check, list alerts in the caller's
+scope, acknowledge one, read a customer's score history. Each takes the core, the caller and its typed
+query (engagement/queries.py) and answers with a model of `schemas`."""
 
 from __future__ import annotations
 
@@ -11,20 +12,24 @@ from sqlmodel import Session, col, select
 
 from engagement import lookup
 from engagement.alerts.rules import CHECK_PERIOD
-from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, HistoryPoint, ScoreHistoryAnswer
-from engagement.answers import check_paging, page
+from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, CheckReport, HistoryPoint, ScoreHistoryAnswer
+from engagement.answers import page
 from engagement.caller import Caller
+from engagement.core import Core
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError, NotFoundError
+from engagement.lazy import lazily
 from engagement.models import Alert, Customer, ScoreHistory, utcnow
+from engagement.queries import AcknowledgeQuery, AlertsQuery, CheckQuery, ScoreHistoryQuery
 from engagement.schemas import Components
 from engagement.scope import resolve_scope
 from engagement.scoring import COMPONENTS
-from engagement.service import EngagementService
 
-STATUSES = ("open", "acknowledged", "resolved")
-MAX_HISTORY_DAYS = 90
-MAX_ALERT_ID = 2**31 - 1  # the id column's range on PostgreSQL (integer)
+
+@lazily("engagement.alerts.check")  # the check's code is loaded at its first run, not at a server's start
+def run_check(core: Core, caller: Caller, q: CheckQuery = CheckQuery()) -> CheckReport:  # type: ignore[empty-body]
+    """The daily check as of the caller's day: scores of the day recorded, alerts raised and resolved, digests queued."""
+    ...
 
 
 def alert_rows(session: Session, statement: Any) -> list[AlertRow]:
@@ -44,22 +49,11 @@ def alert_rows(session: Session, statement: Any) -> list[AlertRow]:
     ]
 
 
-def list_alerts(
-    service: EngagementService,
-    caller: Caller,
-    *,
-    status: str | None = None,
-    csm: str | None = None,
-    limit: int = 20,
-    offset: int = 0,
-) -> AlertList:
+def list_alerts(core: Core, caller: Caller, q: AlertsQuery) -> AlertList:
     """The alerts of the scope's customers: open ones first, newest first (by default open and acknowledged)."""
-    check_paging(limit, offset)
-    if status is not None and status not in STATUSES:
-        raise EngagementError(f"status '{status}' is not valid; use one of {', '.join(STATUSES)} (default: open and acknowledged).")
-    statuses = (status,) if status else ("open", "acknowledged")
-    with read_scope(service.engine) as session:
-        scope = resolve_scope(session, caller, csm, None)
+    statuses = (q.status,) if q.status else ("open", "acknowledged")
+    with read_scope(core.engine) as session:
+        scope = resolve_scope(session, caller, q.csm_id, None)
         where = [col(Alert.status).in_(statuses)]
         if scope.csm_ids is not None:
             where.append(col(Alert.customer_id).in_(select(Customer.id).where(col(Customer.csm_id).in_(scope.csm_ids))))
@@ -68,8 +62,8 @@ def list_alerts(
             select(Alert)
             .where(*where)
             .order_by(col(Alert.status) != "open", col(Alert.opened_at).desc(), col(Alert.id).desc())
-            .offset(offset)
-            .limit(limit)
+            .offset(q.offset)
+            .limit(q.limit)
         )
         rows = alert_rows(session, ordered)
     total = sum(counted.values())
@@ -78,18 +72,18 @@ def list_alerts(
         status=" and ".join(statuses),
         counts={kind: counted.get(kind, 0) for kind in ALERT_KINDS},
         alerts=rows,
-        page=page(total, offset, limit),
+        page=page(total, q.offset, q.limit),
     )
 
 
-def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, now: dt.datetime | None = None) -> AlertRow:
+def acknowledge(core: Core, caller: Caller, q: AcknowledgeQuery, now: dt.datetime | None = None) -> AlertRow:
     """Mark an open alert as seen by the caller. Only alerts `list_alerts` shows the caller by default can be
     acknowledged: their own customers' (a manager's: the team's; with no user, all they may see), whether the
     caller is a signed-in user or the configured user of the CLI and stdio (ENGAGEMENT_USER). Any other alert
     is "not found", worded as one that does not exist."""
-    with session_scope(service.engine) as session:
-        found = 1 <= alert_id <= MAX_ALERT_ID  # a larger number is no id (and PostgreSQL would refuse to compare it)
-        alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql") if found else None
+    alert_id = q.alert_id  # at most MAX_ALERT_ID (the query's bound): PostgreSQL would refuse to compare a larger one
+    with session_scope(core.engine) as session:
+        alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql")
         customer = session.get(Customer, alert.customer_id) if alert else None
         own = resolve_scope(session, caller, None, None).csm_ids  # within what the caller may see; None: everyone
         if alert is None or customer is None or not (own is None or customer.csm_id in own):
@@ -109,14 +103,13 @@ def acknowledge(service: EngagementService, caller: Caller, *, alert_id: int, no
     return row
 
 
-def score_history(service: EngagementService, caller: Caller, *, ref: str, days: int = 14) -> ScoreHistoryAnswer:
-    """The scores the daily check recorded for one customer over the `days` days up to the as-of day."""
-    if not 1 <= days <= MAX_HISTORY_DAYS:
-        raise EngagementError(f"days {days} is out of range; give 1 to {MAX_HISTORY_DAYS}.")
+def score_history(core: Core, caller: Caller, q: ScoreHistoryQuery) -> ScoreHistoryAnswer:
+    """The scores the daily check recorded for one customer over the `q.days` days up to the as-of day."""
+    days = q.days
     end = caller.as_of
     start = end - dt.timedelta(days=days - 1)
-    with read_scope(service.engine) as session:
-        customer = lookup.find_customer(session, ref, caller)
+    with read_scope(core.engine) as session:
+        customer = lookup.find_customer(session, q.customer, caller)
         rows = session.exec(
             select(ScoreHistory)
             .where(ScoreHistory.customer_id == customer.id, col(ScoreHistory.day) >= start, col(ScoreHistory.day) <= end)
