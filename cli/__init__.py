@@ -4,6 +4,6 @@
 renderings; `common` the error handling every command shares.
 """
 
-from engagement.cli.main import app
+from cli.main import app
 
 __all__ = ["app"]

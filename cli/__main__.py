@@ -1,5 +1,5 @@
-"""`python -m engagement.cli`: the same as the `engagement` command."""
+"""`python -m cli`: the same as the `engagement` command."""
 
-from engagement.cli.main import app
+from cli.main import app
 
 app()

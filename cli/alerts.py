@@ -10,9 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from engagement.alerts.schemas import ALERT_KINDS, KIND_LABELS, AlertList, AlertRow, CheckReport
-from engagement.cli.common import JsonOption, local_caller, open_core, print_json, user_errors
-from engagement.cli.options import query_options
-from engagement.cli.text import plain, safe_console
+from cli.common import JsonOption, local_caller, open_core, print_json, user_errors
+from cli.options import query_options
+from cli.text import plain, safe_console
 from engagement.queries import AcknowledgeQuery, AlertsQuery, CheckQuery
 
 console = safe_console()

@@ -9,9 +9,9 @@ import typer
 from rich.table import Table
 
 from engagement.analysis.schemas import Calibration
-from engagement.cli.common import local_caller, open_core, print_json, user_errors
-from engagement.cli.options import query_options
-from engagement.cli.text import safe_console
+from cli.common import local_caller, open_core, print_json, user_errors
+from cli.options import query_options
+from cli.text import safe_console
 from engagement.queries import CalibrationQuery
 from engagement.scoring import COMPONENTS
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from rich.text import Text
 
 from engagement.caller import Caller
-from engagement.cli.text import plain, safe_console
+from cli.text import plain, safe_console
 from engagement.errors import fault_of
 from engagement.settings import Settings
 

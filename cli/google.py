@@ -11,8 +11,8 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 from rich.table import Table
 
-from engagement.cli.common import JsonOption, errors, load, local_caller, open_core, print_json, user_errors
-from engagement.cli.text import safe_console
+from cli.common import JsonOption, errors, load, local_caller, open_core, print_json, user_errors
+from cli.text import safe_console
 from engagement.errors import EngagementError
 
 P = ParamSpec("P")

@@ -7,17 +7,17 @@ from typing import Annotated, Literal
 
 import typer
 
-from engagement.cli import views
-from engagement.cli.agents import ask, chat
-from engagement.cli.alerts import alerts_app, check
-from engagement.cli.calibrate import calibrate
-from engagement.cli.common import JsonOption, errors, load, local_caller, open_core, print_json, user_errors
-from engagement.cli.google import auth_app, domain_app, sync
-from engagement.cli.install import install_app
-from engagement.cli.options import query_options
-from engagement.cli.text import plain, safe_console
-from engagement.cli.grants import grant_app
-from engagement.cli.users import token_app, user_app
+from cli import views
+from cli.agents import ask, chat
+from cli.alerts import alerts_app, check
+from cli.calibrate import calibrate
+from cli.common import JsonOption, errors, load, local_caller, open_core, print_json, user_errors
+from cli.google import auth_app, domain_app, sync
+from cli.install import install_app
+from cli.options import query_options
+from cli.text import plain, safe_console
+from cli.grants import grant_app
+from cli.users import token_app, user_app
 from engagement.queries import CustomerQuery, PortfolioQuery, TrendsQuery
 
 app = typer.Typer(

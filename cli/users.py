@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from engagement.cli.common import open_core, user_errors
-from engagement.cli.text import safe_console
+from cli.common import open_core, user_errors
+from cli.text import safe_console
 from engagement.errors import EngagementError
 
 user_app = typer.Typer(help="Team server users: a CSM, a manager (their team) or an admin (everyone).", no_args_is_help=True)

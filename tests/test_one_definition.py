@@ -86,8 +86,8 @@ def test_the_rest_api_documents_and_reads_the_new_field() -> None:
 
 
 def test_the_command_has_an_option_for_the_new_field() -> None:
-    from engagement.cli.common import user_errors
-    from engagement.cli.options import query_options
+    from cli.common import user_errors
+    from cli.options import query_options
 
     app = typer.Typer()
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.errors import EngagementError
 from engagement.files import MAX_FILE_BYTES
 from engagement.importer import MAX_COLUMNS, import_csv

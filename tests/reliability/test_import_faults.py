@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.errors import EngagementError
 from engagement.importer import import_csv
 from engagement.settings import Settings

@@ -67,7 +67,7 @@ async def test_debug_logs_of_a_demo_and_an_agent_session_name_no_address_and_no_
 ) -> None:
     env = server_env(settings, ENGAGEMENT_LOG_LEVEL="DEBUG")
     demo = subprocess.run(
-        [sys.executable, "-m", "engagement.cli", "demo", "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "cli", "demo", "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=120,
     )
     assert demo.returncode == 0, demo.stderr
