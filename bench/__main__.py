@@ -24,7 +24,7 @@ from bench import measure
 from bench.data import Files, generate
 from engagement.app import create_core
 from engagement.db import temporary_schema
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.periods import resolve_period
 from engagement.settings import Settings
 from server import create_server

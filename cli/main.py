@@ -67,7 +67,7 @@ def import_(
 
     Example: engagement import activities touchpoints.csv --strict
     """
-    from engagement.importer import import_csv
+    from engagement.imports import import_csv
 
     core = open_core()
     report = import_csv(core.engine, kind, file, as_of=local_caller(core).as_of, strict=strict)

@@ -29,7 +29,6 @@ from engagement.vocabulary import (  # the domain's words and limits, kept where
     MAX_SOURCE_LENGTH,
     MAX_SUBJECT_LENGTH,
     STAKEHOLDER_LEVELS,
-    STATUSES,  # importer.py names it from here
     ActivityType,
     Direction,
     StakeholderLevel,

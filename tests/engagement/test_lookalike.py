@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from cli import app
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.lookalike import NameIndex
 from engagement.models import Customer
 from tests.conftest import AS_OF

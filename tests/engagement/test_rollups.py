@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engagement.core import Core
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.models import Activity, ActivityDay, ActivityPersonMonth
 from tests.conftest import AS_OF
 from tests.factories import local, Factory

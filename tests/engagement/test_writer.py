@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from engagement.db import session_scope
 from engagement.errors import EngagementError
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.models import DATE_REQUIRED, Activity, ActivityCreate
 from engagement.core import Core
 from engagement.writer import NewActivity, Written, write_activities

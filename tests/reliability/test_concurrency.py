@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from engagement import db
 from engagement.db import make_engine
 from engagement.core import Core
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.models import Activity
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from engagement.core import Core
 from engagement.errors import EngagementError
-from engagement.importer import COLUMNS, KINDS, import_csv
+from engagement.imports import COLUMNS, KINDS, import_csv
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 from tests.conftest import AS_OF

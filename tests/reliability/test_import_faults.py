@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from engagement.errors import EngagementError
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.settings import Settings
 from tests.conftest import AS_OF
 from tests.factories import Factory
