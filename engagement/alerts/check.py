@@ -12,11 +12,10 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 import numpy as np
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from engagement import lookup
-from engagement.alerts import notify, rules
+from engagement.alerts import notify, rules, store
 from engagement.alerts.schemas import ALERT_KINDS, AlertKind, CheckReport
 from engagement.answers import period_info
 from engagement.caller import Caller
@@ -24,11 +23,10 @@ from engagement.core import Core
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError
 from engagement.metrics import ScoredTable
-from engagement.models import Alert, AlertOutbox, ScoreHistory, utcnow
+from engagement.models import utcnow
 from engagement.periods import resolve_period
 from engagement.queries import CheckQuery
 from engagement.scoring import COMPONENTS
-from engagement.store import insert_ignoring_duplicates
 
 
 def run_check(core: Core, caller: Caller, q: CheckQuery = CheckQuery(), post: notify.Post = notify.post_json) -> CheckReport:
@@ -44,7 +42,7 @@ def run_check(core: Core, caller: Caller, q: CheckQuery = CheckQuery(), post: no
     with read_scope(core.engine) as session:
         table = core.scorer.portfolio(session, period)
         in_quarter = core.scorer.portfolio(session, quarter)
-        last_day = session.exec(select(func.max(ScoreHistory.day)).where(col(ScoreHistory.day) < day)).one()
+        last_day = store.last_recorded_day(session, day)
         last_recorded = _recorded(session, table, last_day)
         week_ago = _recorded(session, table, day - dt.timedelta(days=rules.DROP_DAYS))
         csm_names = lookup.csm_names(session)
@@ -53,11 +51,11 @@ def run_check(core: Core, caller: Caller, q: CheckQuery = CheckQuery(), post: no
     now = utcnow()
     with session_scope(core.engine) as session:
         recorded = _record(session, table, day, now)
-        active = _active(session)
+        active = store.active_alerts(session)  # after the first write: a concurrent check's alerts are seen
         resolved = _resolve(session, active, table, found, now)
         new = _raise(session, active, table, columns, found, day, last_day, quarter.start, now)
         queued = _queue(session, new, table, csm_names, day, now)
-        open_alerts = session.exec(select(func.count()).select_from(Alert).where(col(Alert.status) != "resolved")).one()
+        open_alerts = store.unresolved_count(session)
     sent = notify.deliver(core.engine, core.settings.alert_webhook, post) if core.settings.alert_webhook else 0
     raised = Counter(new_alert[2] for new_alert in new)
     return CheckReport(
@@ -79,9 +77,8 @@ def _recorded(session: Session, table: ScoredTable, day: dt.date | None) -> np.n
     """The scores recorded on `day`, aligned to `table` (NaN where none)."""
     scores = np.full(len(table), np.nan)
     if day is not None:
-        rows = session.exec(select(ScoreHistory.customer_id, ScoreHistory.engagement_score).where(ScoreHistory.day == day))
         positions = table.positions
-        for customer_id, score in rows:
+        for customer_id, score in store.recorded_scores(session, day):
             if (position := positions.get(customer_id)) is not None:
                 scores[position] = score
     return scores
@@ -122,17 +119,7 @@ def _record(session: Session, table: ScoredTable, day: dt.date, now: dt.datetime
         {"customer_id": cid, "day": day, "recorded_at": now, **values}
         for cid, values in table.rows(np.arange(len(table)), names)
     ]
-    if rows:
-        session.execute(insert_ignoring_duplicates(session, ScoreHistory.__table__, ["customer_id", "day"]), rows)
-    ours = select(func.count()).select_from(ScoreHistory).where(ScoreHistory.day == day, ScoreHistory.recorded_at == now)
-    return session.exec(ours).one()
-
-
-def _active(session: Session) -> dict[tuple[str, str], int]:
-    """The open and acknowledged alerts, by (customer, kind): their ids. Read after this run's first
-    write, so a concurrent check's alerts are seen (PostgreSQL: the store lock; SQLite: the write lock)."""
-    rows = session.exec(select(Alert.customer_id, Alert.kind, Alert.id).where(col(Alert.status) != "resolved"))
-    return {(customer_id, kind): alert_id for customer_id, kind, alert_id in rows}
+    return store.record_history(session, rows, day, now)
 
 
 def _resolve(
@@ -145,8 +132,7 @@ def _resolve(
         for key, _ in active.items()
         if (p := positions.get(key[0])) is None or key[1] not in found or not found[key[1]].holds[p]  # type: ignore[index]
     ]
-    if cleared:
-        session.execute(update(Alert).where(col(Alert.id).in_([active[key] for key in cleared])).values(status="resolved", active=None, resolved_at=now))
+    store.resolve_alerts(session, [active[key] for key in cleared], now)
     for key in cleared:
         del active[key]
     return Counter(kind for _, kind in cleared)
@@ -177,10 +163,7 @@ def _raise(
                 "number": None if np.isnan(number) else number,
                 "details": rules.details(kind, columns, p, number, day, last_day, quarter_start),
             })  # fmt: skip
-    if not rows:
-        return []
-    statement = insert_ignoring_duplicates(session, Alert.__table__, ["customer_id", "kind", "active"]).returning(Alert.id, Alert.customer_id, Alert.kind, Alert.details)
-    return sorted(tuple(row) for row in session.execute(statement, rows).all())  # type: ignore[misc]
+    return store.open_alerts(session, rows)
 
 
 def _queue(
@@ -198,8 +181,9 @@ def _queue(
         p = positions[customer_id]
         csm_id = table["csm_id"][p]
         by_csm[csm_id].append(notify.NewAlert(alert_id, table["name"][p], table["segment"][p], kind, details))
-    for csm_id, alerts in by_csm.items():
-        digest = notify.digest(day, csm_names.get(csm_id) if csm_id else None, alerts)
-        session.add(AlertOutbox(csm_id=csm_id, day=day, digest={**digest, "csm_id": csm_id, "day": day.isoformat()}, created_at=now))
-    session.flush()
-    return len(by_csm)
+    digests = [
+        (csm_id, {**notify.digest(day, csm_names.get(csm_id) if csm_id else None, alerts), "csm_id": csm_id, "day": day.isoformat()})
+        for csm_id, alerts in by_csm.items()
+    ]
+    store.queue_digests(session, digests, day, now)
+    return len(digests)

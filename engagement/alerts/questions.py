@@ -5,12 +5,12 @@ query (engagement/queries.py) and answers with a model of `schemas`."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from engagement import lookup
+from engagement.alerts import store
 from engagement.alerts.rules import CHECK_PERIOD
 from engagement.alerts.schemas import ALERT_KINDS, AlertList, AlertRow, CheckReport, HistoryPoint, ScoreHistoryAnswer
 from engagement.answers import page
@@ -19,7 +19,7 @@ from engagement.core import Core
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError, NotFoundError
 from engagement.lazy import lazily
-from engagement.models import Alert, Customer, ScoreHistory, utcnow
+from engagement.models import Alert, utcnow
 from engagement.queries import AcknowledgeQuery, AlertsQuery, CheckQuery, ScoreHistoryQuery
 from engagement.schemas import Components
 from engagement.scope import resolve_scope
@@ -32,11 +32,9 @@ def run_check(core: Core, caller: Caller, q: CheckQuery = CheckQuery()) -> Check
     ...
 
 
-def alert_rows(session: Session, statement: Any) -> list[AlertRow]:
-    """The alerts `statement` selects (Alert rows), each with its customer's name, segment and CSM."""
-    alerts = list(session.exec(statement).all())
-    ids = {a.customer_id for a in alerts}
-    customers = {c.id: c for c in session.exec(select(Customer).where(col(Customer.id).in_(ids))).all()} if ids else {}
+def alert_rows(session: Session, alerts: Sequence[Alert]) -> list[AlertRow]:
+    """The alerts as answered, each with its customer's name, segment and CSM."""
+    customers = store.customers_of(session, {a.customer_id for a in alerts})
     return [
         AlertRow(
             alert_id=a.id,
@@ -54,18 +52,9 @@ def list_alerts(core: Core, caller: Caller, q: AlertsQuery) -> AlertList:
     statuses = (q.status,) if q.status else ("open", "acknowledged")
     with read_scope(core.engine) as session:
         scope = resolve_scope(session, caller, q.csm_id, None)
-        where = [col(Alert.status).in_(statuses)]
-        if scope.csm_ids is not None:
-            where.append(col(Alert.customer_id).in_(select(Customer.id).where(col(Customer.csm_id).in_(scope.csm_ids))))
-        counted = dict(session.exec(select(Alert.kind, func.count()).where(*where).group_by(col(Alert.kind))).all())
-        ordered = (
-            select(Alert)
-            .where(*where)
-            .order_by(col(Alert.status) != "open", col(Alert.opened_at).desc(), col(Alert.id).desc())
-            .offset(q.offset)
-            .limit(q.limit)
-        )
-        rows = alert_rows(session, ordered)
+        csm_ids = None if scope.csm_ids is None else sorted(scope.csm_ids)
+        counted = store.alert_counts(session, statuses, csm_ids)
+        rows = alert_rows(session, store.alerts_page(session, statuses, csm_ids, q.offset, q.limit))
     total = sum(counted.values())
     return AlertList(
         scope=scope.label,
@@ -83,8 +72,8 @@ def acknowledge(core: Core, caller: Caller, q: AcknowledgeQuery, now: dt.datetim
     is "not found", worded as one that does not exist."""
     alert_id = q.alert_id  # at most MAX_ALERT_ID (the query's bound): PostgreSQL would refuse to compare a larger one
     with session_scope(core.engine) as session:
-        alert = session.get(Alert, alert_id, with_for_update=session.get_bind().dialect.name == "postgresql")
-        customer = session.get(Customer, alert.customer_id) if alert else None
+        alert = store.alert_to_change(session, alert_id)
+        customer = store.customers_of(session, {alert.customer_id}).get(alert.customer_id) if alert else None
         own = resolve_scope(session, caller, None, None).csm_ids  # within what the caller may see; None: everyone
         if alert is None or customer is None or not (own is None or customer.csm_id in own):
             raise NotFoundError(f"No alert {alert_id} among the alerts you may see; listing the alerts shows their ids.")
@@ -94,12 +83,8 @@ def acknowledge(core: Core, caller: Caller, q: AcknowledgeQuery, now: dt.datetim
                 "only open alerts can be acknowledged."
             )
         if alert.status == "open":
-            alert.status = "acknowledged"
-            alert.acknowledged_at = now or utcnow()
-            alert.acknowledged_by = caller.user or caller.label
-            session.add(alert)
-            session.flush()
-        [row] = alert_rows(session, select(Alert).where(Alert.id == alert_id))
+            store.acknowledge_alert(session, alert, caller.user or caller.label, now or utcnow())
+        [row] = alert_rows(session, [alert])
     return row
 
 
@@ -110,11 +95,7 @@ def score_history(core: Core, caller: Caller, q: ScoreHistoryQuery) -> ScoreHist
     start = end - dt.timedelta(days=days - 1)
     with read_scope(core.engine) as session:
         customer = lookup.find_customer(session, q.customer, caller)
-        rows = session.exec(
-            select(ScoreHistory)
-            .where(ScoreHistory.customer_id == customer.id, col(ScoreHistory.day) >= start, col(ScoreHistory.day) <= end)
-            .order_by(col(ScoreHistory.day))
-        ).all()
+        rows = store.history(session, customer.id, start, end)
     return ScoreHistoryAnswer(
         customer_id=customer.id,
         name=customer.name,
