@@ -17,9 +17,9 @@ from sqlmodel import Session, col, func, or_, select
 from engagement.caller import Caller
 from engagement.errors import EngagementError, NotFoundError
 from engagement.models import Activity, Csm, Customer, Stakeholder
+from engagement.query import MAX_REF_LENGTH
 from engagement.vocabulary import SEGMENTS
 
-MAX_NAME_LENGTH = 200
 
 
 def _visible_customers(caller: Caller) -> list[ColumnElement[bool]]:
@@ -36,8 +36,8 @@ def find_customer(session: Session, ref: str, caller: Caller) -> Customer:
     text = (ref or "").strip()
     if not text:
         raise EngagementError("customer is empty; give a customer id or name (search_customers finds them).")
-    if len(text) > MAX_NAME_LENGTH:
-        raise EngagementError(f"customer is {len(text)} characters long; ids and names are at most {MAX_NAME_LENGTH}.")
+    if len(text) > MAX_REF_LENGTH:
+        raise EngagementError(f"customer is {len(text)} characters long; ids and names are at most {MAX_REF_LENGTH}.")
     visible = _visible_customers(caller)
     if (by_id := session.get(Customer, text)) and caller.may_see(by_id.csm_id):
         return by_id

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import socket
 import sys
 import tempfile
 import threading
@@ -32,6 +31,8 @@ from engagement.demo import load_demo  # noqa: E402
 from engagement.queries import SearchQuery  # noqa: E402
 from engagement.settings import Settings  # noqa: E402
 from engagement.users import add_user, issue_token  # noqa: E402
+from tests.servers import free_port  # noqa: E402
+from tests.web.dashboard.conftest import ReadyServer  # noqa: E402
 from web.app import create_app  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 24)
@@ -39,24 +40,6 @@ MANAGER = "dana.whitfield@northwind-cs.example"
 STORY = "Hollowell Retail"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own browser download is not reachable here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-
-
-class Server(uvicorn.Server):
-    """uvicorn that says when it is listening."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.ready = threading.Event()
-
-    async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
-        await super().startup(sockets)
-        self.ready.set()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def main() -> None:
@@ -71,7 +54,7 @@ def main() -> None:
             token = issue_token(session, MANAGER, dt.timedelta(days=1)).token
         story = search(core, Caller(AS_OF), SearchQuery(query=STORY)).matches[0].customer_id
         port = free_port()
-        server = Server(uvicorn.Config(create_app(settings, core=core, port=port), host="127.0.0.1", port=port,
+        server = ReadyServer(uvicorn.Config(create_app(settings, core=core, port=port), host="127.0.0.1", port=port,
                                        log_level="warning"))  # fmt: skip
         thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
         thread.start()

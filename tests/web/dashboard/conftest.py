@@ -77,7 +77,7 @@ def sign_in(client: TestClient, token: str | None) -> None:
         client.headers["Authorization"] = f"Bearer {token}"
 
 
-class _Server(uvicorn.Server):
+class ReadyServer(uvicorn.Server):
     """uvicorn that says when it is listening (an event to wait on, not a poll)."""
 
     def __init__(self, config: uvicorn.Config) -> None:
@@ -100,7 +100,7 @@ def serving(settings: Settings, core: Core) -> Iterator[str]:
     """The team server run by uvicorn on a free loopback port, for the browser; yields its base URL."""
     port = free_port()
     app = create_app(settings, core=core, port=port)
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = ReadyServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     assert server.ready.wait(30), "uvicorn did not start within 30 s"
