@@ -204,8 +204,8 @@ def query_of(op: Operation, request: Request) -> Query:
     assert op.query is not None
     path = {field: customer_id(request, name) for name, field in op.path_params}
     sent = dict(request.query_params)
-    for name in sorted(sent.keys() & path.keys()):
-        path[f"{name} (in the query string)"] = sent.pop(name)  # refused by the query as an unknown field
+    if given := sorted(sent.keys() & path.keys()):
+        raise HTTPException(422, f"{given[0]}: the path gives it; leave it out of the query string.")
     return op.query.model_validate({**sent, **path})
 
 

@@ -17,11 +17,11 @@ from annotated_types import Ge, Le
 from pydantic.fields import FieldInfo
 
 from engagement import checks
-from engagement.query import SHORT_NAMES, Query, parse
+from engagement.query import MAX_EMAIL_LENGTH, SHORT_NAMES, Query, parse
 from web.render.format import words
 
 Q = TypeVar("Q", bound=Query)
-MAX_PARAM = 320  # the longest a value in a page's address may be (a CSM's email)
+MAX_PARAM = MAX_EMAIL_LENGTH  # the longest a value in a page's address may be (a CSM's email)
 LABELS = {"csm_id": "CSM", "manager_id": "Team"}
 
 Menu = tuple[tuple[str, str], ...]

@@ -114,3 +114,10 @@ def test_with_the_store_unreachable_mcp_and_rest_answer_503_with_a_logged_refere
         [ref] = re.findall(r"\(ref ([0-9a-f]{8})\)", message)
         assert [r.levelname for r in caplog.records if ref in r.getMessage()] == ["WARNING"], door
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+def test_a_parameter_the_path_gives_is_refused_in_the_query_string(http: TestClient, team: Team) -> None:
+    answer = http.get(f"{PORTFOLIO}/acme", params={"customer": "bolt"}, headers=bearer(team.tokens["ada"]))
+
+    assert answer.status_code == 422
+    assert answer.json()["message"] == "customer: the path gives it; leave it out of the query string."
