@@ -60,7 +60,8 @@ def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         for name, value in kwargs.items():
-            if has_nul(value):  # PostgreSQL refuses NUL in text; SQLite would store it: refuse it on both
+            if has_nul(value):  # PostgreSQL refuses NUL in text; SQLite would store it: refuse it on both (a
+                # question's query refuses it in the same words; this guards the tools that take no query)
                 raise ToolError(f"{name} contains a NUL character (\\x00), which cannot be stored; remove it.")
         try:
             return fn(*args, **kwargs)
@@ -100,6 +101,8 @@ def _handler(question: QuestionTool, core: Core, caller_of: CallerOf) -> Callabl
     answer, query = question.answer, question.query
 
     def tool(**arguments: Any) -> Any:
+        # The SDK checked each argument against the field it was made from; making the query adds the
+        # query's own rules (an empty search, a customer with a csm_id) and is what the core answers.
         return answer(core, caller_of(), parse(query, arguments))
 
     tool.__name__ = tool.__qualname__ = question.name  # the SDK names the input schema "<name>Arguments"
