@@ -138,7 +138,7 @@ async def test_a_server_started_on_an_old_store_upgrades_it_and_answers(
     fill_at_first_revision(old_engine)
     fill_at_first_revision(head_engine)
     head = Core(head_engine, settings, load_scoring_config())
-    expected = head.customer(local(head), ref="demo-01").score
+    expected = customer(head, local(head), CustomerQuery(customer="demo-01")).score
 
     server = create_server(settings)
 
