@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 from sqlmodel import SQLModel, col, select
 
-from engagement.cli import app
+from cli import app
 from engagement.db import create_tables, make_engine, session_scope, temporary_schema
 from engagement.demo import DemoSummary, load_demo
 from engagement.core import Core
