@@ -104,7 +104,7 @@ def test_activity_create_checks_against_the_as_of_date_it_is_given() -> None:
     assert str(refused.value) == DATE_REQUIRED
 
 
-def test_a_logged_activity_and_a_csv_row_are_refused_by_the_same_rules(
+def test_a_logged_activity_and_a_csv_row_are_refused_in_the_same_words(
     engine: Engine, factory: Factory, core: Core, tmp_path: Path
 ) -> None:
     factory.customer("acme", "Acme Corp")
@@ -124,11 +124,8 @@ def test_a_logged_activity_and_a_csv_row_are_refused_by_the_same_rules(
             sent = {"customer": "acme", "type": "email", "direction": "outbound", "date": "2026-11-20", **fields}
             log_activity(core, local(core), parse(LogActivityQuery, sent))  # as log_activity and the API take it
         refused.append(str(error.value))
-    # The date by the one rule of checks.py, word for word; the count by the query's bound and the import's, both 100.
-    assert report.rejected[0].reason == refused[0]
-    assert [r.row for r in report.rejected] == [2, 3]
-    assert report.rejected[1].reason == "participants has 101 entries; at most 100 are accepted."
-    assert refused[1] == "participants: List should have at most 100 items after validation, not 101."
+    assert [(r.row, r.reason) for r in report.rejected] == [(2, refused[0]), (3, refused[1])]  # one rule, one wording
+    assert refused[1] == "participants has 101 entries; at most 100 are accepted."
     assert stored(engine) == []
 
 

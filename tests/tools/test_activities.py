@@ -79,19 +79,19 @@ async def test_stakeholder_level_defaults_to_the_most_senior_known_participant(c
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        ({"type": "fax"}, ("type", "'email', 'meeting', 'call', 'qbr', 'message' or 'event'")),
-        ({"direction": "sideways"}, ("direction", "'inbound' or 'outbound'")),
-        ({"duration_minutes": -5}, ("duration_minutes", "greater than or equal to 0")),
-        ({"duration_minutes": 100000}, ("duration_minutes", "less than or equal to 1440")),
+        ({"type": "fax"}, ("type 'fax' is not valid; use one of email, meeting, call, qbr, message, event.",)),
+        ({"direction": "sideways"}, ("direction 'sideways' is not valid; use one of inbound, outbound.",)),
+        ({"duration_minutes": -5}, ("duration_minutes -5 is out of range; give minutes from 0 to 1440.",)),
+        ({"duration_minutes": 100000}, ("duration_minutes 100000 is out of range; give minutes from 0 to 1440.",)),
         ({"date": "last tuesday"}, ("date", "not an ISO 8601 date", "YYYY-MM-DD")),
         ({"date": "2026-11-25"}, ("date 2026-11-25", "after the as-of date")),
         ({"date": "1970-01-01"}, ("date", "before 1990")),
         ({"customer": ""}, ("customer is empty",)),
         ({"customer": "Nobody Inc"}, ("No customer 'Nobody Inc'",)),
-        ({"subject": "x" * 501}, ("subject", "at most 500 characters")),
-        ({"participants": [f"p{i}@acme.test" for i in range(101)]}, ("participants", "at most 100 items")),
-        ({"response_time_hours": -1}, ("response_time_hours", "greater than or equal to 0")),
-        ({"stakeholder_level": "intern"}, ("stakeholder_level", "'executive', 'champion' or 'user'")),
+        ({"subject": "x" * 501}, ("subject is 501 characters long; at most 500 are accepted.",)),
+        ({"participants": [f"p{i}@acme.test" for i in range(101)]}, ("participants has 101 entries; at most 100 are accepted.",)),
+        ({"response_time_hours": -1}, ("response_time_hours -1 is out of range; give hours from 0 to 8784.",)),
+        ({"stakeholder_level": "intern"}, ("stakeholder_level 'intern' is not valid; use one of executive, champion, user",)),
     ],
 )
 async def test_bad_activity_is_refused_and_nothing_is_stored(
