@@ -45,8 +45,15 @@ class ApiError(BaseModel):
     message: str
 
 
-# One touchpoint to log: log_activity's query, its source "api" unless another is given.
-ActivityIn = with_defaults(LogActivityQuery, "ActivityIn", "One touchpoint to log: the log_activity tool's arguments.", source="api")
+# One touchpoint to log: log_activity's query (its rules in engagement/queries.py), its source "api" unless another is given.
+ActivityIn = with_defaults(
+    LogActivityQuery,
+    "ActivityIn",
+    "One touchpoint to log: the log_activity tool's arguments, each held to the same rules in the same words\n"
+    "(engagement.models.activity_fields, strict) before anything else, so a refusal is a 422 that says which\n"
+    "field, what was wrong and what is accepted. The date's bound by today is the write's (400, as the tool's).",
+    source="api",
+)
 
 ActivitiesIn = Annotated[
     ActivityIn | Annotated[list[ActivityIn], Field(min_length=1, max_length=MAX_ROWS_PER_POST)],  # type: ignore[valid-type]
