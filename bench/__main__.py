@@ -22,9 +22,9 @@ from rich.table import Table
 
 from bench import measure
 from bench.data import Files, generate
-from engagement.app import create_service
+from engagement.app import create_core
 from engagement.db import temporary_schema
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.periods import resolve_period
 from engagement.settings import Settings
 from server import create_server
@@ -50,24 +50,24 @@ def measure_store(url: str, files: Files, repeat: int) -> dict[str, Any]:
     settings = Settings(database_url=url, as_of=AS_OF)
     backend = "postgresql" if url.startswith("postgresql") else "sqlite"
     result: dict[str, Any] = {"backend": backend, "customers": files.customers_count, "activities": files.activities_count}
-    service = create_service(settings)
-    import_csv(service.engine, "csms", files.csms, as_of=AS_OF)
-    import_csv(service.engine, "customers", files.customers, as_of=AS_OF)
+    core = create_core(settings)
+    import_csv(core.engine, "csms", files.csms, as_of=AS_OF)
+    import_csv(core.engine, "customers", files.customers, as_of=AS_OF)
     start = time.perf_counter()
-    report = import_csv(service.engine, "activities", files.activities, as_of=AS_OF)
+    report = import_csv(core.engine, "activities", files.activities, as_of=AS_OF)
     seconds = time.perf_counter() - start
     result["import_rows_per_s"] = report.imported / seconds
     result["import_rejected"] = len(report.rejected)
     period = resolve_period("this_quarter", AS_OF)
-    result["recompute_s"], result["recompute_peak_mib"] = measure.full_recompute(service, period, repeat)
-    result["group_by_s"] = measure.plain_group_by(service, period, repeat)
-    result["duckdb_s"] = measure.duckdb_aggregate(service, period, repeat)
-    result["naive_s"], result["naive_sample"] = measure.naive_engine(service, period, sample=200)
-    result |= measure.check_timings(service, AS_OF)
+    result["recompute_s"], result["recompute_peak_mib"] = measure.full_recompute(core, period, repeat)
+    result["group_by_s"] = measure.plain_group_by(core, period, repeat)
+    result["duckdb_s"] = measure.duckdb_aggregate(core, period, repeat)
+    result["naive_s"], result["naive_sample"] = measure.naive_engine(core, period, sample=200)
+    result |= measure.check_timings(core, AS_OF)
     server = create_server(settings)
     result |= anyio.run(measure.tool_timings, server, "c0", "k000001", repeat, AS_OF)
     pages = {"portfolio": "/", "portfolio_csm": "/?csm=c0", "customer": "/customers/k000001", "team": "/team"}
-    result |= measure.page_timings(create_app(settings, service=service), pages, repeat)
+    result |= measure.page_timings(create_app(settings, core=core), pages, repeat)
     env = {"ENGAGEMENT_DATABASE_URL": url, "ENGAGEMENT_AS_OF": AS_OF.isoformat()}
     result |= anyio.run(measure.stdio_timings, env, "k000001", repeat)
     result |= measure.cold_starts(env, "k000001", max(3, repeat // 2))

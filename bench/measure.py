@@ -23,7 +23,7 @@ from engagement.db import read_scope
 from engagement.metrics import score_table
 from engagement.periods import Period
 from engagement.scope import EVERYONE, one_customer
-from engagement.service import EngagementService
+from engagement.core import Core
 
 ROOT = Path(__file__).resolve().parents[1]
 # The analysis tools, each warm (median) and its first call: key -> (tool, arguments).
@@ -53,12 +53,12 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
-def full_recompute(service: EngagementService, period: Period, repeat: int) -> tuple[float, float]:
+def full_recompute(core: Core, period: Period, repeat: int) -> tuple[float, float]:
     """The daily recompute of every customer for the period (no cache): median seconds, peak MiB."""
 
     def run() -> None:
-        with read_scope(service.engine) as session:
-            service.scorer.score(session, EVERYONE, period)
+        with read_scope(core.engine) as session:
+            core.scorer.score(session, EVERYONE, period)
 
     seconds = median_time(run, repeat)
     tracemalloc.start()
@@ -68,7 +68,7 @@ def full_recompute(service: EngagementService, period: Period, repeat: int) -> t
     return seconds, peak
 
 
-def plain_group_by(service: EngagementService, period: Period, repeat: int) -> float:
+def plain_group_by(core: Core, period: Period, repeat: int) -> float:
     """The store's own SQL: per-customer counts by type and direction, and minutes, for the quarter."""
     sql = text(
         "SELECT customer_id, type, direction, count(*), sum(duration_minutes) FROM activity "
@@ -77,20 +77,20 @@ def plain_group_by(service: EngagementService, period: Period, repeat: int) -> f
     params = {"start": period.start_dt(), "end": period.end_exclusive_dt()}
 
     def run() -> None:
-        with service.engine.connect() as connection:
+        with core.engine.connect() as connection:
             connection.execute(sql, params).all()
 
     return median_time(run, repeat)
 
 
-def duckdb_aggregate(service: EngagementService, period: Period, repeat: int) -> float | None:
+def duckdb_aggregate(core: Core, period: Period, repeat: int) -> float | None:
     """DuckDB's in-memory aggregate of the same quarter (the same shape as the plain GROUP BY)."""
     try:
         import duckdb
         import pandas as pd
     except ImportError:
         return None
-    with service.engine.connect() as connection:
+    with core.engine.connect() as connection:
         frame = pd.read_sql(
             text("SELECT customer_id, type, direction, date, duration_minutes FROM activity"), connection
         )
@@ -106,17 +106,17 @@ def duckdb_aggregate(service: EngagementService, period: Period, repeat: int) ->
     return median_time(lambda: database.execute(sql, params).fetchall(), repeat)
 
 
-def naive_engine(service: EngagementService, period: Period, sample: int) -> tuple[float, int]:
+def naive_engine(core: Core, period: Period, sample: int) -> tuple[float, int]:
     """One query and one score per customer, timed on a sample and scaled to the whole portfolio."""
-    with read_scope(service.engine) as session:
+    with read_scope(core.engine) as session:
         ids = store.customer_columns(session, EVERYONE)["customer_id"]
     chosen = ids[:sample]
     start = time.perf_counter()
-    with read_scope(service.engine) as session:
+    with read_scope(core.engine) as session:
         for customer_id in chosen:
             scope = one_customer(customer_id, customer_id)
             inputs = store.period_inputs(session, scope, {customer_id: 0}, period)
-            score_table(np.array([customer_id], dtype=object), inputs, period, service.scoring.weights)
+            score_table(np.array([customer_id], dtype=object), inputs, period, core.scoring.weights)
     per_customer = (time.perf_counter() - start) / max(1, len(chosen))
     return per_customer * len(ids), len(chosen)
 
@@ -177,7 +177,7 @@ async def tool_timings(server: Any, csm: str, customer: str, repeat: int, as_of:
     return results
 
 
-def check_timings(service: EngagementService, as_of: dt.date) -> dict[str, Any]:
+def check_timings(core: Core, as_of: dt.date) -> dict[str, Any]:
     """The daily check on CHECK_DAYS days up to `as_of` (each a new day: its periods scored cold, every
     customer recorded), then `as_of` again (nothing new to record or raise)."""
     from engagement.alerts.check import run_check
@@ -187,10 +187,10 @@ def check_timings(service: EngagementService, as_of: dt.date) -> dict[str, Any]:
     times, reports = [], []
     for day in days:
         start = time.perf_counter()
-        reports.append(run_check(service, Caller(as_of=day)))
+        reports.append(run_check(core, Caller(as_of=day)))
         times.append(time.perf_counter() - start)
     start = time.perf_counter()
-    again = run_check(service, Caller(as_of=as_of))
+    again = run_check(core, Caller(as_of=as_of))
     rerun = time.perf_counter() - start
     assert again.recorded == 0 and not any(again.raised.values())
     return {

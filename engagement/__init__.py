@@ -1,5 +1,5 @@
 """The engagement domain: store, periods, metrics, scoring, imports and demo data.
 
 Nothing here imports MCP, a web framework or a CLI library; those are edges (`tools/`, `server.py`,
-`engagement/cli/`) that call into this package.
+`cli/`) that call into this package.
 """

@@ -5,13 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from engagement.errors import EngagementError
 from engagement.periods import Period, previous_period
 from engagement.schemas import ActivityCounts, Components, LastContact, Page, PeriodInfo, Quality, Score
 from engagement.scoring import COMPONENTS
-
-MAX_LIMIT = 500
-MAX_OFFSET = 1_000_000_000  # far past any portfolio, well inside every database's integers
 
 
 def present(value: Any) -> Any:
@@ -23,13 +19,6 @@ def present(value: Any) -> Any:
 
 def period_info(period: Period) -> PeriodInfo:
     return PeriodInfo(label=period.label, start=period.start, end=period.end)
-
-
-def check_paging(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise EngagementError(f"limit {limit} is out of range; give 1 to {MAX_LIMIT}.")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise EngagementError(f"offset {offset} is out of range; give 0 to {MAX_OFFSET:,}.")
 
 
 def page(total: int, offset: int, limit: int) -> Page:

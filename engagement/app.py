@@ -1,6 +1,8 @@
-"""Composition: the service over the configured store, and the Google sync beside it.
+"""The composition root: the core (store, settings, scoring model, scorer) over the configured store, and
+the Google sync beside it.
 
-`server.py`, the command line and the web server build what they serve here and nowhere else.
+`server.py`, the command line, the team server and the benchmark build what they serve here and nowhere
+else, and hand the core to every question (engagement/core.py).
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from engagement.core import Core
 from engagement.db import create_tables, make_engine
 from engagement.errors import ConfigError
 from engagement.scoring import load_scoring_config
-from engagement.service import EngagementService
 from engagement.settings import Settings
 
 if TYPE_CHECKING:  # the Google client libraries are imported at the first sync, not at start
     from engagement.google.sync import GoogleSync
 
-_syncs: weakref.WeakKeyDictionary[EngagementService, GoogleSync] = weakref.WeakKeyDictionary()
+_syncs: weakref.WeakKeyDictionary[Core, GoogleSync] = weakref.WeakKeyDictionary()
 _syncs_lock = threading.Lock()
 
 
@@ -37,19 +39,19 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"Invalid setting: {problems}.") from None
 
 
-def create_service(settings: Settings) -> EngagementService:
-    """The service over the configured store, its tables created or upgraded if needed."""
+def create_core(settings: Settings) -> Core:
+    """The core over the configured store, its tables created or upgraded if needed."""
     scoring = load_scoring_config(settings.weights_file)
     engine = make_engine(settings.resolved_database_url())
     create_tables(engine)
-    return EngagementService(engine, settings, scoring)
+    return Core(engine, settings, scoring)
 
 
-def google_sync(service: EngagementService) -> GoogleSync:
-    """The Google Workspace sync of this service's store, made once, at its first use."""
+def google_sync(core: Core) -> GoogleSync:
+    """The Google Workspace sync of this core's store, made once, at its first use."""
     with _syncs_lock:
-        if service not in _syncs:
+        if core not in _syncs:
             from engagement.google.sync import GoogleSync
 
-            _syncs[service] = GoogleSync(service.engine, service.settings)
-        return _syncs[service]
+            _syncs[core] = GoogleSync(core.engine, core.settings)
+        return _syncs[core]

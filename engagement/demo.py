@@ -22,9 +22,10 @@ from sqlmodel import Session, col, select
 from engagement.checks import slug
 from engagement.db import session_scope
 from engagement.errors import ConflictError, EngagementError
-from engagement.models import SEGMENTS, Activity, ActivityCreate, Csm, Customer, Stakeholder
+from engagement.models import Activity, ActivityCreate, Csm, Customer, Stakeholder
 from engagement.store import insert_ignoring_duplicates
 from engagement.writer import NewActivity, write_activities
+from engagement.vocabulary import SEGMENTS
 
 SOURCE = "demo"
 TEAM_DOMAIN = "northwind-cs.example"

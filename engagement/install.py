@@ -1,7 +1,7 @@
 """Getting the stdio server into Claude: the launch entry, Claude Desktop's config file, Claude Code's command.
 
 Pure functions over paths, mappings and JSON; the only side effect lives in `write_config`. The typer
-edge is `engagement/cli/install.py`.
+edge is `cli/install.py`.
 """
 
 from __future__ import annotations

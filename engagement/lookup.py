@@ -16,9 +16,10 @@ from sqlmodel import Session, col, func, or_, select
 
 from engagement.caller import Caller
 from engagement.errors import EngagementError, NotFoundError
-from engagement.models import SEGMENTS, Activity, Csm, Customer, Stakeholder
+from engagement.models import Activity, Csm, Customer, Stakeholder
+from engagement.query import MAX_REF_LENGTH
+from engagement.vocabulary import SEGMENTS
 
-MAX_NAME_LENGTH = 200
 
 
 def _visible_customers(caller: Caller) -> list[ColumnElement[bool]]:
@@ -35,8 +36,8 @@ def find_customer(session: Session, ref: str, caller: Caller) -> Customer:
     text = (ref or "").strip()
     if not text:
         raise EngagementError("customer is empty; give a customer id or name (search_customers finds them).")
-    if len(text) > MAX_NAME_LENGTH:
-        raise EngagementError(f"customer is {len(text)} characters long; ids and names are at most {MAX_NAME_LENGTH}.")
+    if len(text) > MAX_REF_LENGTH:
+        raise EngagementError(f"customer is {len(text)} characters long; ids and names are at most {MAX_REF_LENGTH}.")
     visible = _visible_customers(caller)
     if (by_id := session.get(Customer, text)) and caller.may_see(by_id.csm_id):
         return by_id
@@ -50,12 +51,62 @@ def find_customer(session: Session, ref: str, caller: Caller) -> Customer:
     if len(partial) == 1:
         return partial[0]
     if partial:
-        names = ", ".join(f"{c.name} ({c.id})" for c in partial[:10])
-        raise NotFoundError(f"customer '{text}' is ambiguous; it matches {names}. Give the id or the full name.")
+        raise ambiguous_customer(text, [(c.id, c.name) for c in partial])
     names = session.exec(select(Customer.name).where(*visible)).all()
-    close = difflib.get_close_matches(text, names, n=5, cutoff=0.5)
-    hint = f" Close matches: {', '.join(close)}." if close else " search_customers lists customers by name."
-    raise NotFoundError(f"No customer '{text}'.{hint}")
+    raise no_customer(text, names, "search_customers lists customers by name.")
+
+
+def no_customer(ref: str, names: Sequence[str], otherwise: str) -> NotFoundError:
+    """A reference that names no customer, in the words every lookup uses: the names among `names` close to
+    it (ignoring case), else `otherwise`, what to do instead."""
+    lowered = {name.lower(): name for name in names}
+    close = [lowered[key] for key in difflib.get_close_matches(ref.lower(), list(lowered), n=5, cutoff=0.5)]
+    return NotFoundError(f"No customer '{ref}'. " + (f"Close matches: {', '.join(close)}." if close else otherwise))
+
+
+def ambiguous_customer(ref: str, matches: Sequence[tuple[str, str]]) -> NotFoundError:
+    """A reference that names several customers ((id, name) each), in the words every lookup uses."""
+    names = ", ".join(f"{name} ({customer_id})" for customer_id, name in matches[:10])
+    return NotFoundError(f"customer '{ref}' is ambiguous; it matches {names}. Give the id or the full name.")
+
+
+class CustomerIndex:
+    """Every customer by id and by exact name ignoring case, read once, for the many references of a CSV
+    import (no query per row, and no partial names: a file's row goes to the customer it names exactly).
+    A reference that names none, or several, is refused in find_customer's words."""
+
+    def __init__(self, session: Session) -> None:
+        self.ids: set[str] = set()
+        self.by_name: dict[str, list[tuple[str, str]]] = {}
+        self._answers: dict[str, str | EngagementError] = {}  # a bad reference repeats: difflib once
+        for customer_id, name in session.exec(select(Customer.id, Customer.name)).all():
+            self.ids.add(customer_id)
+            self.by_name.setdefault(name.lower(), []).append((customer_id, name))
+        self._names = [name for matches in self.by_name.values() for _, name in matches]
+
+    def resolve(self, ref: str) -> str:
+        """The id of the customer `ref` names (its id, or its exact name ignoring case)."""
+        if ref not in self._answers:
+            try:
+                self._answers[ref] = self._resolve(ref)
+            except EngagementError as error:
+                self._answers[ref] = error
+        answer = self._answers[ref]
+        if isinstance(answer, EngagementError):
+            raise type(answer)(str(answer))
+        return answer
+
+    def _resolve(self, ref: str) -> str:
+        if not ref:
+            raise EngagementError("customer is empty; give a customer id or exact name.")
+        if ref in self.ids:
+            return ref
+        found = self.by_name.get(ref.lower(), [])
+        if len(found) == 1:
+            return found[0][0]
+        if found:
+            raise ambiguous_customer(ref, found)
+        raise no_customer(ref, self._names, "Import the customers first, or give a stored customer's id or exact name.")
 
 
 def find_csm(session: Session, ref: str, caller: Caller) -> Csm:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, get_args
+from typing import Any
 
 from pydantic import NaiveDatetime, ValidationError, ValidationInfo, model_validator
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
@@ -18,27 +18,21 @@ from sqlmodel import Field, SQLModel
 from engagement import checks
 from engagement.errors import EngagementError
 from engagement.periods import FIRST_YEAR
-
-Segment = Literal["Enterprise", "Mid-Market", "SMB"]
-CustomerStatus = Literal["active", "renewed", "churned"]
-ActivityType = Literal["email", "meeting", "call", "qbr", "message", "event"]
-Direction = Literal["inbound", "outbound"]
-StakeholderLevel = Literal["executive", "champion", "user"]
-
-SEGMENTS: tuple[str, ...] = get_args(Segment)
-STATUSES: tuple[str, ...] = get_args(CustomerStatus)
-ACTIVITY_TYPES: tuple[str, ...] = get_args(ActivityType)
-DIRECTIONS: tuple[str, ...] = get_args(Direction)
-STAKEHOLDER_LEVELS: tuple[str, ...] = get_args(StakeholderLevel)
-
-# What an activity may hold (docs/rules.md, "Limits").
-MAX_DURATION_MINUTES = 24 * 60
-MAX_RESPONSE_HOURS = 24 * 366
-MAX_PARTICIPANTS = 100
-MAX_PARTICIPANT_LENGTH = 320
-MAX_SUBJECT_LENGTH = 500
-MAX_ID_LENGTH = 512
-MAX_SOURCE_LENGTH = 32
+from engagement.vocabulary import (  # the domain's words and limits, kept where the queries read them without the tables
+    ACTIVITY_TYPES,
+    DIRECTIONS,
+    MAX_DURATION_MINUTES,
+    MAX_ID_LENGTH,
+    MAX_PARTICIPANT_LENGTH,
+    MAX_PARTICIPANTS,
+    MAX_RESPONSE_HOURS,
+    MAX_SOURCE_LENGTH,
+    MAX_SUBJECT_LENGTH,
+    STAKEHOLDER_LEVELS,
+    ActivityType,
+    Direction,
+    StakeholderLevel,
+)
 
 
 def utcnow() -> dt.datetime:

@@ -1,4 +1,9 @@
-"""A portfolio's answer: customers ranked worst first, why each needs attention, the summary."""
+"""Portfolio questions: the customers in scope ranked worst first with the summary, and those scoring low;
+why each needs attention.
+
+Both read the whole store scored for the period from the one scorer (`core.scorer.portfolio`, cached)
+and filter, rank and count it as arrays.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,63 @@ from typing import Any
 
 import numpy as np
 
-from engagement.answers import present
+from engagement.answers import page, period_info, present
+from engagement.caller import Caller
+from engagement.core import Core
+from engagement.db import read_scope
 from engagement.metrics import ScoredTable
-from engagement.schemas import CategoryCount, PortfolioRow, PortfolioSummary
+from engagement.periods import previous_period, resolve_period
+from engagement.queries import LowEngagementQuery, PortfolioQuery
+from engagement.schemas import CategoryCount, LowEngagementCustomers, PortfolioEngagement, PortfolioRow, PortfolioSummary
+from engagement.scope import resolve_scope
 from engagement.scoring import CATEGORIES, COMPONENTS, round1
 
 PORTFOLIO_COLUMNS = (
     "name", "segment", "csm_id", "engagement_score", "category", "trend", "change", "days_ago", "responses_known",
     "response_rate", "meetings_held", "executive_touchpoints", "stakeholders_engaged", *COMPONENTS,
 )
+
+
+def portfolio(core: Core, caller: Caller, q: PortfolioQuery) -> PortfolioEngagement:
+    """The customers of the scope (filtered by score and category), worst first, a page of them, and the summary."""
+    resolved = resolve_period(q.period, caller.as_of)
+    with read_scope(core.engine) as session:
+        scope = resolve_scope(session, caller, q.csm_id, q.segment)
+        table = core.scorer.portfolio(session, resolved)
+    keep = core.scorer.visible(table, scope)
+    scores = table["engagement_score"]
+    if q.min_score is not None:
+        keep &= scores >= q.min_score
+    if q.max_score is not None:
+        keep &= scores <= q.max_score
+    if q.category is not None:
+        keep &= table["category"] == q.category
+    ranked = worst_first(table, keep)
+    return PortfolioEngagement(
+        period=period_info(resolved),
+        previous_period=period_info(previous_period(resolved)),
+        scope=scope.label,
+        summary=summary(table, ranked),
+        customers=rows(table, ranked[q.offset : q.offset + q.limit]),
+        page=page(len(ranked), q.offset, q.limit),
+    )
+
+
+def low_engagement(core: Core, caller: Caller, q: LowEngagementQuery) -> LowEngagementCustomers:
+    """The customers of the scope scoring below the threshold, worst first."""
+    resolved = resolve_period(q.period, caller.as_of)
+    with read_scope(core.engine) as session:
+        scope = resolve_scope(session, caller, q.csm_id, q.segment)
+        table = core.scorer.portfolio(session, resolved)
+    keep = core.scorer.visible(table, scope) & (table["engagement_score"] < q.threshold)
+    ranked = worst_first(table, keep)
+    return LowEngagementCustomers(
+        period=period_info(resolved),
+        threshold=q.threshold,
+        scope=scope.label,
+        customers=rows(table, ranked[q.offset : q.offset + q.limit]),
+        page=page(len(ranked), q.offset, q.limit),
+    )
 
 
 def attention_reason(row: dict[str, Any]) -> str | None:

@@ -25,8 +25,8 @@ from engagement.schemas import ActivityPublic
 from engagement.store import StakeholderLevels, insert_ignoring_duplicates
 
 if TYPE_CHECKING:  # the import's fast path needs pandas: not imported for a tool call
-    from engagement.bulk import Checked
-    from engagement.bulk_insert import Imported
+    from engagement.imports.activities import Checked
+    from engagement.imports.insert import Imported
 
 KEY = ["source", "external_id"]
 KEYS_PER_QUERY = 500  # stored rows looked up by external_id, a few hundred per query
@@ -92,16 +92,16 @@ def write_activities(
     conflict, and is not stored).
 
     A list of rows answers what became of each, in order: a caller refuses the write (rolls it back)
-    when any is a conflict. A CSV file's checked columns (`bulk.check`) go the import's bulk path and
+    when any is a conflict. A CSV file's checked columns (`engagement.imports.activities.check`) go the import's bulk path and
     answer how many rows were new and which were conflicts (they are not stored; the others are).
     `backdated` records each row as created at its own date (generated history, so reloading it gives
     identical rows); otherwise now.
     """
     now = utcnow()
     if not isinstance(rows, Sequence):
-        from engagement import bulk_insert
+        from engagement.imports import insert
 
-        return bulk_insert.insert_checked(session, rows, StakeholderLevels.load(session), now)
+        return insert.insert_checked(session, rows, StakeholderLevels.load(session), now)
     rows = with_known_levels(session, rows)
     values = [_values(row, row.activity.date if backdated else now) for row in rows]
     written: list[Written | None] = []  # None: the insert skipped it, its key was stored

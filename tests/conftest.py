@@ -12,7 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
 from engagement.db import create_tables, make_engine, temporary_schema
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 from tests.factories import local, Factory
@@ -25,14 +25,6 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 AS_OF = dt.date(2026, 11, 24)
 POSTGRES_URL = os.environ.get("ENGAGEMENT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)] if POSTGRES_URL else ["sqlite"]
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--readme-screenshots",
-        action="store_true",
-        help="Let the browser test rewrite docs/img/*.png (the README's screenshots) from the demo data.",
-    )
 
 
 @pytest.fixture(params=BACKENDS)
@@ -60,8 +52,8 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def service(engine: Engine, settings: Settings) -> EngagementService:
-    return EngagementService(engine, settings, load_scoring_config())
+def core(engine: Engine, settings: Settings) -> Core:
+    return Core(engine, settings, load_scoring_config())
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from sqlalchemy.engine import Engine
 from engagement.caller import Caller
 from engagement.db import session_scope
 from engagement.models import Activity, Csm, Customer, Stakeholder
-from engagement.service import EngagementService
+from engagement.core import Core
 
 
-def local(service: EngagementService) -> Caller:
+def local(core: Core) -> Caller:
     """The local user of the test store's settings, as of its fixed day (what the stdio server and the CLI ask as)."""
-    return Caller.local(service.settings)
+    return Caller.local(core.settings)
 
 
 class Factory:

@@ -37,7 +37,7 @@ def http_server(settings: Settings, host: str = "127.0.0.1", log: Path | None = 
     """`engagement serve` as a real process on a free port; yields its MCP URL (on 127.0.0.1, whatever
     address it listens on) once it accepts connections. Its stderr goes to the file `log` when given."""
     port = free_port()
-    command = [sys.executable, "-m", "engagement.cli", "serve", "--host", host, "--port", str(port)]
+    command = [sys.executable, "-m", "cli", "serve", "--host", host, "--port", str(port)]
     sink = log.open("wb") if log is not None else None
     process = subprocess.Popen(
         command, cwd=ROOT, env=server_env(settings, **extra_env), stderr=sink or subprocess.PIPE, stdout=subprocess.DEVNULL

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.errors import ConflictError, EngagementError, NotFoundError, fault_of
 from engagement.scorer import Scorer
 from engagement.settings import Settings

@@ -18,7 +18,7 @@ from mcp import Client, StdioServerParameters
 from typer.testing import CliRunner
 
 from engagement import install
-from engagement.cli.install import install_app
+from cli.install import install_app
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER_SERVER = {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/Users/me/Desktop"]}

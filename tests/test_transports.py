@@ -73,7 +73,7 @@ async def test_http_server_serves_the_same_tools(served: str, factory: Factory) 
 @pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.20", "example.com"])
 def test_serve_refuses_a_network_bind_until_a_token_exists(settings: Settings, engine: Engine, host: str) -> None:
     served = subprocess.run(
-        [sys.executable, "-m", "engagement.cli", "serve", "--host", host, "--port", "8765"],
+        [sys.executable, "-m", "cli", "serve", "--host", host, "--port", "8765"],
         cwd=ROOT, env=server_env(settings), capture_output=True, text=True, timeout=60,
     )
 
@@ -88,7 +88,7 @@ def test_a_revoked_token_does_not_count_for_a_network_bind(settings: Settings, e
         revoke_token(session, issue_token(session, "ada@ourco.test", None).id)
 
     served = subprocess.run(
-        [sys.executable, "-m", "engagement.cli", "serve", "--host", "0.0.0.0", "--port", "8765"],
+        [sys.executable, "-m", "cli", "serve", "--host", "0.0.0.0", "--port", "8765"],
         cwd=ROOT, env=server_env(settings), capture_output=True, text=True, timeout=60,
     )
 
@@ -120,7 +120,7 @@ async def test_a_network_bind_with_a_token_serves_mcp_to_that_token_only(
 
 def test_serve_refuses_a_port_out_of_range_as_a_usage_error(settings: Settings, engine: Engine) -> None:
     served = subprocess.run(
-        [sys.executable, "-m", "engagement.cli", "serve", "--port", "99999"],
+        [sys.executable, "-m", "cli", "serve", "--port", "99999"],
         cwd=ROOT, env=server_env(settings), capture_output=True, text=True, timeout=60,
     )
 

@@ -1,33 +1,25 @@
-"""What every tool module shares: the caller of each call, error translation, annotations, argument types."""
+"""What every tool module shares: the caller of each call, error translation, annotations, and the tools
+made from a question's typed query (`QuestionTool`)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar, get_type_hints
 
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
-from pydantic import Field, TypeAdapter, WithJsonSchema
 
 import prompts
-from engagement.answers import MAX_LIMIT, MAX_OFFSET
+from engagement.access.grants import WRITE
 from engagement.caller import Caller
 from engagement.checks import has_nul
+from engagement.core import Core
 from engagement.errors import fault_of
-from engagement.models import (
-    MAX_DURATION_MINUTES,
-    ActivityType,
-    Direction,
-    StakeholderLevel,
-    MAX_ID_LENGTH,
-    MAX_PARTICIPANT_LENGTH,
-    MAX_PARTICIPANTS,
-    MAX_RESPONSE_HOURS,
-    MAX_SOURCE_LENGTH,
-    MAX_SUBJECT_LENGTH,
-)
-from engagement.periods import PERIOD_FORMS
+from engagement.query import Query, field_type, parse
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -68,7 +60,8 @@ def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         for name, value in kwargs.items():
-            if has_nul(value):  # PostgreSQL refuses NUL in text; SQLite would store it: refuse it on both
+            if has_nul(value):  # PostgreSQL refuses NUL in text; SQLite would store it: refuse it on both (a
+                # question's query refuses it in the same words; this guards the tools that take no query)
                 raise ToolError(f"{name} contains a NUL character (\\x00), which cannot be stored; remove it.")
         try:
             return fn(*args, **kwargs)
@@ -80,47 +73,49 @@ def tool_errors(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-MAX_CUSTOMER_REF = 200
-CustomerRef = Annotated[
-    str,
-    Field(description="Customer id or name (case-insensitive; a unique part of the name works).", max_length=MAX_CUSTOMER_REF),
-]
-PeriodToken = Annotated[str | None, Field(description=f"Period: {PERIOD_FORMS}. Default this_quarter.", max_length=32)]
-CsmRef = Annotated[
-    str | None,
-    Field(
-        description="A CSM's id or email (a manager means their team), or 'all'. Default: the configured user's "
-        "accounts, else all.",
-        max_length=320,
-    ),
-]
-SegmentName = Annotated[str | None, Field(description="Enterprise, Mid-Market or SMB.", max_length=32)]
-Limit = Annotated[int, Field(description=f"Rows per page, 1-{MAX_LIMIT}.", ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Field(description=f"Rows to skip, for the next page, 0-{MAX_OFFSET:,}.", ge=0, le=MAX_OFFSET)]
+@dataclass(frozen=True)
+class QuestionTool:
+    """A tool that answers one question: its arguments are the query's fields (type, bounds, description,
+    default: the SDK makes the input schema from them), its output schema the answer function's return
+    model, its description prompts/tools/NAME.md."""
 
-# One touchpoint's fields, bounded as the store holds them: log_activity's arguments and the REST API's
-# body (web/api.py ActivityIn) both use these, each adding its own descriptions. Each is published with the
-# JSON schema of its type but taken as the caller sent it: the activity rules check it (ActivityCreate,
-# strict: engagement/checks.py), so pydantic neither coerces it (`true` made 1.0 minutes) nor words a refusal.
+    name: str
+    title: str
+    answer: Callable[[Core, Caller, Any], Any]
+    query: type[Query]
+    annotations: ToolAnnotations = field(default_factory=lambda: READ_ONLY)
 
 
-def _as_sent(schema: Any) -> WithJsonSchema:
-    return WithJsonSchema(TypeAdapter(schema).json_schema())
+def register_questions(server: MCPServer, core: Core, caller_of: CallerOf, questions: Sequence[QuestionTool]) -> None:
+    """Each question as a tool on `server`, answered against `core` for whoever `caller_of` says asks. A tool
+    whose annotations say it writes (readOnlyHint false) asks its caller for engagement:write as well."""
+    for question in questions:
+        who = requiring(WRITE, caller_of) if question.annotations.read_only_hint is False else caller_of
+        server.tool(
+            name=question.name, title=question.title, description=description(question.name), annotations=question.annotations
+        )(tool_errors(_handler(question, core, who)))
 
 
-ActivityKind = Annotated[Any, _as_sent(ActivityType)]
-ActivityDirection = Annotated[Any, _as_sent(Direction)]
-ActivityDate = Annotated[Any, _as_sent(Annotated[str | None, Field(max_length=40)])]
-DurationMinutes = Annotated[Any, _as_sent(Annotated[float | None, Field(ge=0, le=MAX_DURATION_MINUTES)])]
-Participants = Annotated[
-    Any,
-    _as_sent(
-        Annotated[list[Annotated[str, Field(max_length=MAX_PARTICIPANT_LENGTH)]] | None, Field(max_length=MAX_PARTICIPANTS)]
-    ),
-]
-Level = Annotated[Any, _as_sent(StakeholderLevel | None)]
-ResponseReceived = Annotated[Any, _as_sent(bool | None)]
-ResponseHours = Annotated[Any, _as_sent(Annotated[float | None, Field(ge=0, le=MAX_RESPONSE_HOURS)])]
-Subject = Annotated[Any, _as_sent(Annotated[str | None, Field(max_length=MAX_SUBJECT_LENGTH)])]
-Source = Annotated[Any, _as_sent(Annotated[str, Field(min_length=1, max_length=MAX_SOURCE_LENGTH)])]
-ExternalId = Annotated[Any, _as_sent(Annotated[str | None, Field(max_length=MAX_ID_LENGTH)])]
+def _handler(question: QuestionTool, core: Core, caller_of: CallerOf) -> Callable[..., Any]:
+    """A function whose keyword parameters are the query's fields, as the SDK reads a tool's arguments."""
+    answer, query = question.answer, question.query
+
+    def tool(**arguments: Any) -> Any:
+        # The SDK checked each argument against the field it was made from; making the query adds the
+        # query's own rules (an empty search, a customer with a csm_id) and is what the core answers.
+        return answer(core, caller_of(), parse(query, arguments))
+
+    tool.__name__ = tool.__qualname__ = question.name  # the SDK names the input schema "<name>Arguments"
+    tool.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                annotation=field_type(info),
+                default=inspect.Parameter.empty if info.is_required() else info.default,
+            )
+            for name, info in query.model_fields.items()
+        ],
+        return_annotation=get_type_hints(answer)["return"],
+    )
+    return tool

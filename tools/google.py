@@ -11,8 +11,9 @@ from mcp.types import ToolAnnotations
 from engagement.access.grants import WRITE
 from engagement.app import google_sync
 from engagement.google.report import SyncReport, SyncStatus
-from engagement.service import EngagementService
-from tools._common import READ_ONLY, CallerOf, CsmRef, description, requiring, tool_errors
+from engagement.core import Core
+from engagement.query import CsmRef
+from tools._common import READ_ONLY, CallerOf, description, requiring, tool_errors
 
 if TYPE_CHECKING:
     from engagement.google.sync import GoogleSync
@@ -22,11 +23,11 @@ SYNC = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint
 
 
 def register(
-    server: MCPServer, service: EngagementService, caller_of: CallerOf, sync_of: Callable[[], GoogleSync] | None = None
+    server: MCPServer, core: Core, caller_of: CallerOf, sync_of: Callable[[], GoogleSync] | None = None
 ) -> None:
-    """`sync_of` gives the sync to run (default: the service's, made at the first Google tool call by
+    """`sync_of` gives the sync to run (default: the core's, made at the first Google tool call by
     engagement.app, so its modules are not imported at start)."""
-    sync = sync_of or (lambda: google_sync(service))
+    sync = sync_of or (lambda: google_sync(core))
     writer = requiring(WRITE, caller_of)
 
     @server.tool(

@@ -1,4 +1,4 @@
-"""The MCP server over the engagement service: every tool, the server's instructions, one-line logs without addresses.
+"""The MCP server over the engagement core: every tool, the server's instructions, one-line logs without addresses.
 
 `server.py` runs it on stdio; `engagement serve` over streamable HTTP.
 """
@@ -14,8 +14,8 @@ from mcp.server.mcpserver import MCPServer
 
 import prompts
 import tools
-from engagement.app import create_service, load_settings
-from engagement.service import EngagementService
+from engagement.app import create_core, load_settings
+from engagement.core import Core
 from engagement.settings import Settings
 from engagement.text import visible
 from tools._common import CallerOf
@@ -56,18 +56,18 @@ def safe_log_lines() -> None:
 def create_server(
     settings: Settings | None = None,
     *,
-    service: EngagementService | None = None,
+    core: Core | None = None,
     caller_of: CallerOf | None = None,
     auth_server_provider: OAuthAuthorizationServerProvider[Any, Any, Any] | None = None,
     token_verifier: TokenVerifier | None = None,
     auth: AuthSettings | None = None,
 ) -> MCPServer:
-    """The MCP server over the configured store (or `service`). Each tool call asks `caller_of` who asks;
+    """The MCP server over the configured store (or `core`). Each tool call asks `caller_of` who asks;
     by default the local user, as of the call's day. With `auth` and `auth_server_provider` (or only a
     `token_verifier`) its HTTP endpoint takes bearer tokens only, checked by the SDK, which with a provider
     also serves OAuth (the team server, web/app.py)."""
     settings = settings or load_settings()
-    service = service or create_service(settings)
+    core = core or create_core(settings)
     server = MCPServer(
         SERVER_NAME,
         instructions=prompts.load("server_instructions"),
@@ -77,6 +77,6 @@ def create_server(
         token_verifier=token_verifier,
         auth=auth,
     )
-    tools.register_all(server, service, caller_of)
+    tools.register_all(server, core, caller_of)
     safe_log_lines()  # after MCPServer(): its configure_logging adds the handler when none exists
     return server

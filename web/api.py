@@ -1,8 +1,9 @@
 """The REST API (PRD §6.3): the MCP tools' answers over plain HTTP, scoped to the token's user.
 
-Each operation is declared once in `OPERATIONS` (path, query model, body, answer model, statuses);
-the routes and the OpenAPI document (web/openapi.py) are both made from that list, so they cannot
-drift apart. Answers are the models of engagement/schemas.py, as the MCP tools return them.
+Each operation is declared once in `OPERATIONS`: its path, the question's typed query (engagement/queries.py:
+the query string's parameters are its fields), the core function that answers it, the answer model and
+statuses. The routes and the OpenAPI document (web/openapi.py) are both made from that list and the
+query's fields, so the API takes exactly the parameters the MCP tool takes, and cannot drift from it.
 """
 
 from __future__ import annotations
@@ -12,42 +13,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from engagement import checks
-from engagement.analysis import analysis_of
+from engagement.activities import log_activities
+from engagement.analysis.calls import engagement_correlation
 from engagement.analysis.schemas import EngagementCorrelation
-from engagement.checks import has_nul
-from engagement.errors import EngagementError, fault_of
-from engagement.models import activity_fields
-from engagement.service import EngagementService
+from engagement.caller import Caller
+from engagement.core import Core
+from engagement.customer import customer, trends
+from engagement.errors import fault_of
+from engagement.portfolio import portfolio
+from engagement.queries import CorrelationQuery, CustomerQuery, LogActivityQuery, PortfolioQuery, TrendsQuery
+from engagement.query import Query, describe, with_defaults
 from engagement.schemas import CustomerEngagement, EngagementTrends, LoggedActivity, PortfolioEngagement
-from tools._common import (
-    MAX_CUSTOMER_REF,
-    ActivityDate,
-    ActivityDirection,
-    ActivityKind,
-    CsmRef,
-    CustomerRef,
-    DurationMinutes,
-    ExternalId,
-    Level,
-    Limit,
-    Offset,
-    Participants,
-    PeriodToken,
-    ResponseHours,
-    ResponseReceived,
-    SegmentName,
-    Source,
-    Subject,
-)
 from web.auth import Principal, csrf_matches
 from web.routing import EncodedRoute, customer_id
 
@@ -62,90 +45,25 @@ class ApiError(BaseModel):
     message: str
 
 
-class Query(BaseModel):
-    """Query parameters: unknown names are refused (a typo should not silently widen an answer)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        # PostgreSQL cannot hold NUL in text: refuse it here on both databases, as the tools do.
-        if isinstance(data, dict) and any(has_nul(v) for v in data.values()):
-            raise ValueError("a parameter contains a NUL character (%00); remove it")
-        return data
-
-
-Score = Annotated[float | None, Field(description="Score bound, 0-100.", ge=0, le=100)]
-
-
-class PortfolioQuery(Query):
-    csm_id: CsmRef = None
-    period: PeriodToken = None
-    segment: SegmentName = None
-    min_score: Score = None
-    max_score: Score = None
-    limit: Limit = 20
-    offset: Offset = 0
-
-
-class PeriodQuery(Query):
-    period: PeriodToken = None
-
-
-class TrendsQuery(Query):
-    periods: Annotated[int, Field(description="How many months, 1-24.", ge=1, le=24)] = 6
-
-
-class CorrelationQuery(Query):
-    outcome: Annotated[Literal["health", "renewal", "churn"], Field(description="The outcome to correlate with.")]
-    period: PeriodToken = None
-    segment: SegmentName = None
-
-
-class ActivityIn(BaseModel):
-    """One touchpoint to log: the log_activity tool's arguments, each held to the same rules in the same words
-    (engagement.models.activity_fields, strict) before anything else, so a refusal is a 422 that says which
-    field, what was wrong and what is accepted. The date's bound by today is the write's (400, as the tool's)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    customer: CustomerRef
-    type: ActivityKind
-    direction: ActivityDirection
-    date: Annotated[ActivityDate, Field(description="ISO 8601 date or date-time; default now.")] = None
-    duration_minutes: DurationMinutes = None
-    participants: Participants = None
-    stakeholder_level: Level = None
-    response_received: ResponseReceived = None
-    response_time_hours: ResponseHours = None
-    subject: Subject = None
-    source: Source = "api"
-    external_id: ExternalId = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _rules(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            try:
-                customer = data.get("customer")
-                if not isinstance(customer, str) or customer.strip():  # a blank one is the lookup's to word
-                    checks.text("customer", customer, MAX_CUSTOMER_REF, required=True, strict=True)
-                activity_fields(data, default_source="api", strict=True)
-            except EngagementError as exc:
-                raise PydanticCustomError("activity", "{reason}", {"reason": str(exc)}) from None
-        return data
-
+# One touchpoint to log: log_activity's query (its rules in engagement/queries.py), its source "api" unless another is given.
+ActivityIn = with_defaults(
+    LogActivityQuery,
+    "ActivityIn",
+    "One touchpoint to log: the log_activity tool's arguments, each held to the same rules in the same words\n"
+    "(engagement.models.activity_fields, strict) before anything else, so a refusal is a 422 that says which\n"
+    "field, what was wrong and what is accepted. The date's bound by today is the write's (400, as the tool's).",
+    source="api",
+)
 
 ActivitiesIn = Annotated[
-    ActivityIn | Annotated[list[ActivityIn], Field(min_length=1, max_length=MAX_ROWS_PER_POST)],
+    ActivityIn | Annotated[list[ActivityIn], Field(min_length=1, max_length=MAX_ROWS_PER_POST)],  # type: ignore[valid-type]
     Field(description=f"One activity, or a list of 1-{MAX_ROWS_PER_POST}."),
 ]
-ACTIVITIES_IN: TypeAdapter[ActivityIn | list[ActivityIn]] = TypeAdapter(ActivitiesIn)  # the document's schema
+ACTIVITIES_IN: TypeAdapter[LogActivityQuery | list[LogActivityQuery]] = TypeAdapter(ActivitiesIn)  # the document's schema
 
 
-def activities_in(body: Any) -> tuple[list[ActivityIn], bool]:
-    """The body's activities (and whether it was a list), or a 422 in the rules' words naming the row."""
+def activities_in(body: Any) -> tuple[list[LogActivityQuery], bool]:
+    """The body's activities (and whether it was a list), or a 422 in the activity rules' words naming the row."""
     many = isinstance(body, list)
     if not isinstance(body, dict) and not (many and 1 <= len(body) <= MAX_ROWS_PER_POST):
         raise HTTPException(
@@ -164,8 +82,8 @@ def _problem(exc: ValidationError) -> str:
     """What a refused activity did wrong: the rules' own words, or those of the few shapes they leave to pydantic."""
     error = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "activity":
-        return str(error["ctx"]["reason"])
+    if error["type"] == "value_error":  # the activity rules (LogActivityQuery) said it
+        return str(error["ctx"]["error"])
     if error["type"] == "extra_forbidden":
         return f"{where} is not a field of an activity; the fields are {', '.join(ActivityIn.model_fields)}."
     return "An activity must be a JSON object with customer, type and direction (and the other fields log_activity takes)."
@@ -175,35 +93,6 @@ class LoggedActivities(BaseModel):
     """The answer to a list of activities: log_activity's answer for each, in the order sent."""
 
     results: list[LoggedActivity]
-
-
-# -- the service, behind one thin function per question (the only place that knows its signatures) ---
-
-
-def _portfolio(service: EngagementService, principal: Principal, q: PortfolioQuery) -> PortfolioEngagement:
-    return service.portfolio(
-        principal.caller, csm=q.csm_id, period=q.period, segment=q.segment, min_score=q.min_score,
-        max_score=q.max_score, limit=q.limit, offset=q.offset,
-    )  # fmt: skip
-
-
-def _customer(service: EngagementService, principal: Principal, ref: str, q: PeriodQuery) -> CustomerEngagement:
-    return service.customer(principal.caller, ref=ref, period=q.period)
-
-
-def _trends(service: EngagementService, principal: Principal, ref: str, q: TrendsQuery) -> EngagementTrends:
-    return service.trends(principal.caller, ref=ref, periods=q.periods, granularity="month")
-
-
-def _log(service: EngagementService, principal: Principal, rows: list[ActivityIn]) -> list[LoggedActivity]:
-    """log_activity for every row in one write: a refused row (a value, a customer the caller may not
-    write to: one they do not see) stores none of the request."""
-    sent = [(row.customer, row.model_dump(exclude={"customer"})) for row in rows]
-    return service.log_activities(principal.caller, rows=sent, default_source="api")
-
-
-def _correlation(service: EngagementService, principal: Principal, q: CorrelationQuery) -> EngagementCorrelation:
-    return analysis_of(service).correlation(principal.caller, outcome=q.outcome, period=q.period, segment=q.segment)
 
 
 # -- one mapping from a failure to its answer ------------------------------------------------------
@@ -227,20 +116,13 @@ def fault_response(exc: BaseException) -> JSONResponse:
     return error(fault.status, FAULT_CODES[fault.kind], fault.message)
 
 
-def validation_message(exc: ValidationError) -> str:
-    parts = []
-    for problem in exc.errors(include_url=False)[:5]:
-        where = ".".join(str(p) for p in problem["loc"]) or "body"
-        parts.append(f"{where}: {problem['msg']}")
-    return "; ".join(parts) + "."
-
-
 # -- operations ------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Operation:
-    """One API operation: how it is called, what it answers, and the glue that answers it."""
+    """One API operation: how it is called, the question it asks (its typed query: the query string's
+    parameters are the query's fields, but those the path gives) and the core function that answers it."""
 
     method: Literal["GET", "POST"]
     path: str
@@ -249,37 +131,44 @@ class Operation:
     query: type[Query] | None
     answer: Any
     statuses: tuple[int, ...]
-    run: Callable[..., Any]
+    run: Callable[[Core, Caller, Any], Any]
     body: TypeAdapter[Any] | None = None
-    path_params: tuple[str, ...] = ()
+    path_params: tuple[tuple[str, str], ...] = ()
+    """Each path parameter and the query field it gives: ("customerId", "customer")."""
+
+    def query_fields(self) -> list[str]:
+        """The query's fields taken from the query string: all but those the path gives."""
+        given = {field for _, field in self.path_params}
+        return [name for name in (self.query.model_fields if self.query else ()) if name not in given]
 
 
 READS = (400, 401, 404, 413, 422, 503)
+CUSTOMER = (("customerId", "customer"),)
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "GET", "/api/reports/engagement-metrics", "listEngagementMetrics",
         "Portfolio engagement: scores of the customers you see, worst first, with the summary.",
-        PortfolioQuery, PortfolioEngagement, (200, *READS), _portfolio,
+        PortfolioQuery, PortfolioEngagement, (200, *READS), portfolio,
     ),
     Operation(
         "GET", "/api/reports/engagement-metrics/correlation", "getEngagementCorrelation",
         "How engagement relates to an outcome (health, renewal or churn).",
-        CorrelationQuery, EngagementCorrelation, (200, *READS), _correlation,
+        CorrelationQuery, EngagementCorrelation, (200, *READS), engagement_correlation,
     ),
     Operation(
         "GET", "/api/reports/engagement-metrics/{customerId}", "getCustomerEngagement",
         "One customer's engagement detail for a period.",
-        PeriodQuery, CustomerEngagement, (200, *READS), _customer, path_params=("customerId",),
+        CustomerQuery, CustomerEngagement, (200, *READS), customer, path_params=CUSTOMER,
     ),
     Operation(
         "GET", "/api/reports/engagement-metrics/{customerId}/trends", "getEngagementTrends",
-        "One customer's monthly score over the last N months.",
-        TrendsQuery, EngagementTrends, (200, *READS), _trends, path_params=("customerId",),
+        "One customer's score over the last N months or quarters.",
+        TrendsQuery, EngagementTrends, (200, *READS), trends, path_params=CUSTOMER,
     ),
     Operation(
         "POST", "/api/activities", "logActivities",
         "Log one activity (answers as log_activity) or a list of them (answers each, in order).",
-        None, LoggedActivity | LoggedActivities, (200, 201, 400, 401, 403, 404, 409, 413, 415, 422, 503), _log,
+        None, LoggedActivity | LoggedActivities, (200, 201, 400, 401, 403, 404, 409, 413, 415, 422, 503), log_activities,
         body=ACTIVITIES_IN,
     ),
 )  # fmt: skip
@@ -316,25 +205,33 @@ async def _json_body(request: Request, principal: Principal) -> Any:
         raise HTTPException(400, "The body is not valid JSON; send one activity object or a list of them.") from None
 
 
-def endpoint(service: EngagementService, op: Operation) -> Callable[[Request], Any]:
+def query_of(op: Operation, request: Request) -> Query:
+    """The operation's typed query from the path and the query string (a parameter the path gives, sent
+    in the query string too, is refused like an unknown one)."""
+    assert op.query is not None
+    path = {field: customer_id(request, name) for name, field in op.path_params}
+    sent = dict(request.query_params)
+    if given := sorted(sent.keys() & path.keys()):
+        raise HTTPException(422, f"{given[0]}: the path gives it; leave it out of the query string.")
+    return op.query.model_validate({**sent, **path})
+
+
+def endpoint(core: Core, op: Operation) -> Callable[[Request], Any]:
     async def handle(request: Request) -> Response:
         principal = request.user if isinstance(request.user, Principal) else None
         if principal is None:
             return _unauthenticated(request)
         try:
-            args: list[Any] = [customer_id(request, name) for name in op.path_params]
-            if op.query is not None:
-                args.append(op.query.model_validate(dict(request.query_params)))
             if op.body is not None:
                 rows, many = activities_in(await _json_body(request, principal))
-                logged = await run_in_threadpool(op.run, service, principal, rows)
+                logged = await run_in_threadpool(op.run, core, principal.caller, rows)
                 status = 201 if any(item.created for item in logged) else 200
                 answer: BaseModel = LoggedActivities(results=logged) if many else logged[0]
                 return Response(answer.model_dump_json(), status_code=status, media_type=JSON_TYPE)
-            result = await run_in_threadpool(op.run, service, principal, *args)
+            result = await run_in_threadpool(op.run, core, principal.caller, query_of(op, request))
             return Response(result.model_dump_json(), media_type=JSON_TYPE)
         except ValidationError as exc:
-            return error(422, "invalid_request", validation_message(exc))
+            return error(422, "invalid_request", describe(exc, whole="body"))
         except HTTPException as exc:
             return http_answer(exc)
         except Exception as exc:  # noqa: BLE001 - one mapping for every failure
@@ -347,10 +244,10 @@ _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_f
           413: "too_large", 415: "unsupported_media_type", 422: "invalid_request"}  # fmt: skip
 
 
-def routes(service: EngagementService) -> list[BaseRoute]:
+def routes(core: Core) -> list[BaseRoute]:
     """The API under /api; paths are exactly the PRD's (§6.3)."""
     api = [  # a customer id travels percent-encoded, so one holding '/' is one parameter (web/routing.py)
-        (EncodedRoute if op.path_params else Route)(op.path.removeprefix("/api"), endpoint(service, op), methods=[op.method])
+        (EncodedRoute if op.path_params else Route)(op.path.removeprefix("/api"), endpoint(core, op), methods=[op.method])
         for op in OPERATIONS
     ]
     return [Mount("/api", routes=api)]

@@ -23,11 +23,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from engagement.app import create_service
+from engagement.app import create_core
 from engagement.caller import Caller
 from web.netloc import is_loopback, transport_security
 from engagement.db import read_scope
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from engagement.users import has_users
 from web import api, apps, consent, login, oidc, pages
@@ -66,22 +66,22 @@ def host_rules(settings: Settings, host: str, port: int, open: bool) -> Transpor
     return rules
 
 
-def mcp_app(service: EngagementService, provider: EngagementProvider | None, base: str, rules: TransportSecuritySettings) -> Any:
-    """The MCP SDK's streamable HTTP app over the same service; with users, bearer tokens only (API tokens or
+def mcp_app(core: Core, provider: EngagementProvider | None, base: str, rules: TransportSecuritySettings) -> Any:
+    """The MCP SDK's streamable HTTP app over the same core; with users, bearer tokens only (API tokens or
     OAuth access tokens, checked by the SDK through `provider`, which also serves OAuth), and every tool
     call scoped to the token's user and, for an app connected by OAuth, to its scopes."""
     from tools.server import create_server
 
     if provider is None:
-        server = create_server(service.settings, service=service)
+        server = create_server(core.settings, core=core)
     elif serves_oauth(base):
         server = create_server(
-            service.settings, service=service, caller_of=mcp_caller, auth_server_provider=provider, auth=auth_settings(base)
+            core.settings, core=core, caller_of=mcp_caller, auth_server_provider=provider, auth=auth_settings(base)
         )
     else:  # OAuth needs an https public URL off loopback: API tokens only, checked by the same provider
-        server = create_server(service.settings, service=service, caller_of=mcp_caller,
+        server = create_server(core.settings, core=core, caller_of=mcp_caller,
                                token_verifier=ProviderTokenVerifier(provider), auth=auth_settings(base))  # fmt: skip
-    settings = service.settings
+    settings = core.settings
     app = server.streamable_http_app(
         streamable_http_path="/mcp",
         transport_security=rules,
@@ -117,20 +117,20 @@ def create_app(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    service: EngagementService | None = None,
+    core: Core | None = None,
     documents: ClientDocuments | None = None,
 ) -> Starlette:
     """The whole team server. Open (no token asked) only on a loopback address with no users in the store.
     `documents` fetches apps' Client ID Metadata Documents (tests give one that reaches a fake host)."""
-    service = service or create_service(settings)
-    with read_scope(service.engine) as session:
+    core = core or create_core(settings)
+    with read_scope(core.engine) as session:
         open = is_loopback(host) and not has_users(session)
-    auth = Authenticator.create(service.engine, settings, open=open)
+    auth = Authenticator.create(core.engine, settings, open=open)
     base = base_url(settings, host, port)
     rules = host_rules(settings, host, port, open)
     company = oidc.CompanySignIn(settings, base) if settings.oidc_enabled and not open else None
-    provider = None if open else EngagementProvider(auth, base, f"{base}/mcp", documents or ClientDocuments(service.engine))
-    server, mcp = mcp_app(service, provider, base, rules)
+    provider = None if open else EngagementProvider(auth, base, f"{base}/mcp", documents or ClientDocuments(core.engine))
+    server, mcp = mcp_app(core, provider, base, rules)
     oauth = provider is not None and serves_oauth(base)
     sdk = OAuthChecks(mcp, provider) if provider is not None and oauth else mcp
 
@@ -147,11 +147,11 @@ def create_app(
     https = base.startswith("https://")
     app = Starlette(
         routes=[
-            *api.routes(service),
+            *api.routes(core),
             Route("/openapi.json", openapi, methods=["GET"]),
             *login.routes(),
             *(oidc.routes(company) if company else []),
-            *pages.routes(service),
+            *pages.routes(core),
             *([*metadata_routes(auth_settings(base)), *consent.routes(provider), *apps.routes()] if oauth else []),
             # /mcp, its metadata and OAuth's endpoints: each of the SDK app's paths goes to the SDK app whole
             *(Route(r.path, endpoint=ChallengeScope(sdk) if r.path == "/mcp" else sdk) for r in mcp.routes if isinstance(r, Route)),
@@ -165,7 +165,7 @@ def create_app(
             Middleware(BodyLimit, limit=MAX_BODY_BYTES),
             Middleware(CsrfCookieMiddleware, secure=https),
             Middleware(AuthenticationMiddleware, backend=TokenBackend(auth)),
-            *([Middleware(OpenOnlyWithoutUsers, engine=service.engine)] if open else []),
+            *([Middleware(OpenOnlyWithoutUsers, engine=core.engine)] if open else []),
         ],
         exception_handlers={HTTPException: api.http_error, Exception: internal_error},
         lifespan=lifespan,

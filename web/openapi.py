@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 document of the REST API, made from the same operations and pydantic models it serves."""
+"""The OpenAPI 3.1 document of the REST API, made from the same operations, typed queries and answer models it serves."""
 
 from __future__ import annotations
 
@@ -40,13 +40,14 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             "description": "Customer id or name (case-insensitive).",
             "schema": {"type": "string", "minLength": 1, "maxLength": 200},
         }
-        for name in op.path_params
+        for name, _ in op.path_params
     ]
     if op.query is None:
         return params
     schema = op.query.model_json_schema()
     required = set(schema.get("required", []))
-    for name, field in schema["properties"].items():
+    for name in op.query_fields():
+        field = schema["properties"][name]
         param = {"name": name, "in": "query", "required": name in required, "schema": _parameter_schema(field)}
         if "description" in field:
             param["description"] = field["description"]

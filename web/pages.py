@@ -1,9 +1,11 @@
 """The dashboard's pages (PRD §7): the portfolio at `/`, one customer at `/customers/{id}`, the CSM
 comparison at `/team`, and the stylesheet at `/static`.
 
-Each page reads the signed-in user's `caller` (the scope of every answer), asks the service, and
-renders what it answered: the same models the MCP tools return, never recomputed.
-Filters are plain GET forms; the HTML has no script and no inline style (a strict CSP holds).
+Each page reads the signed-in user's `caller` (the scope of every answer), asks the core's questions,
+and renders what they answered: the same models the MCP tools return, never recomputed. A page's
+filters are its question's typed query (web/filters.py): the parameters of its address and the controls
+of its form are the query's fields. Filters are plain GET forms; the HTML has no script and no inline
+style (a strict CSP holds).
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from engagement import checks
-from engagement.analysis import analysis_of
+from engagement.analysis.calls import compare_csms
+from engagement.core import Core
+from engagement.customer import customer as customer_detail
+from engagement.customer import trends as customer_trends
 from engagement.errors import EngagementError, FaultKind, fault_of
-from engagement.models import SEGMENTS
-from engagement.service import EngagementService
+from engagement.vocabulary import SEGMENTS
+from engagement.portfolio import portfolio as portfolio_answer
+from engagement.queries import CsmsQuery, CustomerQuery, PortfolioQuery, TrendsQuery
+from web import filters
 from web.auth import Principal, csrf_token
 from web.render import render
-from web.render.format import PERIODS
+from web.render.format import CATEGORY_LABEL, PERIODS
 from web.routing import EncodedRoute, customer_id
 from web.team import csm_choices
 
@@ -34,8 +40,8 @@ ATTENTION_ROWS = 6
 PAGE_ROWS = 25
 TEAM_ROWS = 500  # every CSM of a team on one page
 TREND_MONTHS = 6
-MAX_PARAM = 320  # the longest a CSM email may be
-FILTERS = ("period", "csm", "segment", "category")
+PAGING = ("limit", "offset")  # set by the page (its pager), not filters
+TABLE_ONLY = ("category",)  # narrows the portfolio's table, not its figures (the pill shows it)
 NOT_FOUND = "No such customer or CSM in your portfolio."
 HEADINGS: dict[FaultKind, str] = {
     "invalid": "That filter is not valid",
@@ -46,16 +52,24 @@ HEADINGS: dict[FaultKind, str] = {
 }
 
 
-def routes(service: EngagementService) -> list[BaseRoute]:
-    """The pages over `service`, and their static files; mounted by the team server's app."""
+def routes(core: Core) -> list[BaseRoute]:
+    """The pages over `core`, and their static files; mounted by the team server's app."""
 
-    def portfolio(request: Request, f: dict[str, str], offset: int) -> Response:
+    def portfolio(request: Request, offset: int) -> Response:
         caller = request.user.caller
-        csms = csm_choices(service, caller)
-        chosen = {"csm": f["csm"] or None, "period": f["period"] or None, "segment": f["segment"] or None}
-        overview = service.portfolio(caller, **chosen, limit=ATTENTION_ROWS)  # the figures and who needs attention
-        table = service.portfolio(caller, **chosen, category=f["category"] or None, limit=PAGE_ROWS, offset=offset)
+        csms = csm_choices(core, caller)
+        query, f = filters.read(PortfolioQuery, request.query_params, {"limit": PAGE_ROWS, "offset": offset})
+        figures = query.model_copy(update={**dict.fromkeys(TABLE_ONLY), "limit": ATTENTION_ROWS, "offset": 0})
+        overview = portfolio_answer(core, caller, figures)  # the figures and who needs attention
+        table = portfolio_answer(core, caller, query)
         f["period"] = overview.period.label
+        menus = {
+            "period": (_periods(f["period"]), None),
+            "csm_id": (tuple((c.id, c.name + (" (team)" if c.leads else "")) for c in csms),
+                       "My portfolio" if caller.user else "All customers"),
+            "segment": (tuple((name, name) for name in SEGMENTS), "All segments"),
+            "category": (tuple(CATEGORY_LABEL.items()), "All categories"),
+        }  # fmt: skip
         return _page(
             request,
             "portfolio.html",
@@ -64,18 +78,16 @@ def routes(service: EngagementService) -> list[BaseRoute]:
             overview=overview,
             table=table,
             f=f,
-            periods=_periods(f["period"]),
-            csms={"default": "My portfolio" if caller.user else "All customers", "choices": csms},
-            segments=SEGMENTS,
+            controls=filters.controls(PortfolioQuery, f, menus, fixed=PAGING),
             csm_names={c.id: c.name for c in csms},
         )
 
-    def customer(request: Request, f: dict[str, str], offset: int) -> Response:
+    def customer(request: Request, offset: int) -> Response:
         caller = request.user.caller
-        ref = customer_id(request, "customer_id")
-        detail = service.customer(caller, ref=ref, period=f["period"] or None)
-        trends = service.trends(caller, ref=detail.customer_id, periods=TREND_MONTHS, granularity="month")
-        csms = csm_choices(service, caller)
+        query, f = filters.read(CustomerQuery, request.query_params, {"customer": customer_id(request, "customer_id")})
+        detail = customer_detail(core, caller, query)
+        trends = customer_trends(core, caller, TrendsQuery(customer=detail.customer_id, periods=TREND_MONTHS))
+        csms = csm_choices(core, caller)
         f["period"] = detail.period
         return _page(
             request,
@@ -85,26 +97,27 @@ def routes(service: EngagementService) -> list[BaseRoute]:
             d=detail,
             trends=trends,
             f=f,
-            periods=_periods(f["period"]),
+            controls=filters.controls(CustomerQuery, f, {"period": (_periods(f["period"]), None)}, fixed=("customer",)),
             csm_name=next((c.name for c in csms if c.id == detail.csm_id), detail.csm_id or "none"),
-            weights=service.scoring.weights.model_dump(),
+            weights=core.scoring.weights.model_dump(),
         )
 
-    def team(request: Request, f: dict[str, str], offset: int) -> Response:
+    def team(request: Request, offset: int) -> Response:
         caller = request.user.caller
-        period = f["period"] or None
-        whole = service.portfolio(caller, period=period, limit=1)
-        comparison = analysis_of(service).compare_csms(caller, period=period, limit=TEAM_ROWS)
+        fixed = {"manager_id": None, "limit": TEAM_ROWS, "offset": 0}
+        query, f = filters.read(CsmsQuery, request.query_params, fixed)
+        whole = portfolio_answer(core, caller, PortfolioQuery(period=query.period, limit=1))
+        comparison = compare_csms(core, caller, query)
         f["period"] = comparison.period.label
         return _page(
             request,
             "team.html",
-            csm_choices(service, caller),
+            csm_choices(core, caller),
             view="team",
             whole=whole,
             comparison=comparison,
             f=f,
-            periods=_periods(f["period"]),
+            controls=filters.controls(CsmsQuery, f, {"period": (_periods(f["period"]), None)}, fixed=tuple(fixed)),
         )
 
     def _page(request: Request, template: str, visible: list[Any], **context: Any) -> HTMLResponse:
@@ -123,8 +136,8 @@ def _favicon(request: Request) -> Response:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callable[[Request], Response]:
-    """A page behind sign-in, with its filters read and any failure shown as an error page by the one
+def _guarded(page: Callable[[Request, int], Response]) -> Callable[[Request], Response]:
+    """A page behind sign-in, with its page offset read and any failure shown as an error page by the one
     mapping every edge shares (engagement.errors.fault_of): a bad filter 400, not found 404, the
     database away 503, our bug 500 with its reference."""
 
@@ -135,8 +148,7 @@ def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callab
             target = path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         try:
-            filters, offset = _filters(request)
-            return page(request, filters, offset)
+            return page(request, _offset(request))
         except Exception as exc:  # noqa: BLE001 - one mapping for every failure, as every edge
             fault = fault_of(exc, f"page {page.__name__}")
             # Never the engine's not-found message: it may name close matches outside the caller's scope.
@@ -146,19 +158,18 @@ def _guarded(page: Callable[[Request, dict[str, str], int], Response]) -> Callab
     return endpoint
 
 
-def _filters(request: Request) -> tuple[dict[str, str], int]:
-    params = request.query_params
-    filters = {name: checks.text(name, params.get(name), MAX_PARAM) or "" for name in FILTERS}
-    raw = params.get("offset", "0").strip() or "0"
+def _offset(request: Request) -> int:
+    """Where the pager is: the rows skipped."""
+    raw = request.query_params.get("offset", "0").strip() or "0"
     if not raw.isdigit() or int(raw) > 10_000_000:
         raise EngagementError(f"offset '{raw[:20]}' is not a row number; give 0 or more.")
-    return filters, int(raw)
+    return int(raw)
 
 
-def _periods(current: str) -> list[tuple[str, str]]:
+def _periods(current: str) -> filters.Menu:
     """The period menu; a period given in the address (2026-Q2, 2026-09) is kept at its top."""
     known = [token for token, _ in PERIODS]
-    return PERIODS if current in known else [(current, current), *PERIODS]
+    return PERIODS if current in known else ((current, current), *PERIODS)
 
 
 def chrome(request: Request, many_csms: bool) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""What the pages ask beyond the service's questions: the CSMs a caller may filter by."""
+"""What the pages ask beyond the core's questions: the CSMs a caller may filter by."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from engagement import lookup
 from engagement.caller import Caller
 from engagement.db import read_scope
-from engagement.service import EngagementService
+from engagement.core import Core
 
 @dataclass(frozen=True)
 class CsmChoice:
@@ -18,7 +18,7 @@ class CsmChoice:
     leads: bool
 
 
-def csm_choices(service: EngagementService, caller: Caller) -> list[CsmChoice]:
-    with read_scope(service.engine) as session:
+def csm_choices(core: Core, caller: Caller) -> list[CsmChoice]:
+    with read_scope(core.engine) as session:
         return [CsmChoice(*row) for row in lookup.csms_of(session, caller)]
 

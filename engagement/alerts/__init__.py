@@ -2,5 +2,6 @@
 resolved by the rules of docs/rules.md ("Alerts"), and one digest per CSM of the new ones (outbox, webhook).
 
 `rules` holds the pure conditions over numpy columns, `check` the run against the store, `notify` the
-digests and their delivery, `queries` what the edges read (alerts, history), `schemas` the answers.
+digests and their delivery, `questions` what the edges ask (run the check, list and acknowledge alerts,
+read a customer's history), `schemas` the answers.
 """

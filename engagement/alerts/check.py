@@ -1,6 +1,6 @@
 """The daily check: record every customer's score of the day, raise and resolve alerts, queue the digests.
 
-Scores come from the one scoring path (`service.scorer.portfolio`, the numbers get_portfolio_engagement
+Scores come from the one scoring path (`core.scorer.portfolio`, the numbers get_portfolio_engagement
 shows for CHECK_PERIOD); nothing here reads activities. Every write of a run is one transaction, and
 each is idempotent by a unique key: a history row per customer and day (never rewritten), one active
 alert per customer and kind. A second run of the same day, or two at once, records and raises nothing twice.
@@ -12,25 +12,24 @@ import datetime as dt
 from collections import Counter, defaultdict
 
 import numpy as np
-from sqlalchemy import func, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from engagement import lookup
-from engagement.alerts import notify, rules
+from engagement.alerts import notify, rules, store
 from engagement.alerts.schemas import ALERT_KINDS, AlertKind, CheckReport
 from engagement.answers import period_info
 from engagement.caller import Caller
+from engagement.core import Core
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError
 from engagement.metrics import ScoredTable
-from engagement.models import Alert, AlertOutbox, ScoreHistory, utcnow
+from engagement.models import utcnow
 from engagement.periods import resolve_period
+from engagement.queries import CheckQuery
 from engagement.scoring import COMPONENTS
-from engagement.service import EngagementService
-from engagement.store import insert_ignoring_duplicates
 
 
-def run_check(service: EngagementService, caller: Caller, post: notify.Post = notify.post_json) -> CheckReport:
+def run_check(core: Core, caller: Caller, q: CheckQuery = CheckQuery(), post: notify.Post = notify.post_json) -> CheckReport:
     """The check as of the caller's day. It writes for every customer, so only a caller who sees them all may run it."""
     if caller.visible_csms is not None:
         raise EngagementError(
@@ -40,24 +39,24 @@ def run_check(service: EngagementService, caller: Caller, post: notify.Post = no
     day = caller.as_of
     period = resolve_period(rules.CHECK_PERIOD, day)
     quarter = resolve_period("this_quarter", day)
-    with read_scope(service.engine) as session:
-        table = service.scorer.portfolio(session, period)
-        in_quarter = service.scorer.portfolio(session, quarter)
-        last_day = session.exec(select(func.max(ScoreHistory.day)).where(col(ScoreHistory.day) < day)).one()
+    with read_scope(core.engine) as session:
+        table = core.scorer.portfolio(session, period)
+        in_quarter = core.scorer.portfolio(session, quarter)
+        last_day = store.last_recorded_day(session, day)
         last_recorded = _recorded(session, table, last_day)
         week_ago = _recorded(session, table, day - dt.timedelta(days=rules.DROP_DAYS))
         csm_names = lookup.csm_names(session)
-    columns = _columns(service, table, in_quarter, last_recorded, week_ago, (day - quarter.start).days + 1)
+    columns = _columns(core, table, in_quarter, last_recorded, week_ago, (day - quarter.start).days + 1)
     found = rules.findings(columns)
     now = utcnow()
-    with session_scope(service.engine) as session:
+    with session_scope(core.engine) as session:
         recorded = _record(session, table, day, now)
-        active = _active(session)
+        active = store.active_alerts(session)  # after the first write: a concurrent check's alerts are seen
         resolved = _resolve(session, active, table, found, now)
         new = _raise(session, active, table, columns, found, day, last_day, quarter.start, now)
         queued = _queue(session, new, table, csm_names, day, now)
-        open_alerts = session.exec(select(func.count()).select_from(Alert).where(col(Alert.status) != "resolved")).one()
-    sent = notify.deliver(service.engine, service.settings.alert_webhook, post) if service.settings.alert_webhook else 0
+        open_alerts = store.unresolved_count(session)
+    sent = notify.deliver(core.engine, core.settings.alert_webhook, post) if core.settings.alert_webhook else 0
     raised = Counter(new_alert[2] for new_alert in new)
     return CheckReport(
         day=day,
@@ -69,8 +68,8 @@ def run_check(service: EngagementService, caller: Caller, post: notify.Post = no
         open_alerts=open_alerts,
         digests_queued=queued,
         digests_sent=sent,
-        digests_pending=notify.pending_count(service.engine),
-        webhook=service.settings.alert_webhook is not None,
+        digests_pending=notify.pending_count(core.engine),
+        webhook=core.settings.alert_webhook is not None,
     )
 
 
@@ -78,16 +77,15 @@ def _recorded(session: Session, table: ScoredTable, day: dt.date | None) -> np.n
     """The scores recorded on `day`, aligned to `table` (NaN where none)."""
     scores = np.full(len(table), np.nan)
     if day is not None:
-        rows = session.exec(select(ScoreHistory.customer_id, ScoreHistory.engagement_score).where(ScoreHistory.day == day))
         positions = table.positions
-        for customer_id, score in rows:
+        for customer_id, score in store.recorded_scores(session, day):
             if (position := positions.get(customer_id)) is not None:
                 scores[position] = score
     return scores
 
 
 def _columns(
-    service: EngagementService,
+    core: Core,
     table: ScoredTable,
     in_quarter: ScoredTable,
     last_recorded: np.ndarray,
@@ -95,7 +93,7 @@ def _columns(
     quarter_day: int,
 ) -> rules.Columns:
     segments = table["segment"]
-    limits = {segment: service.scoring.contact_limit(segment) for segment in set(segments.tolist())}
+    limits = {segment: core.scoring.contact_limit(segment) for segment in set(segments.tolist())}
     executive = in_quarter["executive_touchpoints"]
     if not np.array_equal(in_quarter.ids, table.ids):  # a write between the two reads: align by id
         where = in_quarter.positions
@@ -121,17 +119,7 @@ def _record(session: Session, table: ScoredTable, day: dt.date, now: dt.datetime
         {"customer_id": cid, "day": day, "recorded_at": now, **values}
         for cid, values in table.rows(np.arange(len(table)), names)
     ]
-    if rows:
-        session.execute(insert_ignoring_duplicates(session, ScoreHistory.__table__, ["customer_id", "day"]), rows)
-    ours = select(func.count()).select_from(ScoreHistory).where(ScoreHistory.day == day, ScoreHistory.recorded_at == now)
-    return session.exec(ours).one()
-
-
-def _active(session: Session) -> dict[tuple[str, str], int]:
-    """The open and acknowledged alerts, by (customer, kind): their ids. Read after this run's first
-    write, so a concurrent check's alerts are seen (PostgreSQL: the store lock; SQLite: the write lock)."""
-    rows = session.exec(select(Alert.customer_id, Alert.kind, Alert.id).where(col(Alert.status) != "resolved"))
-    return {(customer_id, kind): alert_id for customer_id, kind, alert_id in rows}
+    return store.record_history(session, rows, day, now)
 
 
 def _resolve(
@@ -144,8 +132,7 @@ def _resolve(
         for key, _ in active.items()
         if (p := positions.get(key[0])) is None or key[1] not in found or not found[key[1]].holds[p]  # type: ignore[index]
     ]
-    if cleared:
-        session.execute(update(Alert).where(col(Alert.id).in_([active[key] for key in cleared])).values(status="resolved", active=None, resolved_at=now))
+    store.resolve_alerts(session, [active[key] for key in cleared], now)
     for key in cleared:
         del active[key]
     return Counter(kind for _, kind in cleared)
@@ -176,10 +163,7 @@ def _raise(
                 "number": None if np.isnan(number) else number,
                 "details": rules.details(kind, columns, p, number, day, last_day, quarter_start),
             })  # fmt: skip
-    if not rows:
-        return []
-    statement = insert_ignoring_duplicates(session, Alert.__table__, ["customer_id", "kind", "active"]).returning(Alert.id, Alert.customer_id, Alert.kind, Alert.details)
-    return sorted(tuple(row) for row in session.execute(statement, rows).all())  # type: ignore[misc]
+    return store.open_alerts(session, rows)
 
 
 def _queue(
@@ -197,8 +181,9 @@ def _queue(
         p = positions[customer_id]
         csm_id = table["csm_id"][p]
         by_csm[csm_id].append(notify.NewAlert(alert_id, table["name"][p], table["segment"][p], kind, details))
-    for csm_id, alerts in by_csm.items():
-        digest = notify.digest(day, csm_names.get(csm_id) if csm_id else None, alerts)
-        session.add(AlertOutbox(csm_id=csm_id, day=day, digest={**digest, "csm_id": csm_id, "day": day.isoformat()}, created_at=now))
-    session.flush()
-    return len(by_csm)
+    digests = [
+        (csm_id, {**notify.digest(day, csm_names.get(csm_id) if csm_id else None, alerts), "csm_id": csm_id, "day": day.isoformat()})
+        for csm_id, alerts in by_csm.items()
+    ]
+    store.queue_digests(session, digests, day, now)
+    return len(digests)

@@ -16,13 +16,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
 
+from engagement.alerts import store
 from engagement.alerts.schemas import KIND_LABELS
 from engagement.db import read_scope, session_scope
-from engagement.models import AlertOutbox, utcnow
+from engagement.models import utcnow
 from engagement.text import visible
 
 logger = logging.getLogger(__name__)
@@ -81,11 +80,7 @@ def deliver(engine: Engine, url: str, post: Post = post_json, now: Callable[[], 
     """Post the digests still in the outbox, oldest first, until one fails; the number the webhook took."""
     clock = now or utcnow
     with read_scope(engine) as session:
-        pending = session.exec(
-            select(AlertOutbox.id, AlertOutbox.attempts, AlertOutbox.digest)
-            .where(col(AlertOutbox.sent_at).is_(None))
-            .order_by(col(AlertOutbox.id))
-        ).all()
+        pending = store.pending_digests(session)
     sent = 0
     for outbox_id, attempts, digest in pending:
         if not _claim(engine, outbox_id, attempts):
@@ -104,19 +99,14 @@ def deliver(engine: Engine, url: str, post: Post = post_json, now: Callable[[], 
 def _claim(engine: Engine, outbox_id: int, attempts: int) -> bool:
     """Count this attempt, only if nobody else counted one since we looked (two checks never both post it)."""
     with session_scope(engine) as session:
-        result = session.execute(
-            update(AlertOutbox)
-            .where(col(AlertOutbox.id) == outbox_id, col(AlertOutbox.attempts) == attempts, col(AlertOutbox.sent_at).is_(None))
-            .values(attempts=attempts + 1)
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return store.claim_digest(session, outbox_id, attempts)
 
 
 def _finish(engine: Engine, outbox_id: int, **values: Any) -> None:
     with session_scope(engine) as session:
-        session.execute(update(AlertOutbox).where(col(AlertOutbox.id) == outbox_id).values(**values))
+        store.finish_digest(session, outbox_id, **values)
 
 
 def pending_count(engine: Engine) -> int:
     with read_scope(engine) as session:
-        return session.exec(select(func.count()).select_from(AlertOutbox).where(col(AlertOutbox.sent_at).is_(None))).one()
+        return store.pending_count(session)

@@ -13,7 +13,7 @@ from engagement.analysis.columns import effort_ratio, fmt, per_month, per_quarte
 from engagement.analysis.schemas import Outlier, SegmentBaseline
 from engagement.analysis.stats import robust_z
 from engagement.metrics import ScoredTable
-from engagement.models import SEGMENTS
+from engagement.vocabulary import SEGMENTS
 from engagement.periods import Period
 from engagement.scoring import Benchmark, round1
 

@@ -10,7 +10,7 @@ from engagement import portfolio
 from engagement.analysis.columns import band, fmt, per_month, per_quarter, touchpoints
 from engagement.analysis.schemas import ActivityVsBenchmark, CsmRow, ScoreDistribution, SegmentRow, Spread
 from engagement.metrics import ScoredTable
-from engagement.models import SEGMENTS
+from engagement.vocabulary import SEGMENTS
 from engagement.periods import Period
 from engagement.scoring import Benchmark, round1
 

@@ -1,6 +1,6 @@
 """The analysis' only door into the core: the cached per-period scores, scopes, and the few lookups beside them.
 
-`scores` is the one call into the scoring path (`service.scorer`); nothing in `engagement.analysis`
+`scores` is the one call into the scoring path (`core.scorer`); nothing in `engagement.analysis`
 scores or reads activities another way. Everything else the core names (scope resolution, customer
 lookup, stakeholder coverage) is reached through here too, so a change of the core's shape is a
 change of this file.
@@ -15,23 +15,24 @@ from sqlmodel import Session
 
 from engagement import lookup
 from engagement.caller import Caller
+from engagement.core import Core
+from engagement.customer import coverage
 from engagement.metrics import ScoredTable
 from engagement.models import Customer
 from engagement.periods import Period, resolve_period
 from engagement.schemas import StakeholderCoverage
 from engagement.scope import Scope, resolve_scope
-from engagement.service import EngagementService, coverage
 
 
-def scores(service: EngagementService, session: Session, scope: Scope, period: Period) -> tuple[ScoredTable, np.ndarray]:
+def scores(core: Core, session: Session, scope: Scope, period: Period) -> tuple[ScoredTable, np.ndarray]:
     """The whole store scored for `period` (cached, churned customers included) and a mask of `scope`'s customers."""
-    table = service.scorer.portfolio(session, period)
-    return table, visible(service, table, scope)
+    table = core.scorer.portfolio(session, period)
+    return table, visible(core, table, scope)
 
 
-def visible(service: EngagementService, table: ScoredTable, scope: Scope) -> np.ndarray:
+def visible(core: Core, table: ScoredTable, scope: Scope) -> np.ndarray:
     """A mask of `scope`'s customers in a table `scores` read: a second scope over the same period, read once."""
-    return service.scorer.visible(table, scope)
+    return core.scorer.visible(table, scope)
 
 
 def period(caller: Caller, token: str | None) -> Period:

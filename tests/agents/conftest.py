@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner, Result
 
-from engagement.cli import app
+from cli import app
 from engagement.settings import Settings
 from tests.agents.fake_anthropic import FakeAnthropic
 from tests.factories import Factory

@@ -115,11 +115,11 @@ async def test_alert_answers_after_a_month_of_daily_checks_are_under_8_kb(
 ) -> None:
     # On the fresh demo the alert tools answer almost nothing; a month of checks fills the history and alerts.
     from engagement.alerts.check import run_check
-    from engagement.app import create_service
+    from engagement.app import create_core
 
-    service = create_service(demo_settings)
+    core = create_core(demo_settings)
     for back in range(30, -1, -1):
-        run_check(service, Caller(as_of=AS_OF - dt.timedelta(days=back)))
+        run_check(core, Caller(as_of=AS_OF - dt.timedelta(days=back)))
     for status in (None, "resolved"):  # the default (open and acknowledged), and a full page of resolved ones
         listed = await demo_client.call_tool("list_alerts", {"status": status} if status else {})
         assert not listed.is_error and listed.structured_content and listed.structured_content["page"]["total"] >= 10

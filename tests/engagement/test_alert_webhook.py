@@ -20,7 +20,7 @@ from engagement.alerts import notify
 from engagement.alerts.check import run_check
 from engagement.models import AlertOutbox
 from engagement.scoring import load_scoring_config
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.engagement.test_alerts import DAY, everyone
 from tests.factories import Factory
@@ -60,8 +60,8 @@ def receiver() -> Iterator[Receiver]:
     made.server.server_close()
 
 
-def with_webhook(engine: Engine, settings: Settings, url: str) -> EngagementService:
-    return EngagementService(engine, settings.model_copy(update={"alert_webhook": url}), load_scoring_config())
+def with_webhook(engine: Engine, settings: Settings, url: str) -> Core:
+    return Core(engine, settings.model_copy(update={"alert_webhook": url}), load_scoring_config())
 
 
 def outbox(engine: Engine) -> list[AlertOutbox]:
@@ -74,15 +74,15 @@ def test_a_failing_webhook_is_retried_on_the_next_check_without_losing_the_diges
 ) -> None:
     factory.csm("ana", "Ana <Ops> & Co")
     factory.customer("c-1", "Smith & <Sons>", segment="SMB", csm_id="ana")
-    service = with_webhook(engine, settings, receiver.url)
+    core = with_webhook(engine, settings, receiver.url)
 
-    first = run_check(service, everyone(DAY))  # the receiver answers 500
+    first = run_check(core, everyone(DAY))  # the receiver answers 500
 
     [row] = outbox(engine)
     assert (first.digests_queued, first.digests_sent, first.digests_pending) == (1, 0, 1)
     assert (row.sent_at, row.attempts, row.last_error) == (None, 1, "HTTP 500 Internal Server Error")
 
-    second = run_check(service, everyone(DAY))  # nothing new today, but the digest goes out
+    second = run_check(core, everyone(DAY))  # nothing new today, but the digest goes out
 
     [row] = outbox(engine)
     assert (second.digests_queued, second.digests_sent, second.digests_pending) == (0, 1, 0)
@@ -95,7 +95,7 @@ def test_a_failing_webhook_is_retried_on_the_next_check_without_losing_the_diges
     assert "*Smith &amp; &lt;Sons&gt;* (SMB), no contact: Never contacted; SMB accounts allow 30." in text
     assert "<" not in text and "& " not in text
 
-    run_check(service, everyone(DAY))
+    run_check(core, everyone(DAY))
     assert len(receiver.bodies) == 2  # sent once: never again
 
 
@@ -119,8 +119,8 @@ def test_retry_outbox_posts_what_is_waiting_without_running_a_check(
     engine: Engine, settings: Settings, factory: Factory, receiver: Receiver
 ) -> None:
     factory.customer("c-1", segment="SMB")
-    service = with_webhook(engine, settings, receiver.url)
-    run_check(service, everyone(DAY))  # 500
+    core = with_webhook(engine, settings, receiver.url)
+    run_check(core, everyone(DAY))  # 500
 
     assert notify.deliver(engine, receiver.url) == 1
 
@@ -130,7 +130,7 @@ def test_retry_outbox_posts_what_is_waiting_without_running_a_check(
 
 def test_without_a_webhook_digests_stay_in_the_outbox(engine: Engine, settings: Settings, factory: Factory) -> None:
     factory.customer("c-1", segment="SMB")
-    report = run_check(EngagementService(engine, settings, load_scoring_config()), everyone(DAY))
+    report = run_check(Core(engine, settings, load_scoring_config()), everyone(DAY))
     assert (report.webhook, report.digests_queued, report.digests_pending) == (False, 1, 1)
     assert outbox(engine)[0].attempts == 0
 
@@ -146,13 +146,13 @@ def test_after_a_failed_post_the_other_digests_wait_for_the_next_check(
     for csm in ("ana", "ben", "cy"):
         factory.csm(csm, csm.title())
         factory.customer(f"{csm}-1", segment="SMB", csm_id=csm)
-    service = with_webhook(engine, settings, receiver.url)
+    core = with_webhook(engine, settings, receiver.url)
 
-    first = run_check(service, everyone(DAY))  # the first post fails: the other two are not tried
+    first = run_check(core, everyone(DAY))  # the first post fails: the other two are not tried
     assert (first.digests_queued, first.digests_sent, first.digests_pending) == (3, 0, 3)
     assert [row.attempts for row in outbox(engine)] == [1, 0, 0]
 
-    second = run_check(service, everyone(DAY))
+    second = run_check(core, everyone(DAY))
 
     assert (second.digests_sent, second.digests_pending) == (3, 0)
     assert [b["status"] for b in receiver.bodies] == [500, 200, 200, 200]

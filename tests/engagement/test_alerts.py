@@ -15,13 +15,17 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from engagement.alerts import queries
+from engagement.alerts.questions import acknowledge, list_alerts, score_history
 from engagement.alerts.check import run_check
 from engagement.caller import Caller
 from engagement.errors import EngagementError, NotFoundError
 from engagement.models import Alert, AlertOutbox, ScoreHistory
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.factories import Factory
+from engagement.customer import customer
+from engagement.portfolio import portfolio
+from engagement.query import parse
+from engagement.queries import AcknowledgeQuery, AlertsQuery, CustomerQuery, PortfolioQuery, ScoreHistoryQuery
 
 WEEK_BEFORE = dt.date(2026, 11, 13)
 DAY = dt.date(2026, 11, 20)  # 90 days after 2026-08-22: a burst on that day has just left the window
@@ -56,17 +60,17 @@ def count(engine: Engine, model: Any) -> int:
 
 
 def test_a_score_falling_below_40_is_flagged_at_risk_and_resolved_when_it_recovers(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     factory.csm()
     customer = factory.customer("falling", segment="SMB", csm_id="csm-1")
     emails(factory, customer.id, GONE)
     meetings(factory, customer.id, GONE)
 
-    run_check(service, everyone(WEEK_BEFORE))  # 75.0: the burst is in the window, 83 days ago (no recency)
+    run_check(core, everyone(WEEK_BEFORE))  # 75.0: the burst is in the window, 83 days ago (no recency)
     assert "at_risk" not in active(engine, customer.id)
 
-    report = run_check(service, everyone(DAY))  # the burst left the window: 0.0
+    report = run_check(core, everyone(DAY))  # the burst left the window: 0.0
 
     alert = active(engine, customer.id)["at_risk"]
     assert (alert.number, alert.status, alert.day) == (0.0, "open", DAY)
@@ -75,7 +79,7 @@ def test_a_score_falling_below_40_is_flagged_at_risk_and_resolved_when_it_recove
 
     emails(factory, customer.id, "2026-11-21")
     meetings(factory, customer.id, "2026-11-21")
-    report = run_check(service, everyone(DAY + dt.timedelta(days=1)))  # 85.0
+    report = run_check(core, everyone(DAY + dt.timedelta(days=1)))  # 85.0
 
     assert "at_risk" not in active(engine, customer.id)
     assert report.resolved["at_risk"] == 1
@@ -85,18 +89,18 @@ def test_a_score_falling_below_40_is_flagged_at_risk_and_resolved_when_it_recove
 
 
 def test_the_history_holds_the_scores_get_portfolio_engagement_shows_and_is_never_rewritten(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
-    customer = factory.customer("steady", segment="SMB")
-    emails(factory, customer.id, "2026-11-18")
-    run_check(service, everyone(DAY))
-    shown = service.portfolio(everyone(DAY), period="last_90_days").customers[0]
-    components = service.customer(everyone(DAY), ref="steady", period="last_90_days").score.components
+    steady = factory.customer("steady", segment="SMB")
+    emails(factory, steady.id, "2026-11-18")
+    run_check(core, everyone(DAY))
+    shown = portfolio(core, everyone(DAY), PortfolioQuery(period="last_90_days")).customers[0]
+    components = customer(core, everyone(DAY), CustomerQuery(customer="steady", period="last_90_days")).score.components
 
-    meetings(factory, customer.id, "2026-11-19")  # the score moves, the day's record does not
-    run_check(service, everyone(DAY))
+    meetings(factory, steady.id, "2026-11-19")  # the score moves, the day's record does not
+    run_check(core, everyone(DAY))
 
-    history = queries.score_history(service, everyone(DAY), ref="steady", days=7)
+    history = score_history(core, everyone(DAY), ScoreHistoryQuery(customer="steady", days=7))
     [point] = history.points
     assert (point.day, point.engagement_score, point.category) == (DAY, shown.engagement_score, shown.category)
     assert point.components == components
@@ -104,15 +108,15 @@ def test_the_history_holds_the_scores_get_portfolio_engagement_shows_and_is_neve
 
 
 def test_a_second_run_the_same_day_records_and_raises_nothing_new(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     factory.csm()
     for n in range(3):
         factory.customer(f"quiet-{n}", segment="Enterprise", csm_id="csm-1")  # never contacted, no executive
-    first = run_check(service, everyone(DAY))
+    first = run_check(core, everyone(DAY))
     tables = (count(engine, ScoreHistory), count(engine, Alert), count(engine, AlertOutbox))
 
-    second = run_check(service, everyone(DAY))
+    second = run_check(core, everyone(DAY))
 
     assert (first.recorded, sum(first.raised.values()), first.digests_queued) == (3, 6, 1)
     assert (second.recorded, sum(second.raised.values()), sum(second.resolved.values()), second.digests_queued) == (0, 0, 0, 0)
@@ -121,7 +125,7 @@ def test_a_second_run_the_same_day_records_and_raises_nothing_new(
 
 
 def test_two_checks_at_once_record_and_raise_each_thing_once(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     factory.csm()
     for n in range(20):
@@ -131,7 +135,7 @@ def test_two_checks_at_once_record_and_raise_each_thing_once(
 
     def check() -> None:
         start.wait()
-        reports.append(run_check(service, everyone(DAY)))
+        reports.append(run_check(core, everyone(DAY)))
 
     threads = [threading.Thread(target=check) for _ in range(2)]
     for thread in threads:
@@ -146,16 +150,16 @@ def test_two_checks_at_once_record_and_raise_each_thing_once(
 
 
 def test_a_drop_of_15_points_against_the_score_of_7_days_before_is_alerted(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     dropping = factory.customer("dropping", segment="SMB")
     emails(factory, dropping.id, GONE)  # leaves the window on DAY: -27.5
     meetings(factory, dropping.id, "2026-11-12")
     slipping = factory.customer("slipping", segment="SMB")
     meetings(factory, slipping.id, "2026-11-12")  # recency only: -2.1 in 7 days
-    run_check(service, everyone(WEEK_BEFORE))  # dropping 84.7, slipping 57.2
+    run_check(core, everyone(WEEK_BEFORE))  # dropping 84.7, slipping 57.2
 
-    run_check(service, everyone(DAY))  # dropping 55.1, slipping 55.1
+    run_check(core, everyone(DAY))  # dropping 55.1, slipping 55.1
 
     alerts = active(engine, dropping.id)
     assert set(alerts) == {"score_drop"}  # still 40 or more: not at risk
@@ -163,7 +167,7 @@ def test_a_drop_of_15_points_against_the_score_of_7_days_before_is_alerted(
     assert alerts["score_drop"].details == "Score fell 29.6 points in 7 days: 84.7 on 2026-11-13, 55.1 now."
     assert "score_drop" not in active(engine, slipping.id)
 
-    run_check(service, everyone(DAY + dt.timedelta(days=1)))  # nothing recorded 7 days before: the drop clears
+    run_check(core, everyone(DAY + dt.timedelta(days=1)))  # nothing recorded 7 days before: the drop clears
     assert "score_drop" not in active(engine, dropping.id)
 
 
@@ -173,13 +177,13 @@ def test_a_drop_of_15_points_against_the_score_of_7_days_before_is_alerted(
      ("SMB", 30, False), ("SMB", 31, True), ("SMB", None, True)],
 )  # fmt: skip
 def test_no_contact_for_longer_than_the_segment_allows_is_alerted(
-    service: EngagementService, factory: Factory, engine: Engine, segment: str, silent_days: int | None, alerted: bool
+    core: Core, factory: Factory, engine: Engine, segment: str, silent_days: int | None, alerted: bool
 ) -> None:
     customer = factory.customer("silent", segment=segment)
     if silent_days is not None:
         factory.activity(customer.id, dt.datetime.combine(DAY - dt.timedelta(days=silent_days), dt.time(12)), stakeholder_level="executive")
 
-    run_check(service, everyone(DAY))
+    run_check(core, everyone(DAY))
 
     alert = active(engine, customer.id).get("no_contact")
     assert (alert is not None) is alerted
@@ -190,7 +194,7 @@ def test_no_contact_for_longer_than_the_segment_allows_is_alerted(
 
 
 def test_an_enterprise_account_without_an_executive_touchpoint_this_quarter_is_alerted_until_it_has_one(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     lacking = factory.customer("lacking", segment="Enterprise")
     factory.activity(lacking.id, "2026-09-30T12:00:00", stakeholder_level="executive")  # last quarter's
@@ -200,7 +204,7 @@ def test_an_enterprise_account_without_an_executive_touchpoint_this_quarter_is_a
     smaller = factory.customer("smaller", segment="Mid-Market")
     factory.activity(smaller.id, "2026-11-19T12:00:00")
 
-    run_check(service, everyone(DAY))
+    run_check(core, everyone(DAY))
 
     assert active(engine, lacking.id)["no_executive_touchpoint"].details == (
         "No executive touchpoint this quarter (2026-10-01 to 2026-11-20)."
@@ -209,33 +213,33 @@ def test_an_enterprise_account_without_an_executive_touchpoint_this_quarter_is_a
     assert "no_executive_touchpoint" not in active(engine, smaller.id)
 
     factory.activity(lacking.id, "2026-11-21T12:00:00", stakeholder_level="executive")
-    run_check(service, everyone(DAY + dt.timedelta(days=1)))
+    run_check(core, everyone(DAY + dt.timedelta(days=1)))
     assert "no_executive_touchpoint" not in active(engine, lacking.id)
 
 
 def test_a_quarter_starts_with_30_days_of_grace_for_the_executive_touchpoint(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     lacking = factory.customer("lacking", segment="Enterprise")
     factory.activity(lacking.id, "2026-08-03T12:00:00", stakeholder_level="champion")
 
-    run_check(service, everyone(dt.date(2026, 9, 30)))  # Q3's last day: no executive all quarter
+    run_check(core, everyone(dt.date(2026, 9, 30)))  # Q3's last day: no executive all quarter
     assert "no_executive_touchpoint" in active(engine, lacking.id)
-    run_check(service, everyone(dt.date(2026, 10, 1)))  # Q4's first day: nothing to act on yet
+    run_check(core, everyone(dt.date(2026, 10, 1)))  # Q4's first day: nothing to act on yet
     assert "no_executive_touchpoint" not in active(engine, lacking.id)
-    run_check(service, everyone(dt.date(2026, 10, 30)))  # day 30
+    run_check(core, everyone(dt.date(2026, 10, 30)))  # day 30
     assert "no_executive_touchpoint" not in active(engine, lacking.id)
-    run_check(service, everyone(dt.date(2026, 10, 31)))  # day 31: two months left to arrange one
+    run_check(core, everyone(dt.date(2026, 10, 31)))  # day 31: two months left to arrange one
     assert active(engine, lacking.id)["no_executive_touchpoint"].details == (
         "No executive touchpoint this quarter (2026-10-01 to 2026-10-31)."
     )
 
 
 def test_churned_customers_raise_nothing_and_their_alerts_resolve(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     gone = factory.customer("gone", segment="Enterprise")
-    run_check(service, everyone(DAY))
+    run_check(core, everyone(DAY))
     assert set(active(engine, gone.id)) == {"no_contact", "no_executive_touchpoint"}
     with Session(engine) as session:
         row = session.get(type(gone), gone.id)
@@ -244,19 +248,19 @@ def test_churned_customers_raise_nothing_and_their_alerts_resolve(
         session.add(row)
         session.commit()
 
-    run_check(service, everyone(DAY + dt.timedelta(days=1)))
+    run_check(core, everyone(DAY + dt.timedelta(days=1)))
 
     assert active(engine, gone.id) == {}
 
 
-def test_each_csm_gets_one_digest_of_their_own_new_alerts(service: EngagementService, factory: Factory, engine: Engine) -> None:
+def test_each_csm_gets_one_digest_of_their_own_new_alerts(core: Core, factory: Factory, engine: Engine) -> None:
     factory.csm("ana", "Ana")
     factory.csm("ben", "Ben")
     factory.customer("ana-1", "Ana's First", segment="SMB", csm_id="ana")
     factory.customer("ana-2", "Ana's Second", segment="SMB", csm_id="ana")
     factory.customer("ben-1", "Ben's Only", segment="SMB", csm_id="ben")
 
-    report = run_check(service, everyone(DAY))
+    report = run_check(core, everyone(DAY))
 
     with Session(engine) as session:
         digests = {row.csm_id: row.digest for row in session.exec(select(AlertOutbox)).all()}
@@ -267,56 +271,58 @@ def test_each_csm_gets_one_digest_of_their_own_new_alerts(service: EngagementSer
 
 
 def test_a_csm_lists_and_acknowledges_only_their_own_customers_alerts(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     factory.csm("ana", "Ana")
     factory.csm("ben", "Ben")
     factory.customer("ana-1", segment="SMB", csm_id="ana")
     factory.customer("ben-1", segment="SMB", csm_id="ben")
-    run_check(service, everyone(DAY))
+    run_check(core, everyone(DAY))
     ana = Caller(as_of=DAY, user="ana", visible_csms=frozenset({"ana"}), label="user-1")
 
-    listed = queries.list_alerts(service, ana)
+    listed = list_alerts(core, ana, AlertsQuery())
     [theirs] = active(engine, "ben-1").values()
 
     assert [a.customer_id for a in listed.alerts] == ["ana-1"] and listed.page.total == 1
     with pytest.raises(NotFoundError, match=f"No alert {theirs.id} among the alerts you may see"):
-        queries.acknowledge(service, ana, alert_id=theirs.id)
-    for unknown in (9999, 0, 2**31, 2**63):  # beyond PostgreSQL's integer too: not found, never a database error
-        with pytest.raises(NotFoundError):
-            queries.acknowledge(service, ana, alert_id=unknown)
-    acknowledged = queries.acknowledge(service, ana, alert_id=listed.alerts[0].alert_id)
+        acknowledge(core, ana, AcknowledgeQuery(alert_id=theirs.id))
+    with pytest.raises(NotFoundError):
+        acknowledge(core, ana, AcknowledgeQuery(alert_id=9999))
+    for outside in (0, 2**31, 2**63):  # no id: refused by the query, never a database error
+        with pytest.raises(EngagementError, match=r"alert_id: Input should be (greater|less) than or equal to (1|2147483647)\."):
+            parse(AcknowledgeQuery, {"alert_id": outside})
+    acknowledged = acknowledge(core, ana, AcknowledgeQuery(alert_id=listed.alerts[0].alert_id))
     assert (acknowledged.status, acknowledged.acknowledged_by) == ("acknowledged", "ana")
     assert active(engine, "ben-1")[theirs.kind].status == "open"
     with pytest.raises(EngagementError, match="only an admin may run it"):
-        run_check(service, ana)
+        run_check(core, ana)
 
 
 def test_an_acknowledged_alert_stays_one_alert_and_resolves_like_an_open_one(
-    service: EngagementService, factory: Factory, engine: Engine
+    core: Core, factory: Factory, engine: Engine
 ) -> None:
     customer = factory.customer("quiet", segment="SMB")
-    run_check(service, everyone(DAY))
+    run_check(core, everyone(DAY))
     [alert] = active(engine, customer.id).values()
-    queries.acknowledge(service, everyone(DAY), alert_id=alert.id)
-    run_check(service, everyone(DAY + dt.timedelta(days=1)))
+    acknowledge(core, everyone(DAY), AcknowledgeQuery(alert_id=alert.id))
+    run_check(core, everyone(DAY + dt.timedelta(days=1)))
     assert [a.id for a in active(engine, customer.id).values()] == [alert.id]
 
     factory.activity(customer.id, "2026-11-22T10:00:00")
-    run_check(service, everyone(DAY + dt.timedelta(days=2)))
+    run_check(core, everyone(DAY + dt.timedelta(days=2)))
 
     assert active(engine, customer.id) == {}
     with pytest.raises(EngagementError, match=f"Alert {alert.id} was resolved at .* only open alerts can be acknowledged"):
-        queries.acknowledge(service, everyone(DAY), alert_id=alert.id)
-    assert queries.list_alerts(service, everyone(DAY), status="resolved").counts["no_contact"] == 1
+        acknowledge(core, everyone(DAY), AcknowledgeQuery(alert_id=alert.id))
+    assert list_alerts(core, everyone(DAY), AlertsQuery(status="resolved")).counts["no_contact"] == 1
 
 
-def test_bad_arguments_say_what_is_accepted(service: EngagementService, factory: Factory) -> None:
+def test_bad_arguments_say_what_is_accepted(core: Core, factory: Factory) -> None:
     factory.customer("someone", segment="SMB")
-    with pytest.raises(EngagementError, match="status 'closed' is not valid; use one of open, acknowledged, resolved"):
-        queries.list_alerts(service, everyone(DAY), status="closed")
-    with pytest.raises(EngagementError, match="days 400 is out of range; give 1 to 90"):
-        queries.score_history(service, everyone(DAY), ref="someone", days=400)
+    with pytest.raises(EngagementError, match="status: Input should be 'open', 'acknowledged' or 'resolved'"):
+        parse(AlertsQuery, {"status": "closed"})
+    with pytest.raises(EngagementError, match="days: Input should be less than or equal to 90"):
+        parse(ScoreHistoryQuery, {"customer": "someone", "days": 400})
 
 
 def test_a_weights_file_sets_the_contact_limits(engine: Engine, settings: Any, factory: Factory, tmp_path: Any) -> None:
@@ -325,7 +331,7 @@ def test_a_weights_file_sets_the_contact_limits(engine: Engine, settings: Any, f
 
     path = tmp_path / "weights.toml"
     path.write_text("[contact_limit_days]\nSMB = 7\n")
-    strict = EngagementService(engine, settings, load_scoring_config(path))
+    strict = Core(engine, settings, load_scoring_config(path))
     customer = factory.customer("week", segment="SMB")
     factory.activity(customer.id, "2026-11-12T12:00:00")
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engagement import bulk, importer
-from engagement.importer import import_csv
+from engagement.imports import activities, files
+from engagement.imports import import_csv
 from engagement.models import Activity
 from tests.conftest import AS_OF
 from tests.factories import Factory
@@ -32,13 +32,13 @@ def test_storage_dates_are_the_text_sqlalchemy_stores() -> None:
     epoch = dt.datetime(1970, 1, 1)
     expected = [f"{epoch + dt.timedelta(microseconds=int(u)):%Y-%m-%d %H:%M:%S.%f}" for u in us]
 
-    assert bulk.storage_dates(us) == expected
-    assert bulk.storage_dates(np.array([], dtype=np.int64)) == []
+    assert activities.storage_dates(us) == expected
+    assert activities.storage_dates(np.array([], dtype=np.int64)) == []
 
 
 def test_dates_read_as_bytes_parse_as_text_does_except_cells_with_spaces_around() -> None:
-    as_text = bulk.parse_dates(np.array(CELLS, dtype=object), AS_OF)
-    as_bytes = bulk.parse_dates(np.array([c.encode() for c in CELLS], dtype="S32"), AS_OF)
+    as_text = activities.parse_dates(np.array(CELLS, dtype=object), AS_OF)
+    as_bytes = activities.parse_dates(np.array([c.encode() for c in CELLS], dtype="S32"), AS_OF)
 
     trimmed = np.array([c == c.strip() for c in CELLS])
     assert (as_bytes[1] == (as_text[1] & trimmed)).all()  # untrimmed cells go to the exact row check
@@ -50,7 +50,7 @@ def test_dates_read_as_bytes_parse_as_text_does_except_cells_with_spaces_around(
     "body", [b"", b"a", b"a\n", b"a\r\nb", b"a\rb\r", b"a\n\nb\r\n\r", b"x\r\r\n", "\u00e9\n\u2028".encode()]
 )
 def test_lines_are_counted_as_text_reading_splits_them(body: bytes) -> None:
-    assert bulk._lines(body) == len(io.StringIO(body.decode(), newline="").readlines())
+    assert files._lines(body) == len(io.StringIO(body.decode(), newline="").readlines())
 
 
 def test_a_date_cell_longer_than_its_byte_column_is_read_again_as_text(
@@ -67,7 +67,7 @@ def test_a_date_cell_longer_than_its_byte_column_is_read_again_as_text(
         encoding="utf-8",
     )
 
-    assert importer._read(path, "activities").fast.frame["date"].dtype == object  # type: ignore[union-attr]
+    assert files.read(path, "activities").fast.frame["date"].dtype == object  # type: ignore[union-attr]
     report = import_csv(engine, "activities", path, as_of=AS_OF)
 
     assert [(r.row, r.reason) for r in report.rejected] == [

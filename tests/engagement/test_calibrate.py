@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.db import session_scope
 from engagement.models import Activity, Customer
 from engagement.scoring import COMPONENTS, load_scoring_config

@@ -9,7 +9,7 @@ import pytest
 from alembic.script import ScriptDirectory
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.db import alembic_config
 
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from tests.factories import Factory
 
 

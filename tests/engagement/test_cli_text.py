@@ -1,5 +1,5 @@
 """What the `engagement` command prints from data or from a user is shown as written: never read as rich
-markup, emoji codes or hyperlinks, its control characters visible (engagement/cli/text.py)."""
+markup, emoji codes or hyperlinks, its control characters visible (cli/text.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.settings import Settings
 from tests.factories import Factory
 from tests.servers import ROOT, server_env
@@ -58,7 +58,7 @@ def test_report_and_customer_show_hostile_names_subjects_and_titles_as_written(r
 def test_force_color_lets_no_hyperlink_or_escape_from_data_through(settings: Settings) -> None:
     env = server_env(settings, FORCE_COLOR="1", COLUMNS="250")
     outputs = [
-        subprocess.run([sys.executable, "-m", "engagement.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
         for args in (["customer", "zeta"], ["report"], ["customer", "[/x] :x:"])
     ]
 

@@ -17,16 +17,20 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 from sqlmodel import SQLModel, col, select
 
-from engagement.cli import app
+from cli import app
 from engagement.db import create_tables, make_engine, session_scope, temporary_schema
 from engagement.demo import DemoSummary, load_demo
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.errors import ConflictError, EngagementError
 from engagement.models import Activity, Csm, Customer, Stakeholder
 from engagement.scoring import CATEGORIES, load_scoring_config
 from engagement.settings import Settings
 from tests.factories import local
 from tests.conftest import AS_OF, BACKENDS, POSTGRES_URL
+from engagement.customer import customer
+from engagement.portfolio import portfolio
+from engagement.queries import CustomerQuery, PortfolioQuery, UncontactedQuery
+from engagement.uncontacted import uncontacted
 
 ORDER: list[tuple[type[SQLModel], tuple[Any, ...]]] = [
     (Csm, (Csm.id,)),
@@ -60,7 +64,7 @@ def fresh_store(backend: str, folder: Path) -> Iterator[tuple[str, Engine]]:
 class Demo:
     backend: str
     engine: Engine
-    service: EngagementService
+    core: Core
     summary: DemoSummary
 
 
@@ -69,8 +73,8 @@ def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     """The seed-7 demo, loaded once per backend for the whole module (tests here must not change it)."""
     with fresh_store(request.param, tmp_path_factory.mktemp("demo")) as (url, engine):
         summary = load_demo(engine, as_of=AS_OF, seed=7)
-        service = EngagementService(engine, Settings(database_url=url, as_of=AS_OF, user=None), load_scoring_config())
-        yield Demo(request.param, engine, service, summary)
+        core = Core(engine, Settings(database_url=url, as_of=AS_OF, user=None), load_scoring_config())
+        yield Demo(request.param, engine, core, summary)
 
 
 @pytest.fixture
@@ -174,19 +178,19 @@ def test_portfolio_is_a_team_of_four_csms_and_a_manager_with_48_customers(demo: 
     assert len({c["email"].split("@")[1] for c in csms}) == 1
     assert {c["csm_id"] for c in customers} == {c["id"] for c in csms} - {managers[0]["id"]}
     assert {c["status"] for c in customers} == {"active", "renewed", "churned"}
-    team = demo.service.portfolio(local(demo.service), csm=managers[0]["id"], limit=500)
+    team = portfolio(demo.core, local(demo.core), PortfolioQuery(csm_id=managers[0]["id"], limit=500))
     assert team.page.total == sum(c["status"] != "churned" for c in customers)
 
 
 def test_every_category_is_present_this_quarter_and_each_csm_has_a_mix(demo: Demo) -> None:
-    portfolio = demo.service.portfolio(local(demo.service), limit=500)
+    everyone = portfolio(demo.core, local(demo.core), PortfolioQuery(limit=500))
 
-    assert all(count.count > 0 for count in portfolio.summary.categories)
-    assert {c.category for c in portfolio.customers} == set(CATEGORIES)
-    for csm_id in {c.csm_id for c in portfolio.customers}:
-        own = demo.service.portfolio(local(demo.service), csm=csm_id, limit=500)
+    assert all(count.count > 0 for count in everyone.summary.categories)
+    assert {c.category for c in everyone.customers} == set(CATEGORIES)
+    for csm_id in {c.csm_id for c in everyone.customers}:
+        own = portfolio(demo.core, local(demo.core), PortfolioQuery(csm_id=csm_id, limit=500))
         assert len({c.category for c in own.customers}) >= 3, csm_id
-    assert {"improving", "declining"} <= {c.trend for c in portfolio.customers}
+    assert {"improving", "declining"} <= {c.trend for c in everyone.customers}
 
 
 def test_never_contacted_customers_score_zero_and_come_first_in_uncontacted(demo: Demo) -> None:
@@ -194,12 +198,12 @@ def test_never_contacted_customers_score_zero_and_come_first_in_uncontacted(demo
         contacted = set(session.exec(select(Activity.customer_id).distinct()).all())
         never = {c for c in session.exec(select(Customer.id)).all() if c not in contacted}
 
-    uncontacted = demo.service.uncontacted(local(demo.service), limit=500).customers
-    scores = {c.customer_id: c.engagement_score for c in demo.service.portfolio(local(demo.service), limit=500).customers}
+    silent = uncontacted(demo.core, local(demo.core), UncontactedQuery(limit=500)).customers
+    scores = {c.customer_id: c.engagement_score for c in portfolio(demo.core, local(demo.core), PortfolioQuery(limit=500)).customers}
 
     assert 2 <= len(never) <= 3
-    assert {c.customer_id for c in uncontacted[: len(never)]} == never
-    assert all(c.last_contact is None for c in uncontacted[: len(never)])
+    assert {c.customer_id for c in silent[: len(never)]} == never
+    assert all(c.last_contact is None for c in silent[: len(never)])
     assert all(scores[c] == 0.0 for c in never)
 
 
@@ -236,11 +240,11 @@ def test_activities_involve_the_customers_own_stakeholders(demo: Demo) -> None:
 
 
 def test_health_scores_follow_engagement(demo: Demo) -> None:
-    portfolio = demo.service.portfolio(local(demo.service), limit=500).customers
+    rows = portfolio(demo.core, local(demo.core), PortfolioQuery(limit=500)).customers
     health = {c["id"]: c["health_score"] for c in dump(demo.engine)["Customer"]}
 
-    engagement = [c.engagement_score for c in portfolio]
-    assert statistics.correlation(engagement, [health[c.customer_id] for c in portfolio]) > 0.5
+    engagement = [c.engagement_score for c in rows]
+    assert statistics.correlation(engagement, [health[c.customer_id] for c in rows]) > 0.5
 
 
 def test_churned_customers_were_less_engaged_before_renewal_than_renewed_ones(demo: Demo) -> None:
@@ -249,7 +253,7 @@ def test_churned_customers_were_less_engaged_before_renewal_than_renewed_ones(de
     for c in customers:
         if c["status"] in before:
             month = c["renewal_date"].replace(day=1) - dt.timedelta(days=1)
-            score = demo.service.customer(local(demo.service), ref=c["id"], period=f"{month:%Y-%m}").score.engagement_score
+            score = customer(demo.core, local(demo.core), CustomerQuery(customer=c["id"], period=f"{month:%Y-%m}")).score.engagement_score
             before[c["status"]].append(score)
 
     assert len(before["churned"]) >= 3 and len(before["renewed"]) >= 3

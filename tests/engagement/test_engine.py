@@ -8,15 +8,19 @@ from engagement import store
 from engagement.db import read_scope
 from engagement.periods import previous_period, resolve_period
 from engagement.scope import EVERYONE
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.factories import Factory, local
+from engagement.customer import customer
+from engagement.portfolio import portfolio
+from engagement.queries import CustomerQuery, PortfolioQuery, UncontactedQuery
+from engagement.uncontacted import uncontacted
 
 
-def test_spec_example_one_scores_56_8_low(service: EngagementService, factory: Factory) -> None:
+def test_spec_example_one_scores_56_8_low(core: Core, factory: Factory) -> None:
     factory.customer("acme", "Acme Corp")
     factory.spec_example_one("acme")
 
-    detail = service.customer(local(service), ref="Acme Corp")
+    detail = customer(core, local(core), CustomerQuery(customer="Acme Corp"))
 
     components = detail.score.components
     assert (components.email_volume, components.email_response, components.meeting_frequency) == (50, 60, 60)
@@ -29,10 +33,10 @@ def test_spec_example_one_scores_56_8_low(service: EngagementService, factory: F
     assert detail.last_contact is not None and detail.last_contact.days_ago == 4
 
 
-def test_customer_never_contacted_scores_zero_at_risk(service: EngagementService, factory: Factory) -> None:
+def test_customer_never_contacted_scores_zero_at_risk(core: Core, factory: Factory) -> None:
     factory.customer("quiet", "Quiet Ltd")
 
-    detail = service.customer(local(service), ref="quiet")
+    detail = customer(core, local(core), CustomerQuery(customer="quiet"))
 
     assert detail.score.engagement_score == 0.0
     assert detail.score.category == "at_risk"
@@ -40,7 +44,7 @@ def test_customer_never_contacted_scores_zero_at_risk(service: EngagementService
     assert all(value == 0 for value in detail.score.components.model_dump().values())
 
 
-def test_spec_example_three_scores_100_high(service: EngagementService, factory: Factory) -> None:
+def test_spec_example_three_scores_100_high(core: Core, factory: Factory) -> None:
     factory.customer("star", "Star Inc")
     factory.activities("star", 30, "2026-10-10T09:00:00", response_received=True)
     people = [f"p{i}@star.test" for i in range(5)]
@@ -48,7 +52,7 @@ def test_spec_example_three_scores_100_high(service: EngagementService, factory:
         factory.activity("star", f"2026-11-{10 + i:02d}T09:00:00", type="meeting", duration_minutes=120, participants=people)
     factory.activity("star", "2026-11-24T08:00:00", type="call")
 
-    detail = service.customer(local(service), ref="star")
+    detail = customer(core, local(core), CustomerQuery(customer="star"))
 
     assert detail.score.engagement_score == 100.0
     assert detail.score.category == "high"
@@ -56,16 +60,16 @@ def test_spec_example_three_scores_100_high(service: EngagementService, factory:
 
 
 @pytest.mark.parametrize("period", ["this_quarter", "last_quarter", "last_30_days", "2026-10"])
-def test_portfolio_and_detail_agree(service: EngagementService, factory: Factory, period: str) -> None:
+def test_portfolio_and_detail_agree(core: Core, factory: Factory, period: str) -> None:
     factory.customer("acme", "Acme Corp")
     factory.spec_example_one("acme")
     factory.customer("quiet", "Quiet Ltd")
     factory.activity("quiet", "2026-08-01T09:00:00", type="call", direction="inbound")
 
-    portfolio = service.portfolio(local(service), period=period)
+    answer = portfolio(core, local(core), PortfolioQuery(period=period))
 
-    for row in portfolio.customers:
-        detail = service.customer(local(service), ref=row.customer_id, period=period)
+    for row in answer.customers:
+        detail = customer(core, local(core), CustomerQuery(customer=row.customer_id, period=period))
         assert (row.engagement_score, row.category, row.trend) == (
             detail.score.engagement_score,
             detail.score.category,
@@ -73,7 +77,7 @@ def test_portfolio_and_detail_agree(service: EngagementService, factory: Factory
         )
 
 
-def test_last_contact_at_one_instant_is_the_activity_stored_last(service: EngagementService, factory: Factory) -> None:
+def test_last_contact_at_one_instant_is_the_activity_stored_last(core: Core, factory: Factory) -> None:
     factory.customer("acme", "Acme Corp")
     factory.customer("beta", "Beta Ltd")
     factory.activity("acme", "2026-11-20T09:00:00", type="call")
@@ -82,8 +86,8 @@ def test_last_contact_at_one_instant_is_the_activity_stored_last(service: Engage
     factory.activity("beta", "2026-11-20T09:00:00", type="call")
     factory.activity("beta", "2026-11-25T09:00:00", type="email")  # after the as-of date: not yet
 
-    detail = service.customer(local(service), ref="acme")
-    silent = {row.customer_id: row for row in service.uncontacted(local(service), days=1).customers}
+    detail = customer(core, local(core), CustomerQuery(customer="acme"))
+    silent = {row.customer_id: row for row in uncontacted(core, local(core), UncontactedQuery(days=1)).customers}
 
     assert detail.last_contact is not None and detail.last_contact.type == "meeting"
     assert (silent["acme"].last_contact_type, silent["beta"].last_contact_type) == ("meeting", "call")
@@ -91,7 +95,7 @@ def test_last_contact_at_one_instant_is_the_activity_stored_last(service: Engage
 
 @pytest.mark.parametrize("probe", ["quiet customers by id", "whole scope"])
 def test_the_previous_score_equals_the_previous_period_scored_on_its_own(
-    service: EngagementService, factory: Factory, monkeypatch: pytest.MonkeyPatch, probe: str
+    core: Core, factory: Factory, monkeypatch: pytest.MonkeyPatch, probe: str
 ) -> None:
     # The previous period is read for its scores only, its last contact to the day (recency counts whole
     # days); customers quiet in it are probed for their last contact before it, by id or all at once.
@@ -107,11 +111,11 @@ def test_the_previous_score_equals_the_previous_period_scored_on_its_own(
     factory.activity("late", "2026-10-25T08:00:00", type="meeting")
     factory.activity("late", "2026-05-05T08:00:00", type="email")
     factory.customer("never", "Never Co")
-    period = resolve_period("this_month", local(service).as_of)  # the previous period: 2026-10-01..24
+    period = resolve_period("this_month", local(core).as_of)  # the previous period: 2026-10-01..24
 
-    with read_scope(service.engine) as session:
-        table = service.scorer.score(session, EVERYONE, period)
-        alone = service.scorer.score(session, EVERYONE, previous_period(period))
+    with read_scope(core.engine) as session:
+        table = core.scorer.score(session, EVERYONE, period)
+        alone = core.scorer.score(session, EVERYONE, previous_period(period))
 
     assert table.ids.tolist() == alone.ids.tolist() == ["acme", "late", "never", "quiet"]
     assert table["previous_score"].tolist() == alone["engagement_score"].tolist()

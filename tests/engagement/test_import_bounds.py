@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.errors import EngagementError
-from engagement.files import MAX_FILE_BYTES
-from engagement.importer import MAX_COLUMNS, import_csv
+from engagement.imports.files import MAX_FILE_BYTES
+from engagement.imports import MAX_COLUMNS, import_csv
 from engagement.models import Activity, Customer
 from tests.conftest import AS_OF
 from tests.engagement.test_importer import count, reasons, write

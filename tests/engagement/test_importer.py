@@ -12,14 +12,18 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
-from engagement import importer
-from engagement.service import EngagementService
-from engagement.errors import EngagementError
+from engagement.imports import activities, files
+from engagement.imports.report import ImportReport
+from engagement.lookup import CustomerIndex
+from engagement.core import Core
+from engagement.errors import EngagementError, NotFoundError
 from engagement.freshness import current_version
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.models import Activity, Csm, Customer, Stakeholder
 from tests.conftest import AS_OF
 from tests.factories import local, Factory
+from engagement.customer import customer
+from engagement.queries import CustomerQuery
 
 ACTIVITY_HEADER = "customer,type,direction,date,duration_minutes,participants,response_received,external_id\n"
 
@@ -35,7 +39,7 @@ def count(engine: Engine, table: Any) -> int:
         return session.exec(select(func.count()).select_from(table)).one()
 
 
-def reasons(report: importer.ImportReport) -> dict[int, str]:
+def reasons(report: ImportReport) -> dict[int, str]:
     return {rejected.row: rejected.reason for rejected in report.rejected}
 
 
@@ -181,7 +185,7 @@ def test_stakeholders_import_and_upsert_by_customer_and_email(engine: Engine, fa
 
 
 def test_imported_activities_give_spec_example_one_score(
-    engine: Engine, factory: Factory, service: EngagementService, tmp_path: Path
+    engine: Engine, factory: Factory, core: Core, tmp_path: Path
 ) -> None:
     factory.customer("acme", "Acme Corp")
     emails = "Acme Corp,email,outbound,2026-10-05,,,true,\n" * 6 + "acme,Email,OUTBOUND,2026-10-06,,,false,\n" * 4
@@ -194,7 +198,7 @@ def test_imported_activities_give_spec_example_one_score(
     report = import_csv(engine, "activities", path, as_of=AS_OF)
 
     assert (report.rows_read, report.imported, report.unchanged, report.rejected) == (13, 13, 0, [])
-    detail = service.customer(local(service), ref="acme")
+    detail = customer(core, local(core), CustomerQuery(customer="acme"))
     assert detail.score.engagement_score == 56.8
     assert detail.activities.emails_sent == 10 and detail.activities.meetings_held == 3
     assert detail.quality.response_rate == 0.6 and detail.quality.stakeholders_engaged == 3
@@ -265,10 +269,25 @@ def test_activity_rows_with_future_dates_or_unknown_customers_are_rejected_by_ro
     rejected = reasons(report)
     assert sorted(rejected) == [3, 4, 5, 6]
     assert "after the as-of date" in rejected[3]
-    assert "Acme Corporation" in rejected[4] and "Close matches: Acme Corp." in rejected[4]
+    assert rejected[4] == "No customer 'Acme Corporation'. Close matches: Acme Corp."
     assert "fax" in rejected[5]
     assert "date is required" in rejected[6]
     assert report.imported == 1 and count(engine, Activity) == 1
+
+
+def test_an_unknown_customer_is_refused_in_the_words_the_tools_use(core: Core, factory: Factory, tmp_path: Path) -> None:
+    factory.customer("acme", "Acme Corp")
+    factory.customer("acme-us", "Acme")
+    factory.customer("acme-eu", "ACME")
+    path = write(tmp_path, ACTIVITY_HEADER + "Acme Corporation,email,outbound,2026-11-01,,,,\n" + "acme,email,outbound,2026-11-01,,,,\n"
+                 + "Acme,email,outbound,2026-11-01,,,,\n")  # fmt: skip
+
+    rejected = reasons(import_csv(core.engine, "activities", path, as_of=AS_OF))
+
+    with pytest.raises(NotFoundError) as unknown:
+        customer(core, local(core), CustomerQuery(customer="Acme Corporation"))
+    assert rejected == {2: str(unknown.value), 4: "customer 'Acme' is ambiguous; it matches Acme (acme-us), ACME (acme-eu). Give the id or the full name."}
+    assert str(unknown.value) == "No customer 'Acme Corporation'. Close matches: Acme Corp."
 
 
 def test_strict_import_with_a_bad_row_writes_nothing(engine: Engine, factory: Factory, tmp_path: Path) -> None:
@@ -468,8 +487,7 @@ MIXED_ROWS = [
 
 
 def _expected(path: Path, engine: Engine) -> tuple[dict[int, str], list[tuple[Any, ...]]]:
-    """What the row-by-row import gives: each row through csv and bulk.exact_row on its own."""
-    from engagement import bulk
+    """What the row-by-row import gives: each row through csv and activities.exact_row on its own."""
     from engagement.store import StakeholderLevels
 
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -479,7 +497,7 @@ def _expected(path: Path, engine: Engine) -> tuple[dict[int, str], list[tuple[An
     stored: dict[tuple[str, str], tuple[Any, ...]] = {}
     occurrences: dict[tuple[Any, ...], int] = {}
     with Session(engine) as session:
-        customers, levels = bulk.Customers(session), StakeholderLevels.load(session)
+        customers, levels = CustomerIndex(session), StakeholderLevels.load(session)
     for number, record in enumerate(records[1:], start=2):
         if not any(cell.strip() for cell in record):
             continue
@@ -487,7 +505,7 @@ def _expected(path: Path, engine: Engine) -> tuple[dict[int, str], list[tuple[An
             rejected[number] = f"has {len(record)} values; the header has {len(header)} columns."
             continue
         try:
-            customer_id, activity = bulk.exact_row(customers, dict(zip(header, (c.strip() for c in record))), AS_OF)
+            customer_id, activity = activities.exact_row(customers, dict(zip(header, (c.strip() for c in record))), AS_OF)
         except EngagementError as error:
             rejected[number] = str(error)
             continue
@@ -528,7 +546,7 @@ def test_the_column_import_agrees_with_the_row_by_row_rules_on_a_mixed_file(
     # A row with one value too many makes pandas refuse the file: the csv module reads it instead.
     rows = MIXED_ROWS + (["acme,email,outbound,2026-10-05,,,,,,,,,oops"] if ragged else [])
     path = write(tmp_path, MIXED_HEADER + "\r\n".join(rows) + "\r\n")
-    read = importer._read(path, "activities")
+    read = files.read(path, "activities")
     assert (read.fast is None) == ragged
 
     report = import_csv(engine, "activities", path, as_of=AS_OF)
@@ -607,8 +625,8 @@ KEY_HELD = (
 def test_a_key_held_for_another_customer_in_the_store_or_earlier_in_the_file_is_a_bad_row(
     engine: Engine, factory: Factory, tmp_path: Path, strict: bool
 ) -> None:
-    for customer, name in (("acme", "Acme Corp"), ("globex", "Globex"), ("bolt", "Bolt Freight")):
-        factory.customer(customer, name)
+    for customer_id, name in (("acme", "Acme Corp"), ("globex", "Globex"), ("bolt", "Bolt Freight")):
+        factory.customer(customer_id, name)
     factory.activity("bolt", "2026-11-18T09:30:00", subject="Bolt walk-away price", source="crm", external_id="crm-1001")
     path = write(
         tmp_path,

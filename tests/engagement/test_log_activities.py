@@ -11,15 +11,23 @@ from sqlalchemy.engine import Engine
 
 from engagement.caller import Caller
 from engagement.errors import EngagementError, NotFoundError
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.conftest import AS_OF
 from tests.engagement.test_cache import fresh, scores, version
 from tests.factories import Factory, local
+from engagement.activities import log_activities, log_activity
+from engagement.customer import customer
+from engagement.queries import CustomerQuery, LogActivityQuery
 
 
 def call(when: str = "2026-11-20", **fields: Any) -> dict[str, Any]:
     return {"type": "call", "direction": "outbound", "date": when, "duration_minutes": 30, **fields}
+
+
+def touchpoints(rows: list[tuple[str, dict[str, Any]]]) -> list[LogActivityQuery]:
+    """log_activity's queries for (customer, fields) rows."""
+    return [LogActivityQuery(customer=customer, **fields) for customer, fields in rows]
 
 
 def stored(engine: Engine) -> int:
@@ -39,34 +47,32 @@ def book(factory: Factory) -> None:
 
 @pytest.mark.usefixtures("book")
 def test_each_row_is_answered_with_its_customers_score_after_the_whole_write(
-    service: EngagementService, engine: Engine, settings: Settings
+    core: Core, engine: Engine, settings: Settings
 ) -> None:
-    scores(service)
-    scores(service, "last_quarter")  # a second cached period: patched as well
+    scores(core)
+    scores(core, "last_quarter")  # a second cached period: patched as well
     rows = [("acme", call(external_id="a-1")), ("Globex", call("2026-11-21")), ("acme", call("2026-09-30", external_id="a-2"))]
 
-    logged = service.log_activities(local(service), rows=rows)
+    logged = log_activities(core, local(core), touchpoints(rows))
 
     assert [(row.activity.customer_id, row.created) for row in logged] == [("acme", True), ("globex", True), ("acme", True)]
     assert [row.activity.external_id for row in logged] == ["a-1", None, "a-2"]
     whole = fresh(engine, settings)
     for row in logged:
-        assert row.score == whole.customer(local(whole), ref=row.activity.customer_id).score
+        assert row.score == customer(whole, local(whole), CustomerQuery(customer=row.activity.customer_id)).score
     assert logged[0].score == logged[2].score  # both acme rows: the score after both
     # The cache was patched in place (not dropped) and equals a full recompute, for every cached period.
-    assert {p.label for p in service.scorer.cache.tables_at(version(engine))} == {"this_quarter", "last_quarter"}
-    assert scores(service) == scores(whole) and scores(service, "last_quarter") == scores(whole, "last_quarter")
+    assert {p.label for p in core.scorer.cache.tables_at(version(engine))} == {"this_quarter", "last_quarter"}
+    assert scores(core) == scores(whole) and scores(core, "last_quarter") == scores(whole, "last_quarter")
 
 
 @pytest.mark.usefixtures("book")
-def test_a_key_sent_twice_or_stored_before_is_stored_once(service: EngagementService, engine: Engine) -> None:
-    first = service.log_activity(local(service), customer="acme", activity=call(external_id="crm-1"))
+def test_a_key_sent_twice_or_stored_before_is_stored_once(core: Core, engine: Engine) -> None:
+    first = log_activity(core, local(core), LogActivityQuery(customer="acme", **call(external_id="crm-1")))
     before = stored(engine)
 
-    logged = service.log_activities(
-        local(service),
-        rows=[("acme", call(external_id="crm-1")), ("globex", call(external_id="crm-2")), ("globex", call(external_id="crm-2"))],
-    )
+    rows = [("acme", call(external_id="crm-1")), ("globex", call(external_id="crm-2")), ("globex", call(external_id="crm-2"))]
+    logged = log_activities(core, local(core), touchpoints(rows))
 
     assert [row.created for row in logged] == [False, True, False]
     assert logged[0].activity == first.activity and logged[1].activity == logged[2].activity
@@ -74,32 +80,32 @@ def test_a_key_sent_twice_or_stored_before_is_stored_once(service: EngagementSer
 
 
 @pytest.mark.usefixtures("book")
-def test_a_bad_row_stores_nothing_of_the_request_and_says_which_row(service: EngagementService, engine: Engine) -> None:
+def test_a_bad_row_stores_nothing_of_the_request_and_says_which_row(core: Core, engine: Engine) -> None:
     before = stored(engine)
     rows = [("acme", call()), ("globex", call("2026-11-25")), ("acme", call())]  # the second is after the as-of day
 
     with pytest.raises(EngagementError, match=r"^activity 2: date 2026-11-25T00:00:00 lies after the as-of date") as refused:
-        service.log_activities(local(service), rows=rows)
+        log_activities(core, local(core), touchpoints(rows))
 
     assert not isinstance(refused.value, NotFoundError)
     assert stored(engine) == before
 
 
 @pytest.mark.usefixtures("book")
-def test_a_row_for_a_customer_outside_the_callers_scope_stores_nothing(service: EngagementService, engine: Engine) -> None:
+def test_a_row_for_a_customer_outside_the_callers_scope_stores_nothing(core: Core, engine: Engine) -> None:
     ana = Caller(AS_OF, user="ana", visible_csms=frozenset({"ana"}))
     before = stored(engine)
 
     with pytest.raises(NotFoundError, match=r"^activity 3: No customer 'initech'"):
-        service.log_activities(ana, rows=[("acme", call()), ("globex", call()), ("initech", call())])
+        log_activities(core, ana, touchpoints([("acme", call()), ("globex", call()), ("initech", call())]))
 
     assert stored(engine) == before
-    assert service.log_activities(ana, rows=[("acme", call()), ("globex", call())])[1].created  # its own: stored
+    assert log_activities(core, ana, touchpoints([("acme", call()), ("globex", call())]))[1].created  # its own: stored
 
 
 @pytest.mark.usefixtures("book")
 def test_a_failure_after_the_rows_were_written_keeps_none_of_them(
-    service: EngagementService, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    core: Core, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = stored(engine)
 
@@ -110,17 +116,17 @@ def test_a_failure_after_the_rows_were_written_keeps_none_of_them(
     def stored_in_transaction(session: Any) -> int:
         return session.connection().execute(text("SELECT count(*) FROM activity")).scalar_one()
 
-    monkeypatch.setattr(service.scorer, "rescore_written", fails)
+    monkeypatch.setattr(core.scorer, "rescore_written", fails)
 
     with pytest.raises(RuntimeError):
-        service.log_activities(local(service), rows=[("acme", call()), ("globex", call())])
+        log_activities(core, local(core), touchpoints([("acme", call()), ("globex", call())]))
 
     assert stored(engine) == before
 
 
 @pytest.mark.usefixtures("book")
-def test_one_row_is_refused_in_log_activitys_own_words(service: EngagementService) -> None:
+def test_one_row_is_refused_in_log_activitys_own_words(core: Core) -> None:
     with pytest.raises(NotFoundError, match=r"^No customer 'nobody'"):
-        service.log_activity(local(service), customer="nobody", activity=call())
+        log_activity(core, local(core), LogActivityQuery(customer="nobody", **call()))
     with pytest.raises(EngagementError, match=r"^No activities to log"):
-        service.log_activities(local(service), rows=[])
+        log_activities(core, local(core), touchpoints([]))

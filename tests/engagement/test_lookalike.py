@@ -11,8 +11,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from engagement.cli import app
-from engagement.importer import import_csv
+from cli import app
+from engagement.imports import import_csv
 from engagement.lookalike import NameIndex
 from engagement.models import Customer
 from tests.conftest import AS_OF

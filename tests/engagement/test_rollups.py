@@ -14,11 +14,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from engagement.service import EngagementService
-from engagement.importer import import_csv
+from engagement.core import Core
+from engagement.imports import import_csv
 from engagement.models import Activity, ActivityDay, ActivityPersonMonth
 from tests.conftest import AS_OF
 from tests.factories import local, Factory
+from engagement.activities import log_activity
+from engagement.queries import LogActivityQuery
 
 FLOATS = ("meeting_minutes", "response_hours")
 
@@ -86,7 +88,7 @@ def write_csv(path: Path, rows: list[str]) -> Path:
 
 
 def test_the_rollups_follow_every_kind_of_write(
-    engine: Engine, factory: Factory, service: EngagementService, tmp_path: Path
+    engine: Engine, factory: Factory, core: Core, tmp_path: Path
 ) -> None:
     factory.customer("acme", "Acme Corp")
     factory.customer("beta", "Beta Ltd")
@@ -105,7 +107,7 @@ def test_the_rollups_follow_every_kind_of_write(
     assert_rollups_match(engine)
 
     mail = {"type": "email", "direction": "inbound", "date": "2026-10-31T18:00:00", "participants": ["eve@beta.test"]}
-    service.log_activity(local(service), customer="beta", activity=mail)
+    log_activity(core, local(core), LogActivityQuery(customer="beta", **mail))
     assert_rollups_match(engine)
 
     report = import_csv(engine, "activities", write_csv(tmp_path / "a.csv", [

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
-from engagement.cli import app
-from engagement.cli.users import parse_lifetime
+from cli import app
+from cli.users import parse_lifetime
 from engagement.db import read_scope, session_scope
 from engagement.errors import EngagementError, NotFoundError
 from engagement.settings import Settings

@@ -14,12 +14,15 @@ from sqlmodel import Session, select
 
 from engagement.db import session_scope
 from engagement.errors import EngagementError
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.models import DATE_REQUIRED, Activity, ActivityCreate
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.writer import NewActivity, Written, write_activities
 from tests.conftest import AS_OF
 from tests.factories import Factory, local
+from engagement.activities import log_activity
+from engagement.queries import LogActivityQuery
+from engagement.query import parse
 
 CALL = {"type": "call", "direction": "outbound", "date": "2026-11-20T10:00:00"}
 
@@ -101,8 +104,8 @@ def test_activity_create_checks_against_the_as_of_date_it_is_given() -> None:
     assert str(refused.value) == DATE_REQUIRED
 
 
-def test_a_tool_call_and_a_csv_row_are_refused_in_the_same_words(
-    engine: Engine, factory: Factory, service: EngagementService, tmp_path: Path
+def test_a_logged_activity_and_a_csv_row_are_refused_in_the_same_words(
+    engine: Engine, factory: Factory, core: Core, tmp_path: Path
 ) -> None:
     factory.customer("acme", "Acme Corp")
     path = tmp_path / "activities.csv"
@@ -118,10 +121,11 @@ def test_a_tool_call_and_a_csv_row_are_refused_in_the_same_words(
     refused = []
     for fields in ({"date": "last tuesday"}, {"participants": [f"p{i}@acme.test" for i in range(101)]}):
         with pytest.raises(EngagementError) as error:
-            call = {"type": "email", "direction": "outbound", "date": "2026-11-20", **fields}
-            service.log_activity(local(service), customer="acme", activity=call)
+            sent = {"customer": "acme", "type": "email", "direction": "outbound", "date": "2026-11-20", **fields}
+            log_activity(core, local(core), parse(LogActivityQuery, sent))  # as log_activity and the API take it
         refused.append(str(error.value))
-    assert [r.reason for r in report.rejected] == refused
+    assert [(r.row, r.reason) for r in report.rejected] == [(2, refused[0]), (3, refused[1])]  # one rule, one wording
+    assert refused[1] == "participants has 101 entries; at most 100 are accepted."
     assert stored(engine) == []
 
 

@@ -12,7 +12,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from engagement.cli.google import auth_app, domain_app, parse_interval, sync
+from cli.google import auth_app, domain_app, parse_interval, sync
 from engagement.errors import EngagementError
 from engagement.google.auth import CredentialStore
 from engagement.settings import Settings

@@ -6,10 +6,12 @@ import urllib.parse
 
 from sqlalchemy.engine import Engine
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.factories import local
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness, activities, snapshot
+from engagement.customer import customer
+from engagement.queries import CustomerQuery
 
 CASEY = ("casey@ourco.test", "accepted")
 ANA = ("ana@acme.test", "accepted")
@@ -35,7 +37,7 @@ def schedule() -> list[dict]:
 
 
 def test_first_calendar_sync_stores_meetings_in_utc_and_skips_what_is_not_one(
-    google: Harness, engine: Engine, service: EngagementService
+    google: Harness, engine: Engine, core: Core
 ) -> None:
     google.calendar("casey", g.events_page(schedule(), "sync-1"))
 
@@ -57,7 +59,7 @@ def test_first_calendar_sync_stores_meetings_in_utc_and_skips_what_is_not_one(
     assert [u.domain for u in report.unmatched] == ["hooli.test"]
     params = urllib.parse.parse_qs(urllib.parse.urlparse(google.uris("casey", "calendar")[0]).query)
     assert params["singleEvents"] == ["true"] and params["timeMin"] == ["2026-05-28T12:00:00Z"]
-    detail = service.customer(local(service), ref="acme")
+    detail = customer(core, local(core), CustomerQuery(customer="acme"))
     assert detail.activities.meetings_held == 3 and detail.activities.meeting_minutes == 120
     assert detail.activities.qbrs_completed == 0  # the QBR on 2 December has not happened yet
 

@@ -6,10 +6,12 @@ import urllib.parse
 
 from sqlalchemy.engine import Engine
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.factories import local
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness, activities, snapshot
+from engagement.customer import customer
+from engagement.queries import CustomerQuery
 
 CASEY = "Casey Morgan <casey@ourco.test>"
 ANA = "Ana Ruiz <ana@acme.test>"
@@ -29,7 +31,7 @@ def first_sync(google: Harness, *messages: dict, history_id: str = "5000") -> No
 
 
 def test_first_sync_stores_customer_mail_and_skips_internal_automated_and_unknown(
-    google: Harness, engine: Engine, service: EngagementService
+    google: Harness, engine: Engine, core: Core
 ) -> None:
     first_sync(
         google,
@@ -66,19 +68,19 @@ def test_first_sync_stores_customer_mail_and_skips_internal_automated_and_unknow
     uris = google.uris("casey", "gmail")
     assert "after:" in query(uris[1])["q"][0]
     assert "format=metadata" in google.bodies("casey", "gmail")[2]  # one batch of metadata reads
-    detail = service.customer(local(service), ref="acme")
+    detail = customer(core, local(core), CustomerQuery(customer="acme"))
     assert (detail.activities.emails_sent, detail.activities.emails_received) == (1, 1)
     assert detail.quality.response_rate == 1.0 and detail.quality.avg_response_time_hours == 3.5
     assert detail.quality.stakeholders_engaged == 2 and detail.quality.executive_touchpoints == 2
 
 
 def test_reply_in_a_later_sync_updates_the_earlier_email_and_a_quiet_run_writes_nothing(
-    google: Harness, engine: Engine, service: EngagementService
+    google: Harness, engine: Engine, core: Core
 ) -> None:
     first_sync(google, g.message("m1", "t1", CASEY, ANA, "2026-11-20T09:00:00", labels=("SENT",)))
     google.run()
     assert activities(engine)[0].response_received is False
-    assert service.customer(local(service), ref="acme").quality.response_rate == 0.0
+    assert customer(core, local(core), CustomerQuery(customer="acme")).quality.response_rate == 0.0
 
     google.gmail("casey", g.history("5004", ("m2", "t1")),
                  g.batch(g.message("m2", "t1", ANA, CASEY, "2026-11-21T15:00:00", reply_to_id="m1")))  # fmt: skip
@@ -88,7 +90,7 @@ def test_reply_in_a_later_sync_updates_the_earlier_email_and_a_quiet_run_writes_
     assert (second.new, second.updated, second.sources[0].mode) == (1, 1, "incremental")
     replied = activities(engine)[0]
     assert (replied.response_received, replied.response_time_hours) == (True, 30.0)
-    assert service.customer(local(service), ref="acme").quality.response_rate == 1.0
+    assert customer(core, local(core), CustomerQuery(customer="acme")).quality.response_rate == 1.0
     assert google.cursor("casey", "gmail") == "5004"
 
     before = snapshot(engine)

@@ -10,7 +10,7 @@ from mcp.server.mcpserver import MCPServer
 
 import tools
 from engagement.caller import Caller
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness
 from tests.google.test_gmail import ANA, CASEY, first_sync
@@ -26,12 +26,12 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def client(service: EngagementService, google: Harness) -> AsyncIterator[Client]:
+async def client(core: Core, google: Harness) -> AsyncIterator[Client]:
     server = MCPServer("test")
-    local = lambda: Caller.local(service.settings)  # noqa: E731
+    local = lambda: Caller.local(core.settings)  # noqa: E731
     for module in (tools.portfolio, tools.customers, tools.activities):
-        module.register(server, service, local)
-    google_tools.register(server, service, local, sync_of=lambda: google.sync)
+        module.register(server, core, local)
+    google_tools.register(server, core, local, sync_of=lambda: google.sync)
     async with Client(server) as connected:
         yield connected
 

@@ -18,8 +18,8 @@ from sqlalchemy.engine import Engine
 
 from engagement import db
 from engagement.db import make_engine
-from engagement.service import EngagementService
-from engagement.importer import import_csv
+from engagement.core import Core
+from engagement.imports import import_csv
 from engagement.models import Activity
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
@@ -27,6 +27,8 @@ from server import create_server
 from tests.conftest import AS_OF
 from tests.factories import local, Factory
 from tests.reliability.conftest import http_server, tool_error_text
+from engagement.portfolio import portfolio
+from engagement.queries import PortfolioQuery
 
 WRITERS = 8
 # The figure is 200; each log_activity answers with a fresh score (~0.1 s of CPU today), so 8 x 200
@@ -194,8 +196,8 @@ def import_file(tmp_path: Path, per_customer: int = 8) -> Path:
     return path
 
 
-def portfolio_rows(service: EngagementService) -> dict[str, dict[str, Any]]:
-    answer = service.portfolio(local(service), csm="all", limit=500)
+def portfolio_rows(core: Core) -> dict[str, dict[str, Any]]:
+    answer = portfolio(core, local(core), PortfolioQuery(csm_id="all", limit=500))
     return {row.customer_id: row.model_dump() for row in answer.customers}
 
 
@@ -210,7 +212,7 @@ def test_an_import_is_one_transaction_a_reader_before_its_commit_sees_the_old_po
 ) -> None:
     seed_portfolio(factory)
     reader_engine = make_engine(settings.resolved_database_url())
-    reader = EngagementService(reader_engine, settings, load_scoring_config())
+    reader = Core(reader_engine, settings, load_scoring_config())
     old = portfolio_rows(reader)
     seen_before_commit: list[dict[str, Any]] = []
     rows_before_commit: list[int] = []
@@ -271,8 +273,8 @@ def test_portfolio_reads_racing_a_bulk_import_see_each_customer_old_or_new(
     settings: Settings, engine: Engine, factory: Factory, tmp_path: Path
 ) -> None:
     seed_portfolio(factory)
-    service = EngagementService(engine, settings, load_scoring_config())
-    old = portfolio_rows(service)
+    core = Core(engine, settings, load_scoring_config())
+    old = portfolio_rows(core)
     path = import_file(tmp_path, per_customer=200)
     done = threading.Event()
     failure: list[BaseException] = []
@@ -289,9 +291,9 @@ def test_portfolio_reads_racing_a_bulk_import_see_each_customer_old_or_new(
     importer = threading.Thread(target=run_import)
     importer.start()
     while not done.is_set():
-        seen.append(portfolio_rows(service))
+        seen.append(portfolio_rows(core))
     importer.join()
-    new = portfolio_rows(service)
+    new = portfolio_rows(core)
 
     assert not failure, failure
     assert seen, "no read overlapped the import"
@@ -306,8 +308,8 @@ def test_an_import_committed_between_the_statements_of_one_portfolio_read_is_see
     path = import_file(tmp_path)
     reader_engine = make_engine(settings.resolved_database_url())
 
-    def read() -> dict[str, dict[str, Any]]:  # a new service each time: a cold score cache, so a full read
-        return portfolio_rows(EngagementService(reader_engine, settings, load_scoring_config()))
+    def read() -> dict[str, dict[str, Any]]:  # a new core each time: a cold score cache, so a full read
+        return portfolio_rows(Core(reader_engine, settings, load_scoring_config()))
 
     old = read()
     import_csv(engine, "activities", path, as_of=AS_OF)

@@ -12,11 +12,15 @@ from hypothesis import HealthCheck, example, given, settings as hypothesis_setti
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 
-from engagement.service import EngagementService
-from engagement.models import ACTIVITY_TYPES, DIRECTIONS, STAKEHOLDER_LEVELS, Activity
+from engagement.core import Core
+from engagement.models import Activity
+from engagement.vocabulary import ACTIVITY_TYPES, DIRECTIONS, STAKEHOLDER_LEVELS
 from engagement.scoring import COMPONENTS, load_scoring_config
 from engagement.settings import Settings
 from tests.factories import local, Factory
+from engagement.customer import customer
+from engagement.portfolio import portfolio
+from engagement.queries import CustomerQuery, PortfolioQuery
 
 EXAMPLES = 20
 CUSTOMERS = ("alpha", "beta", "gamma")
@@ -84,17 +88,17 @@ def test_scores_are_bounded_weighted_sums_and_the_portfolio_agrees_with_each_cus
     engine: Engine, settings: Settings, customers: None, rows: list[dict[str, Any]], period: str
 ) -> None:
     store(engine, rows)
-    service = EngagementService(engine, settings, load_scoring_config())
-    weights = service.scoring.weights.model_dump()
+    core = Core(engine, settings, load_scoring_config())
+    weights = core.scoring.weights.model_dump()
 
-    answer = service.portfolio(local(service), csm="all", period=period, limit=500)
-    portfolio = {row.customer_id: row for row in answer.customers}
+    answer = portfolio(core, local(core), PortfolioQuery(csm_id="all", period=period, limit=500))
+    by_id = {row.customer_id: row for row in answer.customers}
 
-    assert portfolio.keys() == set(CUSTOMERS)
+    assert by_id.keys() == set(CUSTOMERS)
     for cid in CUSTOMERS:
-        detail = service.customer(local(service), ref=cid, period=period).model_dump()
+        detail = customer(core, local(core), CustomerQuery(customer=cid, period=period)).model_dump()
         check_score(detail["score"], weights, f"{cid} {period}")
-        row = portfolio[cid]
+        row = by_id[cid]
         assert (row.engagement_score, row.category, row.trend, row.change_from_last_period) == (
             detail["score"]["engagement_score"],
             detail["score"]["category"],
@@ -113,11 +117,11 @@ def test_scores_are_bounded_weighted_sums_and_the_portfolio_agrees_with_each_cus
 def test_one_more_outbound_email_never_lowers_email_volume(
     engine: Engine, settings: Settings, customers: None, rows: list[dict[str, Any]], extra: dict[str, Any]
 ) -> None:
-    service = EngagementService(engine, settings, load_scoring_config())
+    core = Core(engine, settings, load_scoring_config())
     store(engine, rows)
-    before = service.customer(local(service), ref="alpha").score.components.email_volume
+    before = customer(core, local(core), CustomerQuery(customer="alpha")).score.components.email_volume
 
     store(engine, [*rows, extra])
-    after = service.customer(local(service), ref="alpha").score.components.email_volume
+    after = customer(core, local(core), CustomerQuery(customer="alpha")).score.components.email_volume
 
     assert after >= before

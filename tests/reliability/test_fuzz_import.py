@@ -13,14 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from sqlalchemy.engine import Engine
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.errors import EngagementError
-from engagement.importer import COLUMNS, KINDS, import_csv
+from engagement.imports import COLUMNS, KINDS, import_csv
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 from tests.conftest import AS_OF
 from tests.factories import local, Factory
 from tests.reliability.conftest import table_counts
+from engagement.portfolio import portfolio
+from engagement.queries import PortfolioQuery
 
 EXAMPLES = 25
 ROWS = 3
@@ -131,8 +133,8 @@ def test_a_nul_character_in_an_activity_cell_refuses_that_row_only_and_reads_sti
 
     assert report.imported == 1 and [r.row for r in report.rejected] == [3], report
     assert table_counts(seeded)["activity"] == before + 1
-    service = EngagementService(seeded, settings, load_scoring_config())
-    assert service.portfolio(local(service), csm="all").summary.customer_count == 1
+    core = Core(seeded, settings, load_scoring_config())
+    assert portfolio(core, local(core), PortfolioQuery(csm_id="all")).summary.customer_count == 1
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from typer.testing import CliRunner
 
-from engagement.cli import app
+from cli import app
 from engagement.errors import EngagementError
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.settings import Settings
 from tests.conftest import AS_OF
 from tests.factories import Factory

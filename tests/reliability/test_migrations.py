@@ -18,13 +18,15 @@ from engagement.demo import build_demo
 from engagement.periods import resolve_period
 from engagement.scope import EVERYONE
 from engagement.scoring import load_scoring_config
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from server import create_server
 from tests.conftest import AS_OF, POSTGRES_URL
 from tests.factories import local
 from tests.reliability.conftest import CORE_TABLES, head_revision, table_counts
 from tests.tools.conftest import call
+from engagement.customer import customer
+from engagement.queries import CustomerQuery
 
 FIRST = "0001"
 PERIODS = ("this_quarter", "last_quarter", "2026-Q1", "2026-07", "last_30_days", "last_90_days")
@@ -90,17 +92,17 @@ def every_answer(engine: Engine, settings: Settings) -> dict[str, Any]:
     """Every customer's scores and metrics for several periods (the engine's one computation, without the
     score cache), and the full detail (counts, components,
     stakeholders, recent activities) of every sixth customer, as plain data."""
-    service = EngagementService(engine, settings, load_scoring_config())
+    core = Core(engine, settings, load_scoring_config())
     answers: dict[str, Any] = {}
     with read_scope(engine) as session:
         for token in PERIODS:
-            table = service.scorer.score(session, EVERYONE, resolve_period(token, local(service).as_of))
+            table = core.scorer.score(session, EVERYONE, resolve_period(token, local(core).as_of))
             answers[f"scores {token}"] = {
                 customer_id: {name: None if value != value else value for name, value in row.items()}  # NaN != NaN
                 for customer_id, row in table.rows(np.arange(len(table)), list(table.columns))
             }
     for customer_id in sorted(answers["scores this_quarter"])[::6]:
-        answers[customer_id] = service.customer(local(service), ref=customer_id).model_dump()
+        answers[customer_id] = customer(core, local(core), CustomerQuery(customer=customer_id)).model_dump()
     return answers
 
 
@@ -135,8 +137,8 @@ async def test_a_server_started_on_an_old_store_upgrades_it_and_answers(
 ) -> None:
     fill_at_first_revision(old_engine)
     fill_at_first_revision(head_engine)
-    head = EngagementService(head_engine, settings, load_scoring_config())
-    expected = head.customer(local(head), ref="demo-01").score
+    head = Core(head_engine, settings, load_scoring_config())
+    expected = customer(head, local(head), CustomerQuery(customer="demo-01")).score
 
     server = create_server(settings)
 

@@ -20,7 +20,7 @@ from engagement.alerts.check import run_check
 from engagement.caller import Caller
 from engagement.demo import build_demo, load_demo
 from engagement.models import AlertOutbox
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.conftest import AS_OF
 from tests.reliability.conftest import ROOT, server_env
@@ -45,12 +45,12 @@ def test_no_table_has_a_column_that_could_hold_an_email_body(engine: Engine) -> 
 
 
 def test_the_daily_checks_digests_name_customers_and_numbers_never_a_subject_or_an_address(
-    engine: Engine, service: EngagementService
+    engine: Engine, core: Core
 ) -> None:
     load_demo(engine, as_of=AS_OF)
     data = build_demo(7, AS_OF)
 
-    run_check(service, Caller(as_of=AS_OF))
+    run_check(core, Caller(as_of=AS_OF))
 
     with Session(engine) as session:
         digests = [row.digest["text"] for row in session.exec(select(AlertOutbox)).all()]
@@ -67,7 +67,7 @@ async def test_debug_logs_of_a_demo_and_an_agent_session_name_no_address_and_no_
 ) -> None:
     env = server_env(settings, ENGAGEMENT_LOG_LEVEL="DEBUG")
     demo = subprocess.run(
-        [sys.executable, "-m", "engagement.cli", "demo", "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", "cli", "demo", "--json"], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=120,
     )
     assert demo.returncode == 0, demo.stderr

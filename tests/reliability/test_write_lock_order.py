@@ -13,10 +13,12 @@ from sqlalchemy.engine import Engine
 
 from engagement.db import session_scope
 from engagement.models import ActivityCreate
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.writer import NewActivity, write_activities
 from tests.conftest import AS_OF
 from tests.factories import Factory, local
+from engagement.activities import log_activity
+from engagement.queries import LogActivityQuery
 
 
 def fields(external_id: str) -> dict[str, Any]:
@@ -37,7 +39,7 @@ def wait_until_a_backend_waits_on_a_lock(engine: Engine, deadline: float) -> Non
 
 
 def test_a_long_write_and_a_log_of_the_same_activity_do_not_deadlock(
-    engine: Engine, service: EngagementService, factory: Factory
+    engine: Engine, core: Core, factory: Factory
 ) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has a single writer: no lock order to get wrong")
@@ -47,7 +49,7 @@ def test_a_long_write_and_a_log_of_the_same_activity_do_not_deadlock(
     def log_it() -> None:
         try:
             call = {**fields("k"), "date": "2026-11-20T10:00:00"}
-            outcome["logged"] = service.log_activity(local(service), customer="acme", activity=call)
+            outcome["logged"] = log_activity(core, local(core), LogActivityQuery(customer="acme", **call))
         except Exception as exc:  # the failure under test: a deadlock reported to this caller
             outcome["error"] = exc
 

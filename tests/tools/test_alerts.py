@@ -74,8 +74,8 @@ async def test_a_csm_sees_and_acknowledges_only_their_own_alerts(client: Client,
 
 async def test_bad_arguments_are_tool_errors_that_say_what_is_accepted(client: Client, two_csms: None) -> None:
     assert "No alert 42 among the alerts you may see" in await call_error(client, "acknowledge_alert", alert_id=42)
-    assert "less than or equal to 90" in await call_error(client, "get_score_history", customer="ana-1", days=91)
-    assert "'open', 'acknowledged' or 'resolved'" in await call_error(client, "list_alerts", status="closed")
+    assert "days\n  Input should be less than or equal to 90" in await call_error(client, "get_score_history", customer="ana-1", days=91)
+    assert "status\n  Input should be 'open', 'acknowledged' or 'resolved'" in await call_error(client, "list_alerts", status="closed")
 
 
 async def test_over_stdio_with_a_user_set_acknowledge_alert_takes_only_that_users_alerts(

@@ -141,13 +141,21 @@ async def test_ambiguous_customer_lists_every_match(client: Client, factory: Fac
     assert "Acme US (acme-us)" in message and "Acme EU (acme-eu)" in message
 
 
-@pytest.mark.parametrize("period", ["Q5", "2026-13", "next_quarter", "2027-Q1"])
-async def test_invalid_or_future_period_is_a_clear_error(client: Client, factory: Factory, period: str) -> None:
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [
+        ("Q5", "Unknown period 'Q5'. Use this_quarter"),
+        ("2026-13", "Unknown period '2026-13'. Use this_quarter"),
+        ("next_quarter", "Unknown period 'next_quarter'. Use this_quarter"),
+        ("2027-Q1", "Period 2027-Q1 starts after the as-of date 2026-11-24; choose a period that has begun."),
+    ],
+)
+async def test_invalid_or_future_period_is_a_clear_error(client: Client, factory: Factory, period: str, expected: str) -> None:
     factory.customer("acme", "Acme Corp")
 
     message = await call_error(client, "get_customer_engagement", customer="acme", period=period)
 
-    assert "this_quarter" in message or "as-of date" in message
+    assert expected in message
 
 
 @pytest.mark.parametrize(

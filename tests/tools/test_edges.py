@@ -67,7 +67,7 @@ async def test_an_offset_past_the_limit_names_the_limit(client: Client, factory:
 
     message = await call_error(client, "search_customers", query="acme", offset=offset)
 
-    assert "offset" in message and "1000000000" in message
+    assert "offset\n  Input should be less than or equal to 1000000000" in message
 
 
 async def test_the_largest_offset_answers_an_empty_page(client: Client, factory: Factory) -> None:

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engagement.db import session_scope
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from engagement.users import add_user, issue_token
 from tests.factories import Factory
@@ -86,9 +86,9 @@ def team(engine: Engine, factory: Factory) -> Team:
 
 
 @pytest.fixture
-def http(settings: Settings, service: EngagementService, team: Team) -> Iterator[TestClient]:
+def http(settings: Settings, core: Core, team: Team) -> Iterator[TestClient]:
     """The whole team server in process (users exist, so every request needs a token)."""
-    with TestClient(create_app(settings, service=service), base_url=BASE) as client:
+    with TestClient(create_app(settings, core=core), base_url=BASE) as client:
         yield client
 
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from engagement.db import session_scope
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from engagement.users import issue_token, revoke_token, token_holder, utcnow
 from tests.factories import Factory
@@ -117,10 +117,10 @@ def test_signing_out_ends_the_session_on_the_server_so_a_copied_cookie_stops_wor
 
 
 def test_a_session_cookie_is_secure_when_the_public_url_is_https_even_over_plain_http(
-    settings: Settings, service: EngagementService, team: Team
+    settings: Settings, core: Core, team: Team
 ) -> None:
     behind_tls = settings.model_copy(update={"public_url": "https://engagement.ourco.test"})
-    app = create_app(behind_tls, service=service)
+    app = create_app(behind_tls, core=core)
 
     async def through_a_plain_http_proxy(scope: Scope, receive: Receive, send: Send) -> None:
         """The browser speaks https to the proxy, which forwards plain HTTP and says nothing of TLS."""
@@ -271,14 +271,14 @@ def test_a_session_cookie_does_not_open_mcp(http: TestClient, team: Team) -> Non
 
 
 def test_a_loopback_server_with_no_users_runs_open_and_one_with_users_does_not(
-    settings: Settings, service: EngagementService, engine: Engine
+    settings: Settings, core: Core, engine: Engine
 ) -> None:
-    with TestClient(create_app(settings, service=service), base_url=BASE) as open_server:
+    with TestClient(create_app(settings, core=core), base_url=BASE) as open_server:
         assert open_server.get(PORTFOLIO).status_code == 200
         make_team(engine, Factory(engine))  # someone turns sign-in on while it runs
         stopped = open_server.get(PORTFOLIO)
         mcp = open_server.post("/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "ping"})
-    with TestClient(create_app(settings, service=service), base_url=BASE) as closed:
+    with TestClient(create_app(settings, core=core), base_url=BASE) as closed:
         assert closed.get(PORTFOLIO).status_code == 401
 
     assert stopped.status_code == mcp.status_code == 503 and "restart" in stopped.json()["message"]

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from engagement.cli import app as cli
+from cli import app as cli
 from engagement.settings import Settings
 from tests.web.conftest import BASE, Team
 from tests.web.oauth_browser import form_fields

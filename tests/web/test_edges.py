@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from engagement.app import load_settings
 from engagement.errors import ConfigError
 from engagement.scoring import load_scoring_config
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.web.conftest import BASE, Team, bearer
 from tests.web.dashboard.test_pages import unreachable
@@ -68,12 +68,12 @@ def test_a_body_nested_100000_deep_is_a_400_not_a_crash(http: TestClient, team: 
 
 def test_mcp_sessions_past_the_limit_get_503_until_one_ends(settings: Settings, engine: Engine, team: Team) -> None:
     few = settings.model_copy(update={"http_max_sessions": 2})
-    service = EngagementService(engine, few, load_scoring_config())
+    core = Core(engine, few, load_scoring_config())
     headers = {**bearer(team.tokens["ada"]), "Accept": "application/json, text/event-stream"}
     initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
                   "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}  # fmt: skip
 
-    with TestClient(create_app(few, service=service), base_url=BASE) as http:
+    with TestClient(create_app(few, core=core), base_url=BASE) as http:
         opened = [http.post("/mcp", json=initialize, headers=headers) for _ in range(3)]
         first = opened[0].headers["mcp-session-id"]
         ended = http.delete("/mcp", headers={**headers, "mcp-session-id": first, "mcp-protocol-version": "2025-06-18"})
@@ -114,3 +114,10 @@ def test_with_the_store_unreachable_mcp_and_rest_answer_503_with_a_logged_refere
         [ref] = re.findall(r"\(ref ([0-9a-f]{8})\)", message)
         assert [r.levelname for r in caplog.records if ref in r.getMessage()] == ["WARNING"], door
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
+
+
+def test_a_parameter_the_path_gives_is_refused_in_the_query_string(http: TestClient, team: Team) -> None:
+    answer = http.get(f"{PORTFOLIO}/acme", params={"customer": "bolt"}, headers=bearer(team.tokens["ada"]))
+
+    assert answer.status_code == 422
+    assert answer.json()["message"] == "customer: the path gives it; leave it out of the query string."

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from starlette.testclient import TestClient
 
 from engagement.models import Activity
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from engagement.users import caller_of, find_user
 from server import create_server
@@ -93,14 +93,14 @@ def test_a_key_held_by_another_customers_activity_is_refused_over_rest_with_noth
 @pytest.mark.anyio
 @pytest.mark.parametrize("person", OWN)
 async def test_a_key_held_by_another_customers_activity_is_refused_by_log_activity_with_nothing_of_it(
-    settings: Settings, service: EngagementService, engine: Engine, team: Team, holders: dict[str, Activity], person: str
+    settings: Settings, core: Core, engine: Engine, team: Team, holders: dict[str, Activity], person: str
 ) -> None:
     own = OWN[person]
     with Session(engine) as session:
         caller = caller_of(session, find_user(session, f"{person}@ourco.test"), AS_OF)
     before = snapshot(engine)
 
-    async with Client(create_server(settings, service=service, caller_of=lambda: caller)) as client:
+    async with Client(create_server(settings, core=core, caller_of=lambda: caller)) as client:
         message = await call_error(client, "log_activity", **meeting(own, HELD))
 
     assert message == "Error executing tool log_activity: " + REFUSAL.format(key=HELD)  # the SDK's prefix

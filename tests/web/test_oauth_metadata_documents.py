@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.web.conftest import BASE, Team
 from tests.web.oauth_steps import CALLBACK, authorize, counts, exchange, mcp_status, pkce, query_of, sign_in
@@ -60,9 +60,9 @@ def web() -> FakeWeb:
 
 
 @pytest.fixture
-def http(settings: Settings, service: EngagementService, team: Team, web: FakeWeb) -> Iterator[TestClient]:
-    documents = ClientDocuments(service.engine, resolver=resolve, transport=httpx.MockTransport(web))
-    with TestClient(create_app(settings, service=service, documents=documents), base_url=BASE) as client:
+def http(settings: Settings, core: Core, team: Team, web: FakeWeb) -> Iterator[TestClient]:
+    documents = ClientDocuments(core.engine, resolver=resolve, transport=httpx.MockTransport(web))
+    with TestClient(create_app(settings, core=core, documents=documents), base_url=BASE) as client:
         yield client
 
 

@@ -15,7 +15,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.web.conftest import BASE, Team, already_started
 from tests.web.oauth_steps import counts, register
@@ -68,9 +68,9 @@ DOCUMENT: dict[str, Any] = {
 
 
 @pytest.fixture
-def app(settings: Settings, service: EngagementService, team: Team) -> Iterator[Starlette]:
+def app(settings: Settings, core: Core, team: Team) -> Iterator[Starlette]:
     fuzzing = settings.model_copy(update={"auth_failures_per_minute": 10_000})  # refusals here are the point, not abuse
-    app = create_app(fuzzing, service=service)
+    app = create_app(fuzzing, core=core)
     with TestClient(app, base_url=BASE):
         yield app
 

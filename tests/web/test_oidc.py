@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
 from engagement.db import session_scope
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from engagement.users import add_user
 from tests.servers import http_server
@@ -44,8 +44,8 @@ def with_idp(settings: Settings, idp: IdentityProvider, **extra: object) -> Sett
 
 
 @pytest.fixture
-def http(settings: Settings, service: EngagementService, team: Team, idp: IdentityProvider) -> Iterator[TestClient]:
-    with TestClient(create_app(with_idp(settings, idp), service=service), base_url=BASE) as client:
+def http(settings: Settings, core: Core, team: Team, idp: IdentityProvider) -> Iterator[TestClient]:
+    with TestClient(create_app(with_idp(settings, idp), core=core), base_url=BASE) as client:
         yield client
 
 
@@ -170,10 +170,10 @@ def test_a_rotated_signing_key_is_fetched_from_the_jwks_on_its_unknown_key_id(ht
     assert answer.status_code == 303
 
 
-def test_an_address_outside_the_allowed_domains_is_refused(settings: Settings, service: EngagementService, team: Team,
+def test_an_address_outside_the_allowed_domains_is_refused(settings: Settings, core: Core, team: Team,
                                                            idp: IdentityProvider, engine: Engine) -> None:  # fmt: skip
     only = with_idp(settings, idp, oidc_allowed_domains="corp.example")
-    with TestClient(create_app(only, service=service), base_url=BASE) as client:
+    with TestClient(create_app(only, core=core), base_url=BASE) as client:
         answer = sign_in(client, "avery")
 
     assert answer.status_code == 403 and "avery@ourco.test is not an address of corp.example" in answer.text

@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.schemas import PortfolioEngagement
 from engagement.settings import Settings
 from tests.factories import Factory
@@ -21,10 +21,10 @@ from web.app import create_app
 
 
 @pytest.fixture
-def app(settings: Settings, service: EngagementService, team: Team) -> Iterator[Starlette]:
+def app(settings: Settings, core: Core, team: Team) -> Iterator[Starlette]:
     # schemathesis sends a wrong token on purpose, many times: past the failed-authentication limit that is a
     # 429 (documented, and tested in test_ratelimit.py), here each must be the 401 it checks for.
-    app = create_app(settings.model_copy(update={"auth_failures_per_minute": 10_000}), service=service)
+    app = create_app(settings.model_copy(update={"auth_failures_per_minute": 10_000}), core=core)
     with TestClient(app, base_url=BASE):  # runs the app's lifespan around the whole test
         yield app
 
@@ -44,7 +44,9 @@ def test_the_document_has_exactly_the_prds_paths_and_the_tools_answer_models(app
     answer = listing["responses"]["200"]["content"]["application/json"]["schema"]
     assert answer == {"$ref": "#/components/schemas/PortfolioEngagement"}
     assert document["components"]["schemas"]["PortfolioEngagement"]["properties"].keys() == PortfolioEngagement.model_fields.keys()
-    assert {p["name"] for p in listing["parameters"]} == {"csm_id", "period", "segment", "min_score", "max_score", "limit", "offset"}
+    assert [p["name"] for p in listing["parameters"]] == [
+        "csm_id", "period", "segment", "min_score", "max_score", "category", "limit", "offset"
+    ]  # fmt: skip
     assert document["security"] == [{"bearer": []}]
 
 

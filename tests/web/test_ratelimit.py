@@ -9,7 +9,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.servers import http_server
 from tests.web.conftest import BASE, Team, bearer
@@ -51,9 +51,9 @@ def test_a_burst_of_failed_sign_ins_gets_429_and_the_right_token_still_signs_in(
     assert right.status_code == 303
 
 
-def test_the_limit_is_a_setting(settings: Settings, service: EngagementService, team: Team) -> None:
+def test_the_limit_is_a_setting(settings: Settings, core: Core, team: Team) -> None:
     strict = settings.model_copy(update={"auth_failures_per_minute": 3})
-    with TestClient(create_app(strict, service=service), base_url=BASE) as client:
+    with TestClient(create_app(strict, core=core), base_url=BASE) as client:
         codes = [client.get(PORTFOLIO, headers=bearer(WRONG)).status_code for _ in range(4)]
 
     assert codes == [401, 401, 401, 429]

@@ -47,6 +47,7 @@ async def test_analysis_answers_cover_only_the_customers_each_user_may_see(serve
         assert sum(row["accounts"] for row in csms["csms"]) == len(mine), person
         assert {a["customer_id"] for a in hours["accounts"]} == mine, person
         assert {o["customer_id"] for o in outliers["outliers"]} <= mine, person
+        assert sum(b["accounts"] for b in outliers["baselines"]) == len(mine), person  # the peers are theirs, all of them
         assert all("No customer" in r for r in refusals), refusals
         assert not any(name in r for r in refusals for name in OUTSIDE_NAMES), refusals
 

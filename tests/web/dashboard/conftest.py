@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from engagement.caller import Caller
 from engagement.db import session_scope
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from engagement.users import add_user, issue_token
 from tests.conftest import AS_OF
@@ -63,9 +63,9 @@ def org(factory: Factory, engine: Engine) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(settings: Settings, service: EngagementService, org: dict[str, str]) -> Iterator[TestClient]:
+def client(settings: Settings, core: Core, org: dict[str, str]) -> Iterator[TestClient]:
     """The team server in process, signed in as the admin; `sign_in(client, token)` switches."""
-    with TestClient(create_app(settings, service=service), base_url=BASE, follow_redirects=False) as test_client:
+    with TestClient(create_app(settings, core=core), base_url=BASE, follow_redirects=False) as test_client:
         sign_in(test_client, org["admin"])
         yield test_client
 
@@ -77,7 +77,7 @@ def sign_in(client: TestClient, token: str | None) -> None:
         client.headers["Authorization"] = f"Bearer {token}"
 
 
-class _Server(uvicorn.Server):
+class ReadyServer(uvicorn.Server):
     """uvicorn that says when it is listening (an event to wait on, not a poll)."""
 
     def __init__(self, config: uvicorn.Config) -> None:
@@ -96,11 +96,11 @@ def accounts(org: dict[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def serving(settings: Settings, service: EngagementService) -> Iterator[str]:
+def serving(settings: Settings, core: Core) -> Iterator[str]:
     """The team server run by uvicorn on a free loopback port, for the browser; yields its base URL."""
     port = free_port()
-    app = create_app(settings, service=service, port=port)
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    app = create_app(settings, core=core, port=port)
+    server = ReadyServer(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
     assert server.ready.wait(30), "uvicorn did not start within 30 s"
@@ -110,10 +110,10 @@ def serving(settings: Settings, service: EngagementService) -> Iterator[str]:
 
 
 @pytest.fixture
-def live_server(settings: Settings, service: EngagementService, accounts: dict[str, str]) -> Iterator[str]:
+def live_server(settings: Settings, core: Core, accounts: dict[str, str]) -> Iterator[str]:
     """The team server for the browser. Its users must exist before it starts (without any it would run
     open, as on a laptop)."""
-    with serving(settings, service) as base:
+    with serving(settings, core) as base:
         yield base
 
 

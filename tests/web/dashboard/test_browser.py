@@ -1,7 +1,7 @@
 """The dashboard in a real browser: Debian's chromium driven by Playwright, against uvicorn serving the pages.
 
-Screenshots go to test-artifacts/browser/ (git-ignored); `pytest tests/web --readme-screenshots`
-rewrites the README's docs/img/portfolio.png and docs/img/customer.png from the demo portfolio.
+Screenshots go to test-artifacts/browser/ (git-ignored); the README's docs/img/*.png are retaken by
+scripts/readme_screenshots.py, a tool run by hand, not a test.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
 from engagement.db import session_scope
 from engagement.demo import load_demo
 from engagement.models import Csm
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.conftest import AS_OF
 from tests.factories import Factory
 from tests.servers import ROOT
 from tests.web.dashboard.conftest import ADMIN, token_for
+from engagement.customer import customer
+from engagement.portfolio import portfolio
+from engagement.queries import CustomerQuery, PortfolioQuery
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LAPTOP = {"width": 1366, "height": 900}
@@ -28,18 +31,18 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def accounts(service: EngagementService) -> dict[str, str]:
+def accounts(core: Core) -> dict[str, str]:
     """The demo portfolio, and tokens for its manager, Dana, and one of her CSMs, Priya."""
-    load_demo(service.engine, as_of=AS_OF, seed=7)
+    load_demo(core.engine, as_of=AS_OF, seed=7)
     return {
-        "dana": token_for(service.engine, "dana.whitfield@northwind-cs.example", "manager"),
-        "priya": token_for(service.engine, "priya.raman@northwind-cs.example", "csm"),
+        "dana": token_for(core.engine, "dana.whitfield@northwind-cs.example", "manager"),
+        "priya": token_for(core.engine, "priya.raman@northwind-cs.example", "csm"),
     }
 
 
 @pytest.fixture
-def artifacts(service: EngagementService, request: pytest.FixtureRequest) -> Path:
-    folder = ARTIFACTS / service.engine.dialect.name / request.node.originalname
+def artifacts(core: Core, request: pytest.FixtureRequest) -> Path:
+    folder = ARTIFACTS / core.engine.dialect.name / request.node.originalname
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
@@ -100,11 +103,11 @@ def apply_filters(page: Page, **choices: str) -> None:
 
 
 def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
-    laptop: Watched, accounts: dict[str, str], service: EngagementService, artifacts: Path
+    laptop: Watched, accounts: dict[str, str], core: Core, artifacts: Path
 ) -> None:
     page = laptop.sign_in("/", accounts["dana"], screenshot=artifacts / "0-login.png")
     assert page.locator("h1").inner_text() == "Portfolio engagement"
-    summary = service.portfolio(ADMIN, csm="dana.whitfield").summary
+    summary = portfolio(core, ADMIN, PortfolioQuery(csm_id="dana.whitfield")).summary
     counts = {c.category: c.count for c in summary.categories}
     assert page.locator(".kpi-value").all_inner_texts() == [
         f"{summary.average_score:.1f}/100", str(counts["high"]), str(counts["at_risk"])
@@ -113,7 +116,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
     apply_filters(page, csm="priya.raman", segment="SMB")
     assert "csm=priya.raman" in page.url and "segment=SMB" in page.url
-    expected = service.portfolio(ADMIN, csm="priya.raman", segment="SMB", limit=25).customers
+    expected = portfolio(core, ADMIN, PortfolioQuery(csm_id="priya.raman", segment="SMB", limit=25)).customers
     names = page.locator("table.customers tbody td:first-child a").all_inner_texts()
     assert names == [row.name for row in expected] and names
     assert set(page.locator("table.customers tbody td:nth-child(3)").all_inner_texts()) == {"Priya Raman"}
@@ -127,7 +130,7 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
     apply_filters(page, period="last_quarter")
     assert "period=last_quarter" in page.url
-    detail = service.customer(ADMIN, ref=expected[0].customer_id, period="last_quarter")
+    detail = customer(core, ADMIN, CustomerQuery(customer=expected[0].customer_id, period="last_quarter"))
     assert page.locator(".hero-value").inner_text() == f"{detail.score.engagement_score:.1f}/100"
     assert "Last quarter" in page.locator(".hero-facts").inner_text()
     page.screenshot(path=artifacts / "4-customer-last-quarter.png", full_page=True)
@@ -145,10 +148,10 @@ def test_a_manager_signs_in_filters_opens_a_customer_and_switches_period(
 
 
 def test_every_view_fits_a_phone_screen(
-    phone: Watched, accounts: dict[str, str], service: EngagementService, artifacts: Path
+    phone: Watched, accounts: dict[str, str], core: Core, artifacts: Path
 ) -> None:
     page = phone.sign_in("/", accounts["dana"])
-    worst = service.portfolio(ADMIN, csm="dana.whitfield", limit=1).customers[0].customer_id
+    worst = portfolio(core, ADMIN, PortfolioQuery(csm_id="dana.whitfield", limit=1)).customers[0].customer_id
     for name, path in (("portfolio", "/"), ("customer", f"/customers/{worst}"), ("team", "/team")):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -160,10 +163,10 @@ def test_every_view_fits_a_phone_screen(
 
 
 def test_hostile_names_stay_text_in_the_browser(
-    laptop: Watched, accounts: dict[str, str], service: EngagementService, factory: Factory, artifacts: Path
+    laptop: Watched, accounts: dict[str, str], core: Core, factory: Factory, artifacts: Path
 ) -> None:
     payload = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
-    with session_scope(service.engine) as session:
+    with session_scope(core.engine) as session:
         session.get(Csm, "priya.raman").name = f"Priya {payload}"  # type: ignore[union-attr]
     factory.customer("evil", f"Evil {payload}", csm_id="priya.raman")
     factory.stakeholder("evil", f"Mal {payload}", "mal@evil.test", title=f"CTO {payload}")
@@ -177,21 +180,3 @@ def test_hostile_names_stay_text_in_the_browser(
     page.goto("/")
     assert page.locator("img").count() == 0
     assert laptop.errors == [] and laptop.dialogs == []
-
-
-def test_readme_screenshots(service: EngagementService, request: pytest.FixtureRequest) -> None:
-    """docs/img/*.png for the README, from the demo portfolio as its manager sees it (only on request)."""
-    if not request.config.getoption("--readme-screenshots"):
-        pytest.skip("pass --readme-screenshots to rewrite docs/img/*.png")
-    if service.engine.dialect.name != "sqlite":
-        pytest.skip("the README's screenshots are taken once, from SQLite")
-    accounts: dict[str, str] = request.getfixturevalue("accounts")
-    laptop: Watched = request.getfixturevalue("laptop")
-    folder = ROOT / "docs" / "img"
-    folder.mkdir(parents=True, exist_ok=True)
-    page = laptop.sign_in("/", accounts["dana"])
-    page.set_viewport_size({"width": 1280, "height": 1180})
-    page.screenshot(path=folder / "portfolio.png")
-    story = service.search(ADMIN, query="Hollowell Retail").matches[0].customer_id  # healthy, but sliding: one to talk about
-    page.goto(f"/customers/{story}")
-    page.screenshot(path=folder / "customer.png", full_page=True)

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage
 from pydantic import SecretStr
 
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.web.dashboard.conftest import serving
 from tests.web.dashboard.test_browser import ARTIFACTS, LAPTOP
@@ -61,10 +61,10 @@ def idp() -> Iterator[IdentityProvider]:
 
 
 @pytest.fixture
-def served(settings: Settings, service: EngagementService, org: dict[str, str], idp: IdentityProvider) -> Iterator[str]:
+def served(settings: Settings, core: Core, org: dict[str, str], idp: IdentityProvider) -> Iterator[str]:
     company = settings.model_copy(update={"oidc_issuer": idp.url, "oidc_client_id": "engagement",
                                           "oidc_client_secret": SecretStr("browser-test-secret")})  # fmt: skip
-    with serving(company, service) as base:
+    with serving(company, core) as base:
         yield base
 
 

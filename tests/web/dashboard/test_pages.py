@@ -1,4 +1,4 @@
-"""The dashboard's pages through the ASGI client: what they show is the service's answer, in the caller's scope."""
+"""The dashboard's pages through the ASGI client: what they show is the core's answer, in the caller's scope."""
 
 from __future__ import annotations
 
@@ -11,14 +11,18 @@ from markupsafe import escape
 from sqlalchemy.engine import Engine
 from starlette.testclient import TestClient
 
-from engagement.analysis.service import Analysis
+from engagement.analysis.calls import compare_csms
 from engagement.db import make_engine
-from engagement.service import EngagementService
+from engagement.core import Core
 from engagement.settings import Settings
 from tests.factories import Factory
 from tests.servers import free_port
 from tests.web.dashboard.conftest import ADMIN, BASE, Elements, sign_in
+from web import pages
 from web.app import create_app
+from engagement.customer import customer
+from engagement.portfolio import portfolio
+from engagement.queries import CsmsQuery, CustomerQuery, PortfolioQuery
 
 @pytest.fixture
 def book(factory: Factory, org: dict[str, str]) -> None:
@@ -43,8 +47,8 @@ def customer_links(page: str) -> list[str]:
 
 
 @pytest.mark.usefixtures("book")
-def test_portfolio_shows_the_answers_figures_and_links_every_customer(client: TestClient, service: EngagementService) -> None:
-    answer = service.portfolio(ADMIN, csm="all", limit=25)
+def test_portfolio_shows_the_answers_figures_and_links_every_customer(client: TestClient, core: Core) -> None:
+    answer = portfolio(core, ADMIN, PortfolioQuery(csm_id="all", limit=25))
     page = client.get("/").text
 
     counts = {c.category: c.count for c in answer.summary.categories}
@@ -72,17 +76,17 @@ def test_filters_by_csm_and_segment_narrow_the_portfolio(client: TestClient) -> 
 
 
 @pytest.mark.usefixtures("book")
-def test_category_filter_keeps_the_summary_and_lists_only_that_category(client: TestClient, service: EngagementService) -> None:
+def test_category_filter_keeps_the_summary_and_lists_only_that_category(client: TestClient, core: Core) -> None:
     page = client.get("/", params={"category": "at_risk"}).text
-    at_risk = service.portfolio(ADMIN, csm="all", category="at_risk").customers
+    at_risk = portfolio(core, ADMIN, PortfolioQuery(csm_id="all", category="at_risk")).customers
     table = page.split('id="customers"')[1]
     assert {link.split("?")[0] for link in customer_links(table)} == {f"/customers/{r.customer_id}" for r in at_risk}
-    assert kpis(page)[0] == f"{service.portfolio(ADMIN, csm='all').summary.average_score:.1f}"
+    assert kpis(page)[0] == f"{portfolio(core, ADMIN, PortfolioQuery(csm_id='all')).summary.average_score:.1f}"
 
 
 @pytest.mark.usefixtures("book")
-def test_customer_page_shows_score_components_coverage_trend_and_activities(client: TestClient, service: EngagementService) -> None:
-    detail = service.customer(ADMIN, ref="acme")
+def test_customer_page_shows_score_components_coverage_trend_and_activities(client: TestClient, core: Core) -> None:
+    detail = customer(core, ADMIN, CustomerQuery(customer="acme"))
     page = client.get("/customers/acme").text
 
     assert "<h1>Acme Corp</h1>" in page
@@ -98,9 +102,9 @@ def test_customer_page_shows_score_components_coverage_trend_and_activities(clie
 
 
 @pytest.mark.usefixtures("book")
-def test_customer_page_switches_period(client: TestClient, service: EngagementService) -> None:
+def test_customer_page_switches_period(client: TestClient, core: Core) -> None:
     page = client.get("/customers/globex", params={"period": "last_quarter"}).text
-    detail = service.customer(ADMIN, ref="globex", period="last_quarter")
+    detail = customer(core, ADMIN, CustomerQuery(customer="globex", period="last_quarter"))
     assert '<option value="last_quarter" selected>' in page
     assert f">{detail.score.engagement_score:.1f}<" in page
     assert "Emails sent</dt><dd>12<" in page
@@ -178,7 +182,9 @@ def test_a_bad_filter_is_a_400_page_saying_what_is_accepted(client: TestClient) 
     for params, expected in (
         ({"period": "Q5"}, "Unknown period &#39;Q5&#39;. Use this_quarter"),
         ({"segment": "Huge"}, "segment &#39;Huge&#39; is not valid; use one of Enterprise, Mid-Market, SMB."),
-        ({"category": "meh"}, "category &#39;meh&#39; is not valid"),
+        ({"category": "meh"}, "category: Input should be &#39;high&#39;, &#39;healthy&#39;, &#39;low&#39; or &#39;at_risk&#39;."),
+        ({"min_score": "120"}, "min_score: Input should be less than or equal to 100."),
+        ({"max_score": "lots"}, "max_score: Input should be a valid number"),
         ({"offset": "-3"}, "offset &#39;-3&#39; is not a row number"),
         ({"csm": "x\x00y"}, "csm contains a NUL character (\\x00); remove it."),
         ({"segment": "x" * 321}, "segment is 321 characters long; at most 320 are accepted."),
@@ -209,9 +215,9 @@ def unreachable(engine: Engine, tmp_path: Path) -> Engine:
 
 @pytest.mark.usefixtures("book")
 def test_a_database_outage_is_a_503_page_saying_try_again(
-    client: TestClient, service: EngagementService, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, core: Core, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "engine", unreachable(engine, tmp_path))  # sign-in still reads the real store
+    monkeypatch.setattr(core, "engine", unreachable(engine, tmp_path))  # sign-in still reads the real store
     for url in ("/", "/customers/acme", "/team"):
         response = client.get(url)
         assert response.status_code == 503, url
@@ -232,29 +238,28 @@ def test_a_csm_sees_only_their_book_and_no_team_view_link(client: TestClient, or
 
 @pytest.mark.usefixtures("book")
 def test_team_view_is_the_csm_comparison_of_the_managers_team(
-    client: TestClient, org: dict[str, str], service: EngagementService
+    client: TestClient, org: dict[str, str], core: Core
 ) -> None:
     sign_in(client, org["lead"])
     page = client.get("/team").text
-    comparison = Analysis(service).compare_csms(ADMIN, manager="lead")
+    comparison = compare_csms(core, ADMIN, CsmsQuery(manager_id="lead"))
     rows = re.findall(r'<a class="strong" href="/\?csm=(\w+)&amp;period=this_quarter">([^<]+)</a>', page)
     assert rows == [(row.csm_id, row.name) for row in comparison.csms] == [("bo", "Bo Birch"), ("ana", "Ana Alder")]
     for row in comparison.csms:
         assert f'<td class="num">{row.average_score:.1f}</td>' in page
     assert "Cy Cole" not in page
-    whole = service.portfolio(ADMIN, csm="lead").summary
+    whole = portfolio(core, ADMIN, PortfolioQuery(csm_id="lead")).summary
     assert f'<th scope="row">All</th><td class="num wide">{whole.customer_count}</td><td class="num">{whole.average_score:.1f}</td>' in page
 
 
 def test_team_view_scores_the_team_once_however_many_csms_it_has(
-    client: TestClient, org: dict[str, str], service: EngagementService, factory: Factory, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, org: dict[str, str], core: Core, factory: Factory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for number in range(12):
         factory.csm(f"rep{number}", f"Rep {number:02d}", manager_id="lead")
         factory.customer(f"k{number}", f"Customer {number:02d}", csm_id=f"rep{number}")
     asked: list[str | None] = []
-    portfolio = service.portfolio
-    monkeypatch.setattr(service, "portfolio", lambda caller, **kw: asked.append(kw.get("csm")) or portfolio(caller, **kw))
+    monkeypatch.setattr(pages, "portfolio_answer", lambda core, caller, q: asked.append(q.csm_id) or portfolio(core, caller, q))
     sign_in(client, org["lead"])
 
     page = client.get("/team").text
@@ -288,10 +293,10 @@ def test_an_empty_store_says_nothing_matches(client: TestClient) -> None:
 
 
 def test_a_laptop_server_without_users_shows_everything_without_sign_in(
-    settings: Settings, service: EngagementService, factory: Factory
+    settings: Settings, core: Core, factory: Factory
 ) -> None:
     factory.customer("solo", "Solo Inc")
-    with TestClient(create_app(settings, service=service), base_url=BASE) as local:
+    with TestClient(create_app(settings, core=core), base_url=BASE) as local:
         page = local.get("/").text
     assert "Local, no sign-in" in page and "Solo Inc" in page
     assert "Sign out" not in page

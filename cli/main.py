@@ -7,16 +7,18 @@ from typing import Annotated, Literal
 
 import typer
 
-from engagement.cli import views
-from engagement.cli.agents import ask, chat
-from engagement.cli.alerts import alerts_app, check
-from engagement.cli.calibrate import calibrate
-from engagement.cli.common import JsonOption, errors, load, local_caller, open_service, print_json, user_errors
-from engagement.cli.google import auth_app, domain_app, sync
-from engagement.cli.install import install_app
-from engagement.cli.text import plain, safe_console
-from engagement.cli.grants import grant_app
-from engagement.cli.users import token_app, user_app
+from cli import views
+from cli.agents import ask, chat
+from cli.alerts import alerts_app, check
+from cli.calibrate import calibrate
+from cli.common import JsonOption, errors, load, local_caller, open_core, print_json, user_errors
+from cli.google import auth_app, domain_app, sync
+from cli.install import install_app
+from cli.options import query_options
+from cli.text import plain, safe_console
+from cli.grants import grant_app
+from cli.users import token_app, user_app
+from engagement.queries import CustomerQuery, PortfolioQuery, TrendsQuery
 
 app = typer.Typer(
     help="Customer engagement metrics: load data, see the report, serve it to Claude over MCP.",
@@ -25,10 +27,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = safe_console()
-
-PeriodOption = Annotated[
-    str | None, typer.Option(help="this_quarter (default), last_quarter, this_month, last_month, last_30_days, last_90_days, YYYY-Qn, YYYY-MM.")
-]
 
 
 @app.command()
@@ -46,13 +44,13 @@ def demo(
     """
     from engagement.demo import load_demo
 
-    service = open_service()
+    core = open_core()
     with console.status("Generating 12 months of touchpoints..."):
-        summary = load_demo(service.engine, as_of=local_caller(service).as_of, seed=seed, reset=reset)
+        summary = load_demo(core.engine, as_of=local_caller(core).as_of, seed=seed, reset=reset)
     if as_json:
         print_json(summary)
         return
-    console.print(views.demo_summary(summary, service.settings.resolved_database_url()))
+    console.print(views.demo_summary(summary, core.settings.resolved_database_url()))
 
 
 @app.command("import")
@@ -69,10 +67,10 @@ def import_(
 
     Example: engagement import activities touchpoints.csv --strict
     """
-    from engagement.importer import import_csv
+    from engagement.imports import import_csv
 
-    service = open_service()
-    report = import_csv(service.engine, kind, file, as_of=local_caller(service).as_of, strict=strict)
+    core = open_core()
+    report = import_csv(core.engine, kind, file, as_of=local_caller(core).as_of, strict=strict)
     if as_json:
         print_json(report)
     else:
@@ -85,19 +83,16 @@ def import_(
 
 @app.command()
 @user_errors
-def report(
-    period: PeriodOption = None,
-    csm: Annotated[str | None, typer.Option(help="A CSM's id or email (a manager: the team); 'all' for everyone.")] = None,
-    segment: Annotated[str | None, typer.Option(help="Enterprise, Mid-Market or SMB.")] = None,
-    limit: Annotated[int, typer.Option(help="Customers needing attention to list.")] = 10,
-    as_json: JsonOption = False,
-) -> None:
+@query_options(PortfolioQuery, defaults={"limit": 10}, helps={"limit": "Customers to list (those needing attention are shown), 1-500."})
+def report(query: PortfolioQuery, as_json: JsonOption = False) -> None:
     """The portfolio engagement view (PRD §7.1).
 
     Example: engagement report --period last_quarter --segment Enterprise
     """
-    service = open_service()
-    result = service.portfolio(local_caller(service), csm=csm, period=period, segment=segment, limit=limit)
+    from engagement.portfolio import portfolio
+
+    core = open_core()
+    result = portfolio(core, local_caller(core), query)
     if as_json:
         print_json(result)
         return
@@ -106,19 +101,19 @@ def report(
 
 @app.command()
 @user_errors
-def customer(
-    name: Annotated[str, typer.Argument(help="Customer id or name.")],
-    period: PeriodOption = None,
-    as_json: JsonOption = False,
-) -> None:
+@query_options(CustomerQuery, arguments=("customer",))
+def customer(query: CustomerQuery, as_json: JsonOption = False) -> None:
     """One customer's engagement detail (PRD §7.2).
 
     Example: engagement customer "Acme Corp"
     """
-    service = open_service()
-    caller = local_caller(service)
-    detail = service.customer(caller, ref=name, period=period)
-    trend = service.trends(caller, ref=detail.customer_id)
+    from engagement.customer import customer as customer_detail
+    from engagement.customer import trends
+
+    core = open_core()
+    caller = local_caller(core)
+    detail = customer_detail(core, caller, query)
+    trend = trends(core, caller, TrendsQuery(customer=detail.customer_id))
     if as_json:
         print_json(detail)
         return
@@ -180,9 +175,9 @@ def serve(
     from engagement.errors import EngagementError
     from engagement.users import has_active_tokens, has_users, utcnow
 
-    service = open_service()
-    settings = service.settings
-    with read_scope(service.engine) as session:
+    core = open_core()
+    settings = core.settings
+    with read_scope(core.engine) as session:
         tokens, users = has_active_tokens(session, utcnow()), has_users(session)
     if not is_loopback(host) and not tokens and not (users and settings.oidc_enabled):
         # Without a way in nobody could sign in, and an open network port would give anyone every customer.
@@ -196,7 +191,7 @@ def serve(
     from web.app import base_url, create_app, serves_oauth
 
     logging.getLogger("engagement.access").setLevel(logging.INFO)  # access lines whatever the log level
-    app = create_app(settings, host=host, port=port, service=service)
+    app = create_app(settings, host=host, port=port, core=core)
     safe_log_lines()
     base = base_url(settings, host, port)
     errors.print(f"Serving the dashboard at {base}/, the REST API at {base}/api, MCP at {base}/mcp (Ctrl+C stops)")

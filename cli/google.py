@@ -11,8 +11,8 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 import typer
 from rich.table import Table
 
-from engagement.cli.common import JsonOption, errors, load, local_caller, open_service, print_json, user_errors
-from engagement.cli.text import safe_console
+from cli.common import JsonOption, errors, load, local_caller, open_core, print_json, user_errors
+from cli.text import safe_console
 from engagement.errors import EngagementError
 
 P = ParamSpec("P")
@@ -70,9 +70,9 @@ def auth_google(
         raise EngagementError("Give --csm EMAIL (whose mailbox to connect), or --service-account KEY.json.")
     if from_file is None and client_secrets is None:
         raise EngagementError("Give --client-secrets client_secret.json (browser consent) or --from-file token.json.")
-    service = open_service()
-    with session_scope(service.engine) as session:
-        found = find_csm(session, csm, local_caller(service))
+    core = open_core()
+    with session_scope(core.engine) as session:
+        found = find_csm(session, csm, local_caller(core))
     if from_file is not None:
         info = load_json_file(from_file)
     else:
@@ -132,8 +132,8 @@ def sync(
 
     if once and every:
         raise EngagementError("Give --once or --every, not both.")
-    service = open_service()
-    runner = google_sync(service)
+    core = open_core()
+    runner = google_sync(core)
     _legacy_hint(runner)
     if every is None:
         report = runner.run(csm)
@@ -162,8 +162,8 @@ def domain_add(
     """
     from engagement.google.domains import map_domain
 
-    service = open_service()
-    row = map_domain(service.engine, domain, customer, local_caller(service), service.settings.google_internal_domains)
+    core = open_core()
+    row = map_domain(core.engine, domain, customer, local_caller(core), core.settings.google_internal_domains)
     console.print(f"{row.domain} -> {row.customer_id}. The next sync attributes new mail from it.")
 
 
@@ -176,7 +176,7 @@ def domain_remove(domain: Annotated[str, typer.Argument(help="A mapped domain.")
     """
     from engagement.google.domains import unmap_domain
 
-    if not unmap_domain(open_service().engine, domain):
+    if not unmap_domain(open_core().engine, domain):
         raise EngagementError(f"{domain} is not mapped; `engagement domain list` shows the mapped ones.")
     console.print(f"{domain} unmapped.")
 
@@ -191,6 +191,6 @@ def domain_list() -> None:
     from engagement.google.domains import mapped_domains
 
     table = Table("domain", "customer")
-    for row in mapped_domains(open_service().engine):
+    for row in mapped_domains(open_core().engine):
         table.add_row(row.domain, row.customer_id)
     console.print(table)

@@ -1,5 +1,5 @@
 """Rich renderings of the engine's answers for the terminal (part of the CLI edge). Every value from the
-store goes in through `plain()` (engagement.cli.text): shown as written, never as markup."""
+store goes in through `plain()` (cli.text): shown as written, never as markup."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from engagement.cli.text import plain
+from cli.text import plain
 from engagement.schemas import CustomerEngagement, EngagementTrends, PortfolioEngagement
 
 CATEGORY_STYLE = {"high": "green", "healthy": "cyan", "low": "yellow", "at_risk": "red"}

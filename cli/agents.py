@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 from rich.text import Text
 
-from engagement.cli.common import errors, load, user_errors
-from engagement.cli.text import plain, safe_console
+from cli.common import errors, load, user_errors
+from cli.text import plain, safe_console
 
 if TYPE_CHECKING:
     from agents.bridge import ToolCall

@@ -1,9 +1,9 @@
-"""The `engagement` command line, an edge like tools/: options in, the service's answers formatted out.
+"""The `engagement` command line, an edge like tools/: options in, the core's answers formatted out.
 
 `main` holds the app and the report commands; `google`, `install` their own groups; `views` the rich
 renderings; `common` the error handling every command shares.
 """
 
-from engagement.cli.main import app
+from cli.main import app
 
 __all__ = ["app"]

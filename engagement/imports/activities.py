@@ -1,30 +1,30 @@
-"""Checking a whole activities file at once: the fast path of the CSV import.
+"""An activities file checked at once: the import's fast path, and its plan of the write.
 
-The file is read into columns by pandas' C parser. Each distinct cell of a column is checked once by
-the very checks `ActivityCreate` applies (models.ACTIVITY_CHECKS), dates of the usual ISO forms are
-parsed as arrays, and every row that is unusual or bad in any way is checked again, alone, by
-`ActivityCreate` itself. So each reason and each stored value is the row-by-row check's, at a
-fraction of its cost.
+Each distinct cell of a column is checked once by the very checks `ActivityCreate` applies
+(models.ACTIVITY_CHECKS), customers are resolved by `engagement.lookup.CustomerIndex` (find_customer's
+words), dates of the usual ISO forms are parsed as arrays, and every row that is unusual or bad in any
+way is checked again, alone, by `ActivityCreate` itself. So each reason and each stored value is the
+row-by-row check's, at a fraction of its cost. The good rows go in through `engagement.writer` (its bulk
+path, engagement/imports/insert.py).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import difflib
 import hashlib
-import io
 import json
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from engagement.errors import EngagementError
+from engagement.imports.files import Rows, Table, text
+from engagement.imports.report import Counts, Writer
+from engagement.lookup import CustomerIndex
 from engagement.models import (
     ACTIVITY_CHECKS,
     DATE_REQUIRED,
@@ -32,156 +32,13 @@ from engagement.models import (
     MAX_ID_LENGTH,
     MAX_SUBJECT_LENGTH,
     ActivityCreate,
-    Customer,
     activity_source,
 )
+from engagement.writer import key_held, write_activities
 
-CSV_FIELD_LIMIT = csv.field_size_limit()  # the csv module refuses longer fields: so must the fast path
-# Columns whose distinct values are few: pandas builds them as categories, one Python string per value.
-CATEGORY_COLUMNS = frozenset(
-    {"customer", "type", "direction", "duration_minutes", "stakeholder_level", "response_received",
-     "response_time_hours", "source"}
-)
-# Columns of short cells read as fixed-width bytes: no Python string per cell. A cell that fills the
-# width may have been cut, and the file is read again with that column as text.
-BYTE_COLUMNS = {"date": 32}
 GROUP_A = ("customer_id", "participants", "stakeholder_level")  # stored once per distinct combination
 GROUP_B = ("type", "direction", "duration_minutes", "response_received", "response_time_hours", "source")
 EPOCH = dt.date(1970, 1, 1)
-
-
-class Customers:
-    """Customers by id or by exact name ignoring case, loaded once per import."""
-
-    def __init__(self, session: Session) -> None:
-        self.ids: set[str] = set()
-        self.by_name: dict[str, list[str]] = defaultdict(list)
-        self.names: dict[str, str] = {}
-        self._answers: dict[str, str | EngagementError] = {}  # a bad reference repeats: difflib once
-        for customer_id, name in session.exec(select(Customer.id, Customer.name)).all():
-            self.ids.add(customer_id)
-            self.by_name[name.lower()].append(customer_id)
-            self.names[name.lower()] = name
-
-    def resolve(self, ref: str) -> str:
-        if ref not in self._answers:
-            try:
-                self._answers[ref] = self._resolve(ref)
-            except EngagementError as error:
-                self._answers[ref] = error
-        answer = self._answers[ref]
-        if isinstance(answer, EngagementError):
-            raise EngagementError(str(answer))
-        return answer
-
-    def _resolve(self, ref: str) -> str:
-        if not ref:
-            raise EngagementError("customer is required; give a customer id or exact name.")
-        if ref in self.ids:
-            return ref
-        found = self.by_name.get(ref.lower(), [])
-        if len(found) == 1:
-            return found[0]
-        if found:
-            raise EngagementError(f"customer '{ref}' is ambiguous: {', '.join(found)} share that name; give the id.")
-        close = [self.names[n] for n in difflib.get_close_matches(ref.lower(), list(self.names), n=3, cutoff=0.6)]
-        hint = f" Close matches: {', '.join(close)}." if close else " Import the customers first."
-        raise EngagementError(f"unknown customer '{ref}'; give a stored customer's id or exact name.{hint}")
-
-
-@dataclass
-class Rows:
-    """A file's non-blank rows as columns of raw cells, with their spreadsheet row numbers."""
-
-    header: list[str]
-    numbers: np.ndarray
-    frame: pd.DataFrame  # one column per header name, cells as read (not yet trimmed; BYTE_COLUMNS maybe bytes)
-    rows_read: int
-    rejected: list[tuple[int, str]]
-
-
-def read_columns(data: bytes, first: list[str], header: list[str]) -> Rows | None:
-    """The file as columns, or None when only the csv module reads it exactly (bad CSV, ragged rows)."""
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    if b"\x00" in body:
-        return None  # the csv module refuses NUL; let it say so
-    types: dict[int, Any] = {i: object for i in range(len(first))}
-    types |= {i: "category" for i, name in enumerate(header) if name in CATEGORY_COLUMNS}
-    as_bytes = {i: f"S{BYTE_COLUMNS[name]}" for i, name in enumerate(header) if name in BYTE_COLUMNS}
-    for attempt in (types | as_bytes, types):
-        try:
-            frame = pd.read_csv(
-                io.BytesIO(body), header=None, dtype=attempt, na_filter=False, keep_default_na=False,
-                skip_blank_lines=False, engine="c", encoding="utf-8", low_memory=False,
-            )
-        except (ValueError, pd.errors.ParserError):
-            return None  # a row with more values than the first line, or what pandas cannot read
-        if not any(_may_be_cut(frame[i].to_numpy()) for i in as_bytes):
-            break
-    if len(frame) == 0 or frame.shape[1] != len(first) or [text(c) for c in frame.iloc[0]] != first:
-        return None
-    if len(frame) != _lines(body):
-        return None  # a quoted cell ran over a line break (a stray quote?): the exact reader names the row
-    frame = frame.iloc[1:]
-    blank = np.ones(len(frame), dtype=bool)
-    extra = np.zeros(len(frame), dtype=bool)
-    # Categories first: a row with any filled one is not blank, so the long columns are looked at only
-    # where every short one is empty (or past the header's end, where any value is one too many).
-    by_kind = sorted(enumerate(frame.columns), key=lambda pc: not isinstance(frame[pc[1]].dtype, pd.CategoricalDtype))
-    for position, column in by_kind:
-        series = frame[column]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            uniques = [str(u) for u in series.cat.categories]
-            if max(map(len, uniques), default=0) > CSV_FIELD_LIMIT:
-                return None  # the csv module refuses such a field: its message wins
-            filled_u = np.fromiter((bool(u.strip()) for u in uniques), dtype=bool, count=len(uniques))
-            filled = filled_u[series.cat.codes.to_numpy()]
-        else:
-            cells = series.to_numpy()
-            if cells.dtype == object and max(map(len, cells), default=0) > CSV_FIELD_LIMIT:
-                return None  # (a bytes column's cells are far shorter)
-            rows = np.arange(len(cells)) if position >= len(header) else np.flatnonzero(blank)
-            filled = np.zeros(len(cells), dtype=bool)
-            filled[rows] = [bool(text(c).strip()) for c in cells[rows]]
-        blank &= ~filled
-        if position >= len(header):
-            extra |= filled
-    if extra.any() and len(first) != len(header):
-        return None  # a short row past the header's end: only the csv module knows its value count
-    numbers = np.arange(2, len(frame) + 2)[~blank]
-    keep = frame[~blank]
-    rejected = [
-        (int(n), f"has {len(first)} values; the header has {len(header)} columns.")
-        for n in np.arange(2, len(frame) + 2)[~blank & extra]
-    ]
-    ok = ~extra[~blank]
-    columns = keep.iloc[np.flatnonzero(ok), : len(header)].reset_index(drop=True)  # keeps bytes as bytes
-    columns.columns = header
-    return Rows(header, numbers[ok], columns, int((~blank).sum()), rejected)
-
-
-def _may_be_cut(cells: np.ndarray) -> bool:
-    """Whether a column read as bytes has a cell as long as its width (so perhaps cut short)."""
-    return cells.dtype.kind == "S" and bool(cells.view(np.uint8).reshape(len(cells), -1)[:, -1].any())
-
-
-def text(cell: Any) -> str:
-    """A cell as text, whether read as a string or (BYTE_COLUMNS) as UTF-8 bytes."""
-    return cell.decode() if isinstance(cell, bytes) else str(cell)
-
-
-def _lines(body: bytes) -> int:
-    """The physical lines of `body` as text reading splits them (at \\n, \\r\\n or \\r; the last may end
-    without one), counted on the bytes: in UTF-8 neither byte is ever part of another character."""
-    ends = body.count(b"\n") + (body.count(b"\r") - body.count(b"\r\n") if b"\r" in body else 0)
-    return ends + int(bool(body) and not body.endswith((b"\n", b"\r")))
-
-
-def rows_from_cells(header: list[str], cells: list[tuple[int, dict[str, str]]], rows_read: int,
-                    rejected: list[tuple[int, str]]) -> Rows:
-    """Rows the csv module read (trimmed cells by column), for the same column checks."""
-    frame = pd.DataFrame([row for _, row in cells], columns=header, dtype=object).fillna("")
-    return Rows(header, np.array([n for n, _ in cells], dtype=np.int64), frame, rows_read, rejected)
 
 
 def _distinct(series: pd.Series) -> tuple[list[str], np.ndarray]:
@@ -225,7 +82,7 @@ class Checked:
 
 def check(session: Session, rows: Rows, as_of: dt.date) -> Checked:
     """Every row checked, the fast rows as arrays and the others by `exact_row`; bad rows with reasons."""
-    customers = Customers(session)
+    customers = CustomerIndex(session)
     n = len(rows.frame)
     bad = np.zeros(n, dtype=bool)
     columns: dict[str, Column] = {}
@@ -279,7 +136,7 @@ def check(session: Session, rows: Rows, as_of: dt.date) -> Checked:
     return checked
 
 
-def exact_row(customers: Customers, cells: dict[str, str], as_of: dt.date) -> tuple[str, ActivityCreate]:
+def exact_row(customers: CustomerIndex, cells: dict[str, str], as_of: dt.date) -> tuple[str, ActivityCreate]:
     """One row checked the row-by-row way: the reference for every reason and value."""
     customer_id = customers.resolve(cells.get("customer", ""))
     if not cells.get("date"):  # ActivityCreate would take the as-of date; a file must say when
@@ -418,3 +275,17 @@ def derive_ids(checked: Checked) -> None:
     codes[missing] = np.arange(len(ext.values), len(ext.values) + len(missing))
     ext.values.extend("row:" + hashlib.sha256(f"{c}#{k}".encode()).hexdigest() for c, k in zip(contents, occurrence))
     columns["external_id"] = Column(ext.values, codes)
+
+
+def plan(session: Session, table: Table, as_of: dt.date) -> Writer:
+    """Every row checked at once (refused ones go to the table); the good ones written by the writer's bulk path."""
+    checked = check(session, table.as_columns(), as_of)
+    table.rejected.extend(checked.rejected)
+
+    def write() -> Counts:
+        new, conflicts = write_activities(session, checked)
+        ext, source = checked.columns["external_id"], checked.columns["source"]
+        table.rejected.extend((int(checked.numbers[i]), key_held(source.row(i), ext.row(i))) for i in conflicts)
+        return Counts(imported=new, unchanged=len(checked.date_us) - new - len(conflicts))
+
+    return write

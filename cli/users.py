@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from engagement.cli.common import open_service, user_errors
-from engagement.cli.text import safe_console
+from cli.common import open_core, user_errors
+from cli.text import safe_console
 from engagement.errors import EngagementError
 
 user_app = typer.Typer(help="Team server users: a CSM, a manager (their team) or an admin (everyone).", no_args_is_help=True)
@@ -56,7 +56,7 @@ def user_add(
     from engagement.db import session_scope
     from engagement.users import add_user
 
-    with session_scope(open_service().engine) as session:
+    with session_scope(open_core().engine) as session:
         user = add_user(session, email, role.strip().lower())
         scope = {"csm": f"CSM {user.csm_id}'s customers", "manager": f"the team of CSM {user.csm_id}"}.get(user.role, "every customer")
         address, user_id = user.email, user.id
@@ -74,7 +74,7 @@ def user_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON f
     from engagement.db import read_scope
     from engagement.users import list_users
 
-    with read_scope(open_service().engine) as session:
+    with read_scope(open_core().engine) as session:
         users = list_users(session)
     if as_json:
         rows = [{"id": u.id, "email": u.email, "role": u.role, "csm_id": u.csm_id} for u in users]
@@ -100,7 +100,7 @@ def token_create(
     from engagement.users import issue_token
 
     lifetime = parse_lifetime(expires)
-    with session_scope(open_service().engine) as session:
+    with session_scope(open_core().engine) as session:
         issued = issue_token(session, user, lifetime)
     until = "until revoked" if issued.expires_at is None else f"until {_when(issued.expires_at)} UTC"
     err.print(f"Token {issued.id} for {issued.email}, valid {until}. It is shown only now; keep it like a password:")
@@ -120,7 +120,7 @@ def token_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON 
     from engagement.users import is_active, list_tokens, utcnow
 
     now = utcnow()
-    with read_scope(open_service().engine) as session:
+    with read_scope(open_core().engine) as session:
         rows = list_tokens(session)
     if as_json:
         found = [
@@ -150,6 +150,6 @@ def token_revoke(
     from engagement.db import session_scope
     from engagement.users import revoke_token
 
-    with session_scope(open_service().engine) as session:
+    with session_scope(open_core().engine) as session:
         revoke_token(session, token_id)
     out.print(f"Token {token_id} revoked.")

@@ -1,6 +1,6 @@
 """`engagement install ...`: put this server into Claude Desktop or Claude Code with one command.
 
-The edge over `engagement/install.py`: options in, messages out. Wired into `engagement/cli/main.py` with
+The edge over `engagement/install.py`: options in, messages out. Wired into `cli/main.py` with
 `app.add_typer(install_app, name="install")`.
 """
 
@@ -17,8 +17,8 @@ import typer
 from rich.text import Text
 
 from engagement import install
-from engagement.cli.common import user_errors
-from engagement.cli.text import plain, safe_console
+from cli.common import user_errors
+from cli.text import plain, safe_console
 
 install_app = typer.Typer(
     help="Connect Claude to this server: write Claude Desktop's config, or add it to Claude Code.",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from engagement.alerts.schemas import ALERT_KINDS, KIND_LABELS, AlertList, AlertRow, CheckReport
-from engagement.cli.common import JsonOption, local_caller, open_service, print_json, user_errors
-from engagement.cli.text import plain, safe_console
+from cli.common import JsonOption, local_caller, open_core, print_json, user_errors
+from cli.options import query_options
+from cli.text import plain, safe_console
+from engagement.queries import AcknowledgeQuery, AlertsQuery, CheckQuery
 
 console = safe_console()
 alerts_app = typer.Typer(
@@ -51,7 +53,9 @@ def alerts_view(result: AlertList) -> Table:
 
 
 @user_errors
+@query_options(CheckQuery)
 def check(
+    query: CheckQuery,
     retry_outbox: Annotated[
         bool, typer.Option("--retry-outbox", help="Only post the digests still waiting in the outbox; run no check.")
     ] = False,
@@ -63,23 +67,23 @@ def check(
 
     Example: engagement check --json
     """
-    service = open_service()
+    core = open_core()
     if retry_outbox:
         from engagement.alerts import notify
 
-        url = service.settings.alert_webhook
-        sent = notify.deliver(service.engine, url) if url else 0
-        waiting = notify.pending_count(service.engine)
+        url = core.settings.alert_webhook
+        sent = notify.deliver(core.engine, url) if url else 0
+        waiting = notify.pending_count(core.engine)
         if as_json:
             sys.stdout.write(f'{{"digests_sent": {sent}, "digests_pending": {waiting}, "webhook": {str(url is not None).lower()}}}\n')
             return
         note = "" if url else " (ENGAGEMENT_ALERT_WEBHOOK is not set)"
         console.print(f"Digests sent: {sent}; still waiting: {waiting}{note}.")
         return
-    from engagement.alerts.check import run_check
+    from engagement.alerts.questions import run_check
 
     with console.status("Scoring every customer..."):
-        report = run_check(service, local_caller(service))
+        report = run_check(core, local_caller(core), query)
     if as_json:
         print_json(report)
         return
@@ -89,26 +93,18 @@ def check(
 
 @alerts_app.callback()
 @user_errors
-def alerts(
-    ctx: typer.Context,
-    status: Annotated[
-        Literal["open", "acknowledged", "resolved"] | None, typer.Option(help="Only this status; default open and acknowledged.")
-    ] = None,
-    csm: Annotated[str | None, typer.Option(help="A CSM's id or email (a manager: the team); 'all' for everyone.")] = None,
-    limit: Annotated[int, typer.Option(help="Alerts to list, 1-500.")] = 50,
-    offset: Annotated[int, typer.Option(help="Alerts to skip, for the next page.")] = 0,
-    as_json: JsonOption = False,
-) -> None:
+@query_options(AlertsQuery, defaults={"limit": 50}, helps={"limit": "Alerts to list, 1-500."})
+def alerts(ctx: typer.Context, query: AlertsQuery, as_json: JsonOption = False) -> None:
     """List engagement alerts, open ones first, newest first.
 
     Example: engagement alerts --status open --csm ana@ourco.com
     """
     if ctx.invoked_subcommand is not None:
         return
-    from engagement.alerts.queries import list_alerts
+    from engagement.alerts.questions import list_alerts
 
-    service = open_service()
-    result = list_alerts(service, local_caller(service), status=status, csm=csm, limit=limit, offset=offset)
+    core = open_core()
+    result = list_alerts(core, local_caller(core), query)
     if as_json:
         print_json(result)
         return
@@ -117,18 +113,16 @@ def alerts(
 
 @alerts_app.command("ack")
 @user_errors
-def ack(
-    alert_id: Annotated[int, typer.Argument(help="The alert's id (engagement alerts shows it).")],
-    as_json: JsonOption = False,
-) -> None:
+@query_options(AcknowledgeQuery, arguments=("alert_id",), helps={"alert_id": "The alert's id (engagement alerts shows it)."})
+def ack(query: AcknowledgeQuery, as_json: JsonOption = False) -> None:
     """Acknowledge an open alert: seen and being handled. The check resolves it when its condition clears.
 
     Example: engagement alerts ack 12
     """
-    from engagement.alerts.queries import acknowledge
+    from engagement.alerts.questions import acknowledge
 
-    service = open_service()
-    row: AlertRow = acknowledge(service, local_caller(service), alert_id=alert_id)
+    core = open_core()
+    row: AlertRow = acknowledge(core, local_caller(core), query)
     if as_json:
         print_json(row)
         return

@@ -1,4 +1,4 @@
-"""What every command module shares: the stderr console, the one error mapping as exit codes, the service."""
+"""What every command module shares: the stderr console, the one error mapping as exit codes, the core."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pydantic import BaseModel
 from rich.text import Text
 
 from engagement.caller import Caller
-from engagement.cli.text import plain, safe_console
+from cli.text import plain, safe_console
 from engagement.errors import fault_of
 from engagement.settings import Settings
 
 if TYPE_CHECKING:
-    from engagement.service import EngagementService
+    from engagement.core import Core
 
 errors = safe_console(stderr=True)
 P = ParamSpec("P")
@@ -84,13 +84,13 @@ def load() -> Settings:
     return settings
 
 
-def open_service() -> EngagementService:
-    """The service over the configured store; imported late so `--help` stays fast."""
-    from engagement.app import create_service
+def open_core() -> Core:
+    """The core over the configured store; imported late so `--help` stays fast."""
+    from engagement.app import create_core
 
-    return create_service(load())
+    return create_core(load())
 
 
-def local_caller(service: EngagementService) -> Caller:
+def local_caller(core: Core) -> Caller:
     """Whoever runs the command: the configured user, as of today (or ENGAGEMENT_AS_OF)."""
-    return Caller.local(service.settings)
+    return Caller.local(core.settings)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from engagement.analysis.schemas import Calibration
-from engagement.cli.common import local_caller, open_service, print_json, user_errors
-from engagement.cli.text import safe_console
+from cli.common import local_caller, open_core, print_json, user_errors
+from cli.options import query_options
+from cli.text import safe_console
+from engagement.queries import CalibrationQuery
 from engagement.scoring import COMPONENTS
 
 console = safe_console()
@@ -29,15 +31,12 @@ def view(result: Calibration) -> Table:
 
 
 @user_errors
+@query_options(CalibrationQuery)
 def calibrate(
-    outcome: Annotated[Literal["renewal", "churn"], typer.Option(help="The outcome the score should predict.")],
+    query: CalibrationQuery,
     write: Annotated[
         Path | None, typer.Option(help="Write the fitted weights (and the benchmarks in force) to this TOML file.", dir_okay=False)
     ] = None,
-    period: Annotated[
-        str | None, typer.Option(help="Only renewals in this period (YYYY-Qn, YYYY-MM, ...); default the last 12 months.")
-    ] = None,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds, 2-20.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
 ) -> None:
     """Fit the six score weights to your renewals and show the held-out correlation before and after.
@@ -47,18 +46,19 @@ def calibrate(
     Example: engagement calibrate --outcome renewal --write weights.toml
     """
     from engagement.analysis.calibrate import weights_toml, write_weights
-    from engagement.analysis.service import Analysis
+    from engagement.analysis.calls import calibration
 
-    service = open_service()
+    core = open_core()
+    outcome = query.outcome
     with console.status("Scoring each account on the quarter before its renewal..."):
-        result = Analysis(service).calibration(local_caller(service), outcome=outcome, period=period, folds=folds)
+        result = calibration(core, local_caller(core), query)
     if write is not None:
         header = (
             f"Weights fitted by `engagement calibrate --outcome {outcome}` as of {result.as_of} on {result.accounts} accounts.\n"
             f"Held-out correlation with {outcome}: {result.after.r:+.3f} (current weights {result.before.r:+.3f}).\n"
             "Use it with ENGAGEMENT_WEIGHTS_FILE=<this file>."
         )
-        write_weights(write, weights_toml(result.fitted_weights, service.scoring.benchmarks, header))
+        write_weights(write, weights_toml(result.fitted_weights, core.scoring.benchmarks, header))
         result = result.model_copy(update={"written_to": str(write)})
     if as_json:
         print_json(result)

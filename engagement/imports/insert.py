@@ -1,6 +1,7 @@
-"""Writing an import's checked activities into the store (the writer's bulk path): stakeholder levels
-defaulted per distinct combination, rows staged in insert order, then one INSERT ... SELECT from
-staging tables, in the import's own transaction.
+"""Writing an import's checked activities into the store, the writer's bulk path (engagement.writer hands it
+the columns engagement/imports/activities.py checked): stakeholder levels defaulted per distinct
+combination, rows staged in insert order, then one INSERT ... SELECT from staging tables, in the import's
+own transaction.
 
 On SQLite an inserted row costs far more in the work it sets off than in itself: the store-version
 trigger runs an UPDATE for every row, the rollup trigger an upsert per row into each rollup, and each
@@ -35,7 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from engagement.bulk import GROUP_A, GROUP_B, Checked, Column, storage_dates
+from engagement.imports.activities import GROUP_A, GROUP_B, Checked, Column, storage_dates
 from engagement.metrics import AGGREGATE_COLUMNS
 from engagement.models import STAKEHOLDER_LEVELS, Activity, ActivityDay
 from engagement.store import StakeholderLevels, activity_sums

@@ -9,8 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from engagement.cli.common import open_service, user_errors
-from engagement.cli.text import plain, safe_console
+from cli.common import open_core, user_errors
+from cli.text import plain, safe_console
 
 grant_app = typer.Typer(help="Apps connected by OAuth (Claude's connectors): list, revoke.", no_args_is_help=True)
 out = safe_console(soft_wrap=True)
@@ -27,7 +27,7 @@ def grant_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON 
     from engagement.access.grants import list_grants
     from engagement.db import read_scope
 
-    with read_scope(open_service().engine) as session:
+    with read_scope(open_core().engine) as session:
         rows = list_grants(session)
     if as_json:
         found = [
@@ -57,6 +57,6 @@ def grant_revoke(
     from engagement.access.grants import revoke_grant
     from engagement.db import session_scope
 
-    with session_scope(open_service().engine) as session:
+    with session_scope(open_core().engine) as session:
         revoke_grant(session, grant_id)
     out.print(f"Connected app {grant_id} revoked: its tokens stop working now.")
