@@ -57,7 +57,7 @@ def auth_google(
     Example: engagement auth google --csm casey@ourco.com --client-secrets client_secret.json
     """
     from engagement.db import session_scope
-    from engagement.google.auth import CredentialStore, load_json_file, run_installed_app_flow
+    from engagement.capture.google.auth import CredentialStore, load_json_file, run_installed_app_flow
     from engagement.lookup import find_csm
 
     settings = load()
@@ -128,7 +128,7 @@ def sync(
     Example: engagement sync --every 15m
     """
     from engagement.app import google_sync
-    from engagement.google.sync import run_every
+    from engagement.capture.sync import run_every
 
     if once and every:
         raise EngagementError("Give --once or --every, not both.")
@@ -160,7 +160,7 @@ def domain_add(
 
     Example: engagement domain add acme.com "Acme Corp"
     """
-    from engagement.google.domains import map_domain
+    from engagement.capture.domains import map_domain
 
     core = open_core()
     row = map_domain(core.engine, domain, customer, local_caller(core), core.settings.google_internal_domains)
@@ -174,7 +174,7 @@ def domain_remove(domain: Annotated[str, typer.Argument(help="A mapped domain.")
 
     Example: engagement domain remove acme.com
     """
-    from engagement.google.domains import unmap_domain
+    from engagement.capture.domains import unmap_domain
 
     if not unmap_domain(open_core().engine, domain):
         raise EngagementError(f"{domain} is not mapped; `engagement domain list` shows the mapped ones.")
@@ -188,7 +188,7 @@ def domain_list() -> None:
 
     Example: engagement domain list
     """
-    from engagement.google.domains import mapped_domains
+    from engagement.capture.domains import mapped_domains
 
     table = Table("domain", "customer")
     for row in mapped_domains(open_core().engine):

@@ -20,7 +20,7 @@ from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 
 if TYPE_CHECKING:  # the Google client libraries are imported at the first sync, not at start
-    from engagement.google.sync import GoogleSync
+    from engagement.capture.sync import GoogleSync
 
 _syncs: weakref.WeakKeyDictionary[Core, GoogleSync] = weakref.WeakKeyDictionary()
 _syncs_lock = threading.Lock()
@@ -51,7 +51,7 @@ def google_sync(core: Core) -> GoogleSync:
     """The Google Workspace sync of this core's store, made once, at its first use."""
     with _syncs_lock:
         if core not in _syncs:
-            from engagement.google.sync import GoogleSync
+            from engagement.capture.sync import GoogleSync
 
             _syncs[core] = GoogleSync(core.engine, core.settings)
         return _syncs[core]

@@ -259,7 +259,7 @@ class ActivityPersonMonth(SQLModel, table=True):
     days: int
 
 
-# -- Google Workspace capture (engagement/google) ---------------------------------------------------
+# -- Mail and calendar capture (engagement/capture) -------------------------------------------------
 
 
 class CustomerDomain(SQLModel, table=True):

@@ -10,13 +10,13 @@ from mcp.types import ToolAnnotations
 
 from engagement.access.grants import WRITE
 from engagement.app import google_sync
-from engagement.google.report import SyncReport, SyncStatus
+from engagement.capture.report import SyncReport, SyncStatus
 from engagement.core import Core
 from engagement.query import CsmRef
 from tools._common import READ_ONLY, CallerOf, description, requiring, tool_errors
 
 if TYPE_CHECKING:
-    from engagement.google.sync import GoogleSync
+    from engagement.capture.sync import GoogleSync
 
 # Writes activities, but the same mail and events give the same store: idempotent. Reads Google: open world.
 SYNC = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True)

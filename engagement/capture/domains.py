@@ -10,7 +10,7 @@ from sqlmodel import select
 from engagement.caller import Caller
 from engagement.db import session_scope
 from engagement.errors import EngagementError
-from engagement.google.attribution import FREE_MAIL, Directory
+from engagement.capture.attribution import FREE_MAIL, Directory
 from engagement.lookup import find_customer
 from engagement.models import CustomerDomain
 

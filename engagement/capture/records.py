@@ -15,10 +15,10 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, func, or_, select
 
 from engagement.errors import EngagementError
-from engagement.google.attribution import Directory
-from engagement.google.calendar import Meeting, parse_event
-from engagement.google.gmail import Mail
-from engagement.google.report import Tally
+from engagement.capture.attribution import Directory
+from engagement.capture.google.calendar import Meeting, parse_event
+from engagement.capture.google.gmail import Mail
+from engagement.capture.report import Tally
 from engagement.models import (
     MAX_DURATION_MINUTES,
     MAX_ID_LENGTH,

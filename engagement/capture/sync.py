@@ -18,13 +18,13 @@ from sqlmodel import Session, select
 
 from engagement.caller import Caller
 from engagement.db import session_scope
-from engagement.google.api import Api, ApiCaller, GoogleApiError, ServiceFactory, Sleep, default_service_factory
-from engagement.google.attribution import Directory
-from engagement.google.auth import Account, CredentialStore
-from engagement.google.calendar import CalendarReader
-from engagement.google.gmail import GmailReader
-from engagement.google.records import known_message_ids, write_events, write_mail
-from engagement.google.report import (
+from engagement.capture.google.api import Api, ApiCaller, GoogleApiError, ServiceFactory, Sleep, default_service_factory
+from engagement.capture.attribution import Directory
+from engagement.capture.google.auth import Account, CredentialStore
+from engagement.capture.google.calendar import CalendarReader
+from engagement.capture.google.gmail import GmailReader
+from engagement.capture.records import known_message_ids, write_events, write_mail
+from engagement.capture.report import (
     SkipCounts,
     SourceRun,
     SourceStatus,

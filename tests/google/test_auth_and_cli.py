@@ -12,9 +12,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.google import auth_app, domain_app, parse_interval, sync
+from cli.capture import auth_app, domain_app, parse_interval, sync
 from engagement.errors import EngagementError
-from engagement.google.auth import CredentialStore
+from engagement.capture.google.auth import CredentialStore
 from engagement.settings import Settings
 from tests.factories import Factory
 from tests.google.conftest import TOKEN

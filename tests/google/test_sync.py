@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.engine import Engine
 
-from engagement.google.sync import GoogleSync
+from engagement.capture.sync import GoogleSync
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness, activities
 from tests.google.test_gmail import ANA, CASEY, first_sync

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engagement.google.api import ApiCaller, http_status
+from engagement.capture.google.api import ApiCaller, http_status
 from engagement.models import MAX_ID_LENGTH
 
 QBR = re.compile(r"\bqbrs?\b|quarterly business review", re.IGNORECASE)

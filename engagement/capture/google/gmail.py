@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engagement.google.api import ApiCaller, http_status
-from engagement.google.attribution import is_no_reply, parse_addresses
+from engagement.capture.google.api import ApiCaller, http_status
+from engagement.capture.attribution import is_no_reply, parse_addresses
 
 # The headers a metadata read asks for: addressing, threading, and the marks of automated mail.
 HEADERS = (
