@@ -16,7 +16,7 @@ from engagement.query import CsmRef
 from tools._common import READ_ONLY, CallerOf, description, requiring, tool_errors
 
 if TYPE_CHECKING:
-    from engagement.capture.sync import GoogleSync
+    from engagement.capture.google.provider import GoogleSync
 
 # Writes activities, but the same mail and events give the same store: idempotent. Reads Google: open world.
 SYNC = ToolAnnotations(readOnlyHint=False, destructiveHint=False, idempotentHint=True, openWorldHint=True)

@@ -1,8 +1,9 @@
-"""One sync of every connected CSM's mailbox and calendar; the CLI loop and the MCP tool both run `GoogleSync.run`.
+"""One sync of every connected CSM's mailboxes and calendars, over every provider; the CLI loop and the MCP
+tools run `CaptureSync.run`, and `status` says how each source and the team's visibility stand.
 
-Each source is read from Google first, then written with its new cursor in one transaction, so a
-crash leaves the old cursor and the next run stores everything once. A failing source is reported
-and the others go on.
+A provider reads (engagement/capture/google, engagement/capture/microsoft); this runner writes. Each
+source is read first, then written with its new cursor in one transaction, so a crash leaves the old
+cursor and the next run stores everything once. A failing source is reported and the others go on.
 """
 
 from __future__ import annotations
@@ -10,71 +11,108 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from engagement.caller import Caller
-from engagement.db import session_scope
-from engagement.capture.google.api import Api, ApiCaller, GoogleApiError, ServiceFactory, Sleep, default_service_factory
+from engagement.capture import store
 from engagement.capture.attribution import Directory
-from engagement.capture.google.auth import Account, CredentialStore
-from engagement.capture.google.calendar import CalendarReader
-from engagement.capture.google.gmail import GmailReader
-from engagement.capture.records import known_message_ids, write_events, write_mail
-from engagement.capture.report import (
-    SkipCounts,
-    SourceRun,
-    SourceStatus,
-    SyncReport,
-    SyncStatus,
-    Tally,
-    unmatched_domains,
-)
-from engagement.models import Csm, SyncSource, utcnow
-from engagement.settings import Settings
+from engagement.capture.items import Changes, MailChanges
+from engagement.capture.records import Mailbox, write_events, write_mail
+from engagement.capture.report import SkipCounts, SourceRun, SourceStatus, SyncReport, SyncStatus, Tally, unmatched_domains
+from engagement.capture.visibility import STALE_AFTER, visibility
+from engagement.db import session_scope
+from engagement.errors import fault_of
 from engagement.lookup import find_csm
+from engagement.models import SyncSource, utcnow
+from engagement.settings import Settings
 
 logger = logging.getLogger(__name__)
-KINDS: tuple[Api, ...] = ("gmail", "calendar")
 RESYNC_MARGIN = dt.timedelta(days=1)
-STALE_AFTER = dt.timedelta(hours=1)
 MAX_ERROR = 1000
 
 
-def describe(error: Exception) -> str:
-    """A message for the report and the status table; never the credentials or a response body."""
-    name = type(error).__name__
-    if name == "RefreshError":
-        return "Google refused the stored credentials; run `engagement auth google` for this CSM again."
-    if isinstance(error, GoogleApiError):
-        return str(error)
-    status = getattr(getattr(error, "resp", None), "status", None)
-    if status is not None:
-        return f"Google answered HTTP {status}"
-    return f"{name}: {error}"[:MAX_ERROR]
+class Connected(Protocol):
+    """A CSM a provider can sync: whose mailbox, and how it authenticates (the provider's business)."""
+
+    @property
+    def csm_id(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
 
 
-class GoogleSync:
-    """Syncs every CSM with Google credentials. Services come from `service_factory(account, api)`."""
+@dataclass(frozen=True)
+class Window:
+    """How far back a read goes: the sync window, and where a reread after an expired cursor starts (a day
+    before the last success, within the window)."""
+
+    start: dt.datetime
+    resync_since: dt.datetime
+    now: dt.datetime
+
+
+@dataclass
+class Plan:
+    """One source to read: its row as it was before the read (cursor, account), and what is known of it."""
+
+    account: Connected
+    kind: str
+    source: SyncSource
+    window: Window
+    known: set[str] = field(default_factory=set)  # message ids already read from this source
+
+
+Read = tuple[Plan, Changes | Exception]
+
+
+class Provider(Protocol):
+    """Google, Microsoft 365, ...: who is connected, and reading their sources. A third provider is one more."""
+
+    name: str  # "google" | "microsoft"
+    kinds: tuple[str, ...]  # its sources per CSM, e.g. ("gmail", "calendar")
+    mail_kinds: tuple[str, ...]  # those that are one mailbox's folders: a thread spans them
+    mail_source: str  # the activity source its mail is stored as
+    mail_label: str  # how logs name its messages
+    connect_hint: str  # the command that connects a CSM
+
+    def accounts(self, csms: list[tuple[str, str]]) -> list[Connected]: ...
+
+    def read(self, plans: list[Plan]) -> Iterator[Read]:
+        """Each plan's changes (or the exception that stopped its read), as each read ends."""
+        ...
+
+    def describe(self, error: Exception) -> str | None:
+        """The provider's own words for its failures (HTTP status, refused credentials); None: not its own."""
+        ...
+
+
+def describe(provider: Provider, error: Exception, where: str) -> str:
+    """What the report and the status table say of a failed source: the provider's words for its errors,
+    else the one error mapping (a reference for our bugs, never SQL, a response body or credentials)."""
+    known = provider.describe(error)
+    if known is not None:
+        return known[:MAX_ERROR]
+    fault = fault_of(error, where)
+    if fault.kind == "internal":
+        return f"{fault.message} Nothing of this source was stored; the next sync reads it again from its last cursor."
+    return fault.message[:MAX_ERROR]
+
+
+class CaptureSync:
+    """Syncs every CSM connected to any of `providers` (in order), one source at a time in the store."""
 
     def __init__(
-        self,
-        engine: Engine,
-        settings: Settings,
-        service_factory: ServiceFactory = default_service_factory,
-        sleep: Sleep | None = None,
-        now: Callable[[], dt.datetime] = utcnow,
-        credentials: CredentialStore | None = None,
+        self, engine: Engine, settings: Settings, providers: list[Provider], now: Callable[[], dt.datetime] = utcnow
     ) -> None:
         self.engine = engine
         self.settings = settings
-        self.service_factory = service_factory
-        self.sleep = sleep
+        self.providers = providers
         self.now = now
-        self.credentials = credentials or CredentialStore(settings.resolved_google_credentials_dir())
         self._lock = threading.Lock()  # the loop and a tool call in one process never sync the same source twice
 
     def _csms(self, csm: str | None, caller: Caller | None) -> list[tuple[str, str]]:
@@ -84,24 +122,34 @@ class GoogleSync:
             if csm is not None and csm.strip().lower() != "all":
                 found = find_csm(session, csm, everyone)
                 return [(found.id, found.email)]
-            rows = session.exec(select(Csm).order_by(Csm.id)).all()
-            return [(c.id, c.email) for c in rows if everyone.may_see(c.id)]
+            return [(c.id, c.email) for c in store.csms(session) if everyone.may_see(c.id)]
 
-    def _caller(self) -> ApiCaller:
-        return ApiCaller() if self.sleep is None else ApiCaller(sleep=self.sleep)
+    def window(self, source: SyncSource) -> Window:
+        now = self.now()
+        start = now - dt.timedelta(days=self.settings.google_sync_window_days)
+        resync = start if source.last_success_at is None else max(start, source.last_success_at - RESYNC_MARGIN)
+        return Window(start, resync, now)
 
     def run(self, csm: str | None = None, caller: Caller | None = None) -> SyncReport:
         """Sync every connected CSM the caller may see (or one CSM by id or email) and report what changed."""
         started = self.now()
         csms = self._csms(csm, caller)
-        accounts = self.credentials.accounts(csms)
-        connected = {a.csm_id for a in accounts}
         runs: list[SourceRun] = []
         tallies: list[Tally] = []
+        connected: set[str] = set()
         with self._lock:
-            for account in accounts:
-                for kind in KINDS:
-                    run, tally = self._run_source(account, kind)
+            for provider in self.providers:
+                accounts = provider.accounts(csms)
+                connected |= {a.csm_id for a in accounts}
+                plans: list[Plan] = []
+                for account in accounts:
+                    for kind in provider.kinds:
+                        try:
+                            plans.append(self._plan(provider, account, kind))
+                        except Exception as error:
+                            runs.append(self._failed(provider, account, kind, error))
+                for plan, result in provider.read(plans):
+                    run, tally = self._write(provider, plan, result)
                     runs.append(run)
                     tallies.append(tally)
         ok = [r for r in runs if r.ok]
@@ -122,63 +170,43 @@ class GoogleSync:
             not_connected=[csm_id for csm_id, _ in csms if csm_id not in connected],
         )
 
-    def _source(self, account: Account, kind: str) -> SyncSource:
-        with session_scope(self.engine) as session:
-            row = session.exec(select(SyncSource).where(SyncSource.csm_id == account.csm_id, SyncSource.kind == kind)).first()
-            if row is None:
-                row = SyncSource(csm_id=account.csm_id, kind=kind, account=account.email)
-                session.add(row)
-                session.flush()
-            return row
+    def _plan(self, provider: Provider, account: Connected, kind: str) -> Plan:
+        source = store.ensure_source(self.engine, account.csm_id, kind, account.email)
+        known: set[str] = set()
+        if kind in provider.mail_kinds:
+            with Session(self.engine) as session:
+                known = store.known_message_ids(session, source)
+        return Plan(account, kind, source, self.window(source), known)
 
-    def _run_source(self, account: Account, kind: Api) -> tuple[SourceRun, Tally]:
+    def _write(self, provider: Provider, plan: Plan, result: Changes | Exception) -> tuple[SourceRun, Tally]:
+        account, kind = plan.account, plan.kind
         tally = Tally()
         try:
-            source = self._source(account, kind)
-            service = self.service_factory(account, kind)
-            mode = self._sync_gmail(source, service, tally) if kind == "gmail" else self._sync_calendar(source, service, tally)
-            return tally.source_run(account.csm_id, account.email, kind, mode), tally
+            if isinstance(result, Exception):
+                raise result
+            with session_scope(self.engine) as session:
+                directory = Directory.load(session, self.settings.google_internal_domains)
+                directory.add_internal(plan.source.account)
+                row = session.get_one(SyncSource, plan.source.id)
+                if isinstance(result, MailChanges):
+                    if result.account:
+                        directory.add_internal(result.account)
+                    siblings = store.source_ids(session, account.csm_id, provider.mail_kinds)
+                    mailbox = Mailbox(row, provider.mail_source, siblings, provider.mail_label)
+                    write_mail(session, mailbox, directory, result.messages, self.now().date(), tally)
+                    tally.unchanged += result.known_skipped  # listed again, already read: nothing to write
+                else:
+                    write_events(session, row, directory, result, tally)
+                self._record_success(row, result.cursor, result.mode, tally)
+            return tally.source_run(account.csm_id, account.email, kind, result.mode), tally
         except Exception as error:
-            message = describe(error)
-            logger.warning("Google %s sync of %s failed: %s", kind, account.csm_id, message, exc_info=True)
-            self._record_failure(account, kind, message)
-            failed = SourceRun(csm_id=account.csm_id, account=account.email, kind=kind, mode=None, ok=False, error=message)
-            return failed, Tally()
+            return self._failed(provider, account, kind, error), Tally()
 
-    def _since(self, source: SyncSource, cursor_expired: bool) -> dt.datetime:
-        window_start = self.now() - dt.timedelta(days=self.settings.google_sync_window_days)
-        if cursor_expired and source.last_success_at is not None:
-            # A resync only needs what the expired cursor would have shown: since the last success, bounded.
-            return max(window_start, source.last_success_at - RESYNC_MARGIN)
-        return window_start
-
-    def _sync_gmail(self, source: SyncSource, service: Any, tally: Tally) -> str:
-        with Session(self.engine) as session:
-            known = known_message_ids(session, source)
-        reader = GmailReader(service, self._caller())
-        changes = reader.read(source.cursor, self._since(source, source.cursor is not None), known)
-        with session_scope(self.engine) as session:
-            directory = Directory.load(session, self.settings.google_internal_domains)
-            directory.add_internal(source.account)
-            if changes.account:
-                directory.add_internal(changes.account)
-            row = session.get_one(SyncSource, source.id)
-            write_mail(session, row, directory, changes.messages, self.now().date(), tally)
-            tally.unchanged += changes.known_skipped  # listed again, already read: nothing to write
-            self._record_success(row, changes.cursor, changes.mode, tally)
-        return changes.mode
-
-    def _sync_calendar(self, source: SyncSource, service: Any, tally: Tally) -> str:
-        reader = CalendarReader(service, self._caller())
-        since = self._since(source, False)
-        changes = reader.read(source.cursor, since)
-        with session_scope(self.engine) as session:
-            directory = Directory.load(session, self.settings.google_internal_domains)
-            directory.add_internal(source.account)
-            row = session.get_one(SyncSource, source.id)
-            write_events(session, row, directory, changes.events, changes.mode, since, tally)
-            self._record_success(row, changes.cursor, changes.mode, tally)
-        return changes.mode
+    def _failed(self, provider: Provider, account: Connected, kind: str, error: Exception) -> SourceRun:
+        message = describe(provider, error, f"sync {provider.name} {kind}")
+        logger.warning("%s sync of %s failed: %s", kind, account.csm_id, message)
+        self._record_failure(account, kind, message)
+        return SourceRun(csm_id=account.csm_id, account=account.email, kind=kind, mode=None, ok=False, error=message)
 
     def _record_success(self, row: SyncSource, cursor: str, mode: str, tally: Tally) -> None:
         now = self.now()
@@ -186,30 +214,27 @@ class GoogleSync:
         row.last_run_at = row.last_success_at = now
         row.last_error, row.last_counts = None, tally.counts()
 
-    def _record_failure(self, account: Account, kind: str, message: str) -> None:
+    def _record_failure(self, account: Connected, kind: str, message: str) -> None:
         try:
-            with session_scope(self.engine) as session:
-                row = session.exec(
-                    select(SyncSource).where(SyncSource.csm_id == account.csm_id, SyncSource.kind == kind)
-                ).first()
-                if row is not None:  # the cursor stays as it was: the next run rereads from it
-                    row.last_run_at, row.last_error = self.now(), message[:MAX_ERROR]
-                    session.add(row)
+            store.record_failure(self.engine, account.csm_id, kind, self.now(), message[:MAX_ERROR])
         except Exception:
             logger.exception("Could not record the failed %s sync of %s", kind, account.csm_id)
 
     def status(self, caller: Caller | None = None) -> SyncStatus:
-        """Per mailbox and calendar of the CSMs the caller may see: last run, last success, cursor age,
-        last counts and error."""
+        """Per mailbox, folder and calendar of the CSMs the caller may see: last run, last success, cursor age,
+        last counts and error; and how much of their external mail and meetings the store attributes."""
         now = self.now()
         csms = self._csms(None, caller)
         visible = {csm_id for csm_id, _ in csms}
-        connected = {a.csm_id for a in self.credentials.accounts(csms)}
+        connected: dict[str, list[str]] = {}
+        expected: set[tuple[str, str]] = set()
+        for provider in self.providers:
+            for account in provider.accounts(csms):
+                connected.setdefault(account.csm_id, []).append(provider.name)
+                expected |= {(account.csm_id, kind) for kind in provider.kinds}
         with session_scope(self.engine) as session:
-            rows = [
-                r for r in session.exec(select(SyncSource).order_by(SyncSource.csm_id, SyncSource.kind)).all()
-                if r.csm_id in visible
-            ]
+            rows = [r for r in store.all_sources(session) if r.csm_id in visible]
+            seen = visibility(session, now, csms, connected, rows, expected)
         sources = [
             SourceStatus(
                 csm_id=r.csm_id,
@@ -227,20 +252,20 @@ class GoogleSync:
         stale = [
             f"{r.csm_id}/{r.kind}"
             for r in rows
-            if r.csm_id in connected and (r.last_success_at is None or now - r.last_success_at > STALE_AFTER)
+            if (r.csm_id, r.kind) in expected and (r.last_success_at is None or now - r.last_success_at > STALE_AFTER)
         ]
         return SyncStatus(
-            now=now, sources=sources, not_connected=[c for c, _ in csms if c not in connected], stale=stale
+            now=now, sources=sources, not_connected=[c for c, _ in csms if c not in connected], stale=stale, visibility=seen
         )
 
 
 def run_every(
-    sync: GoogleSync, interval: dt.timedelta, stop: threading.Event, on_report: Callable[[SyncReport], None]
+    sync: CaptureSync, interval: dt.timedelta, stop: threading.Event, on_report: Callable[[SyncReport], None]
 ) -> None:
     """Sync now and then every `interval` until `stop` is set; a failed run is logged and retried next time."""
     while not stop.is_set():
         try:
             on_report(sync.run())
         except Exception:
-            logger.exception("Google sync run failed; retrying in %s", interval)
+            logger.exception("Sync run failed; retrying in %s", interval)
         stop.wait(interval.total_seconds())

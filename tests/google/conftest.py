@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from engagement.db import session_scope
 from engagement.capture.google.auth import Account, CredentialStore
 from engagement.capture.report import SyncReport
-from engagement.capture.sync import GoogleSync
+from engagement.capture.google.provider import GoogleSync
 from engagement.models import Activity, CustomerDomain, SyncSource
 from engagement.settings import Settings
 from tests.factories import Factory

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from engagement.capture.attribution import Directory
-from engagement.capture.google.gmail import is_automated
+from engagement.capture.items import is_automated
 from tests.factories import Factory
 
 

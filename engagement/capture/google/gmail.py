@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from dataclasses import dataclass
 from typing import Any
 
+from engagement.capture.attribution import parse_addresses
 from engagement.capture.google.api import ApiCaller, http_status
-from engagement.capture.attribution import is_no_reply, parse_addresses
+from engagement.capture.items import Mail, MailChanges, is_automated, message_ids
 
 # The headers a metadata read asks for: addressing, threading, and the marks of automated mail.
 HEADERS = (
@@ -16,66 +15,11 @@ HEADERS = (
     "Auto-Submitted", "Precedence", "List-Unsubscribe", "List-Id", "X-Autoreply", "X-Autorespond",
 )  # fmt: skip
 SKIP_LABELS = frozenset({"DRAFT", "SPAM", "TRASH", "CHAT"})
-BULK_PRECEDENCE = frozenset({"bulk", "list", "junk"})
-OUT_OF_OFFICE = re.compile(
-    r"^\s*(out of (the )?office|automatic reply|auto[- ]?reply|autoreply|away from (the )?office|on vacation)",
-    re.IGNORECASE,
-)
 PAGE_SIZE = 500
 
 
-@dataclass(frozen=True)
-class Mail:
-    """The parts of one Gmail message the sync uses. `date` is naive UTC (from internalDate)."""
-
-    gmail_id: str
-    thread_id: str
-    labels: frozenset[str]
-    date: dt.datetime
-    sender: str | None
-    recipients: list[str]
-    subject: str | None
-    message_id: str | None
-    thread_root: str | None
-    automated: bool
-
-
-@dataclass(frozen=True)
-class MailboxChanges:
-    """What a Gmail read produced: the new messages, the cursor to store, and how it was read."""
-
-    mode: str  # "full" | "incremental" | "resync"
-    cursor: str
-    account: str | None
-    messages: list[Mail]
-    known_skipped: int  # listed again by a resync but already read before: not fetched twice
-
-
-def _strip_id(value: str) -> str:
-    return value.strip().strip("<>").strip()
-
-
-def _message_ids(value: str | None) -> list[str]:
-    return [_strip_id(part) for part in re.findall(r"<[^>]+>", value or "")]
-
-
-def is_automated(headers: dict[str, str], sender: str | None, subject: str | None) -> bool:
-    """Machine-sent mail (RFC 3834 Auto-Submitted, bulk/list precedence, unsubscribe links, no-reply) or an OOO."""
-    auto = headers.get("auto-submitted", "").strip().lower()
-    if auto and not auto.startswith("no"):
-        return True
-    if headers.get("precedence", "").strip().lower() in BULK_PRECEDENCE:
-        return True
-    if any(name in headers for name in ("list-unsubscribe", "list-id", "x-autoreply", "x-autorespond")):
-        return True
-    if sender is not None and is_no_reply(sender):
-        return True
-    # An out-of-office sent without the headers still is no answer from the customer.
-    return bool(subject and OUT_OF_OFFICE.match(subject))
-
-
 def parse_message(resource: dict[str, Any]) -> Mail:
-    """A users.messages.get(format=metadata) resource as Mail."""
+    """A users.messages.get(format=metadata) resource as Mail (the reader leaves out drafts, spam and trash by label)."""
     headers: dict[str, str] = {}
     for header in resource.get("payload", {}).get("headers", []):
         # The first of a repeated header wins, as mail readers show it.
@@ -83,15 +27,14 @@ def parse_message(resource: dict[str, Any]) -> Mail:
     senders = parse_addresses(headers.get("from"))
     sender = senders[0] if senders else None
     recipients = [a for a in parse_addresses(headers.get("to"), headers.get("cc")) if a != sender]
-    message_ids = _message_ids(headers.get("message-id"))
-    message_id = message_ids[0] if message_ids else None
-    references = _message_ids(headers.get("references")) or _message_ids(headers.get("in-reply-to"))
+    own_ids = message_ids(headers.get("message-id"))
+    message_id = own_ids[0] if own_ids else None
+    references = message_ids(headers.get("references")) or message_ids(headers.get("in-reply-to"))
     subject = headers.get("subject") or None
     millis = int(resource.get("internalDate", "0"))
     return Mail(
-        gmail_id=resource["id"],
+        item_id=resource["id"],
         thread_id=resource.get("threadId", resource["id"]),
-        labels=frozenset(resource.get("labelIds", [])),
         date=dt.datetime.fromtimestamp(millis / 1000, dt.UTC).replace(tzinfo=None),
         sender=sender,
         recipients=recipients,
@@ -110,7 +53,7 @@ class GmailReader:
         self.caller = caller
         self.users = service.users()
 
-    def read(self, cursor: str | None, since: dt.datetime, known: set[str]) -> MailboxChanges:
+    def read(self, cursor: str | None, since: dt.datetime, known: set[str]) -> MailChanges:
         if cursor is not None:
             try:
                 return self._incremental(cursor, known)
@@ -121,7 +64,7 @@ class GmailReader:
                 return self._full("resync", since, known)
         return self._full("full", since, known)
 
-    def _incremental(self, cursor: str, known: set[str]) -> MailboxChanges:
+    def _incremental(self, cursor: str, known: set[str]) -> MailChanges:
         added: list[str] = []
         page_token: str | None = None
         latest = cursor
@@ -145,9 +88,9 @@ class GmailReader:
             if not page_token:
                 break
         fresh = [gmail_id for gmail_id in dict.fromkeys(added) if gmail_id not in known]
-        return MailboxChanges("incremental", latest, None, self._fetch(fresh), len(added) - len(fresh))
+        return MailChanges("incremental", latest, None, self._fetch(fresh), len(added) - len(fresh))
 
-    def _full(self, mode: str, since: dt.datetime, known: set[str]) -> MailboxChanges:
+    def _full(self, mode: str, since: dt.datetime, known: set[str]) -> MailChanges:
         # The profile's historyId is taken first, so whatever arrives while we list is in the next history read.
         profile = self.caller.execute(self.users.getProfile(userId="me"))
         listed: list[str] = []
@@ -163,7 +106,7 @@ class GmailReader:
                 break
         fresh = [gmail_id for gmail_id in dict.fromkeys(listed) if gmail_id not in known]
         messages = self._fetch(fresh)
-        return MailboxChanges(mode, str(profile["historyId"]), profile.get("emailAddress"), messages, len(listed) - len(fresh))
+        return MailChanges(mode, str(profile["historyId"]), profile.get("emailAddress"), messages, len(listed) - len(fresh))
 
     def _fetch(self, ids: list[str]) -> list[Mail]:
         if not ids:
@@ -173,6 +116,6 @@ class GmailReader:
             return self.users.messages().get(userId="me", id=gmail_id, format="metadata", metadataHeaders=list(HEADERS))
 
         resources = self.caller.batch_get(self.service, request, ids)
-        mails = [parse_message(resources[i]) for i in ids if i in resources]
-        mails = [mail for mail in mails if not SKIP_LABELS & mail.labels]  # drafts are not sent mail
-        return sorted(mails, key=lambda mail: (mail.date, mail.gmail_id))
+        # Drafts are not sent mail; spam and trash are nobody's touchpoint.
+        kept = [resources[i] for i in ids if i in resources and not SKIP_LABELS & set(resources[i].get("labelIds", []))]
+        return sorted(map(parse_message, kept), key=lambda mail: (mail.date, mail.item_id))
