@@ -107,13 +107,15 @@ class CaptureSync:
     """Syncs every CSM connected to any of `providers` (in order), one source at a time in the store."""
 
     def __init__(
-        self, engine: Engine, settings: Settings, providers: list[Provider], now: Callable[[], dt.datetime] = utcnow
-    ) -> None:
+        self, engine: Engine, settings: Settings, providers: list[Provider], now: Callable[[], dt.datetime] = utcnow,
+        lock: threading.Lock | None = None,
+    ) -> None:  # fmt: skip
         self.engine = engine
         self.settings = settings
         self.providers = providers
         self.now = now
-        self._lock = threading.Lock()  # the loop and a tool call in one process never sync the same source twice
+        # The loop and a tool call in one process never sync the same source twice (one lock per store).
+        self._lock = lock or threading.Lock()
 
     def _csms(self, csm: str | None, caller: Caller | None) -> list[tuple[str, str]]:
         """(id, email) of the CSM named, or of every CSM the caller may see (None: a local job sees all)."""

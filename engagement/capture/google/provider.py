@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterator
 
 from sqlalchemy.engine import Engine
@@ -83,6 +84,7 @@ class GoogleSync(CaptureSync):
         sleep: Sleep | None = None,
         now: Callable[[], dt.datetime] = utcnow,
         credentials: CredentialStore | None = None,
+        lock: threading.Lock | None = None,
     ) -> None:
         self.credentials = credentials or CredentialStore(settings.resolved_google_credentials_dir())
-        super().__init__(engine, settings, [GoogleProvider(self.credentials, service_factory, sleep)], now)
+        super().__init__(engine, settings, [GoogleProvider(self.credentials, service_factory, sleep)], now, lock)
