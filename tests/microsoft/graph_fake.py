@@ -140,6 +140,7 @@ class FakeMicrosoft:
         self.in_flight: dict[str, int] = {}
         self.max_in_flight: dict[str, int] = {}
         self.hold_until = 0  # >0: each Graph request waits until this many are in flight for its mailbox
+        self.hold_seconds = 2.0  # ... or this long
         self.requests: list[tuple[str, str]] = []  # (mailbox, path with query)
         self.token_grants: list[str] = []
         self.serial = 0
@@ -320,9 +321,9 @@ class FakeMicrosoft:
             count = self.in_flight[address]
             self.max_in_flight[address] = max(self.max_in_flight.get(address, 0), count)
             self.lock.notify_all()
-            if self.hold_until and count <= self.hold_until:
-                # Overlap on purpose: wait for company (an event, not a sleep), or give up after a while.
-                self.lock.wait_for(lambda: self.in_flight[address] >= self.hold_until, timeout=2)
+            if self.hold_until and count < self.hold_until:
+                # Overlap on purpose: wait for company (a condition, not a sleep), or go on after a while.
+                self.lock.wait_for(lambda: self.in_flight[address] >= self.hold_until, timeout=self.hold_seconds)
         try:
             yield count <= LIMIT
         finally:
