@@ -18,7 +18,7 @@ from engagement.capture.sync import CaptureSync
 from engagement.models import Activity, SyncSource
 from engagement.settings import Settings
 from tests.factories import Factory
-from tests.google.conftest import portfolio  # noqa: F401 (the same two CSMs, Acme and Globex)
+from tests.google.conftest import credentials, google, portfolio  # noqa: F401 (the same two CSMs, Acme and Globex)
 from tests.microsoft.graph_fake import APP_SECRET, CLIENT_ID, TENANT, FakeMicrosoft
 
 NOW = dt.datetime(2026, 11, 24, 12, 0)

@@ -139,6 +139,7 @@ TOOLS = (
     "find_low_engagement_customers",
     "search_customers",
     "log_activity",
+    "sync_email_and_calendar",
     "sync_google_workspace",
     "get_sync_status",
     "compare_segments",
