@@ -31,7 +31,8 @@ def cli() -> typer.Typer:
 
 
 def env(settings: Settings, folder: Path) -> dict[str, str]:
-    return {"ENGAGEMENT_DATABASE_URL": settings.resolved_database_url(), "ENGAGEMENT_GOOGLE_CREDENTIALS_DIR": str(folder)}
+    return {"ENGAGEMENT_DATABASE_URL": settings.resolved_database_url(), "ENGAGEMENT_GOOGLE_CREDENTIALS_DIR": str(folder),
+            "ENGAGEMENT_MICROSOFT_CREDENTIALS_DIR": str(folder.parent / "microsoft-none")}  # fmt: skip
 
 
 def test_auth_from_file_stores_the_token_owner_only_and_never_prints_it(

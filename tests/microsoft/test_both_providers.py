@@ -102,3 +102,24 @@ async def test_get_sync_status_shows_engagement_visibility(client: Client, googl
     assert per_csm == {"casey": (["google"], 2, 1), "dana": (["microsoft"], 4, 2)}
     assert seen["failing"] == ["dana/outlook_calendar", "dana/outlook_inbox", "dana/outlook_sent"]
     assert seen["stale"] == []  # every source succeeded within the hour at least once (NOW is fixed)
+
+
+def test_the_team_view_shows_engagement_visibility(both: CaptureSync, microsoft: Harness, service: EngagementService,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from starlette.testclient import TestClient
+
+    import web.pages
+    from web.app import create_app
+
+    microsoft.fake.put(DANA, "inbox", m.message(1, "zoe@initech.test", DANA, "2026-11-21T10:00:00"))
+    microsoft.fake.put(DANA, "inbox", m.message(2, "ops@globex.test", DANA, "2026-11-22T10:00:00"))
+    both.run()
+    monkeypatch.setattr(web.pages, "capture_sync", lambda _service: both)
+
+    with TestClient(create_app(service.settings, service=service), base_url="http://127.0.0.1:8000") as client:
+        page = client.get("/team").text
+
+    assert "2 of 2 CSMs have mail and calendar connected." in page
+    assert '<span class="strong">50.0%</span> of the 2 external messages and meetings' in page
+    assert "<td>Dana Lee</td><td>microsoft</td>" in page
+    assert "initech.test: 1 · <code>engagement domain add initech.test &#34;CUSTOMER&#34;</code>" in page
