@@ -28,6 +28,7 @@ from engagement.models import (
     MAX_RESPONSE_HOURS,
     MAX_SUBJECT_LENGTH,
     ActivityCreate,
+    CaptureItem,
     SyncedEvent,
     SyncedMessage,
     SyncSource,
@@ -89,6 +90,7 @@ def write_mail(
     `as_of` is the sync's day: a message dated after it is refused, as a logged one would be."""
     source = mailbox.source
     assert source.id is not None
+    seen = store.seen_items(session, source.id, [mail.item_id for mail in mails])
     created: set[str] = set()
     threads: set[tuple[str, str | None, str]] = set()
     stored: list[tuple[SyncedMessage, NewActivity, str, str]] = []  # (link, row, direction, thread id)
@@ -110,7 +112,7 @@ def write_mail(
             continue
         tally.external += 1
         key = mail.message_id or f"{mailbox.activity_source}:{source.account}:{mail.item_id}"
-        store.remember_item(session, source.id, mail.item_id, "email", key, mail.date, attribution.customer_id,
+        store.remember_item(session, seen, source.id, mail.item_id, "email", key, mail.date, attribution.customer_id,
                             _domains(attribution.unmatched))  # fmt: skip
         if attribution.customer_id is None:
             tally.no_match(attribution.unmatched)
@@ -164,12 +166,23 @@ def _domains(addresses: list[str]) -> list[str]:
     return [address.rsplit("@", 1)[-1] for address in addresses]
 
 
-def _remember(session: Session, source_id: int, meeting: Meeting, attribution: Attribution) -> None:
+def _forget(session: Session, items: dict[str, CaptureItem], meeting: Meeting) -> None:
+    """No longer an external meeting (cancelled, declined, ...): no longer counted as seen."""
+    row = items.pop(meeting.event_id[:1024], None)
+    if row is not None and row in session.new:
+        session.expunge(row)  # added earlier in this read (an event listed twice): never stored
+    elif row is not None:
+        session.delete(row)
+
+
+def _remember(
+    session: Session, seen: dict[str, CaptureItem], source_id: int, meeting: Meeting, attribution: Attribution
+) -> None:
     """Count an external meeting for engagement visibility (capture_item), attributed or not."""
     if meeting.start is not None:
         key = meeting.external_id or meeting.event_id
-        store.remember_item(session, source_id, meeting.event_id, "meeting", key, meeting.start, attribution.customer_id,
-                            _domains(attribution.unmatched))  # fmt: skip
+        store.remember_item(session, seen, source_id, meeting.event_id, "meeting", key, meeting.start,
+                            attribution.customer_id, _domains(attribution.unmatched))  # fmt: skip
 
 
 def settle_replies(
@@ -205,11 +218,12 @@ def write_events(session: Session, source: SyncSource, directory: Directory, cha
     """Store meetings, update moved or edited ones and remove those cancelled or no longer with a customer."""
     assert source.id is not None
     links = store.event_links(session, source.id)
+    items = store.seen_items(session, source.id, [meeting.event_id for meeting in changes.meetings])
     seen: set[str] = set()
     for meeting in changes.meetings:
         seen.add(meeting.event_id)
         link = links.get(meeting.event_id)
-        row = _meeting(session, source.id, directory, meeting, tally)
+        row = _meeting(session, items, source.id, directory, meeting, tally)
         if row is None:
             if link is not None:
                 tally.removed += store.drop_event_link(session, link)
@@ -244,32 +258,32 @@ def write_events(session: Session, source: SyncSource, directory: Directory, cha
 
 
 def _meeting(
-    session: Session, source_id: int, directory: Directory, meeting: Meeting, tally: Tally
+    session: Session, items: dict[str, CaptureItem], source_id: int, directory: Directory, meeting: Meeting, tally: Tally
 ) -> NewActivity | None:
     """The meeting as a checked row with a customer, or None (counted) when it is none. Meetings ahead
     are kept (no as-of bound): they count once held."""
     if meeting.kind != "meeting":
-        store.forget_item(session, source_id, meeting.event_id)
+        _forget(session, items, meeting)
         if meeting.kind != "cancelled":
             tally.skip("not_a_meeting")
         return None
     attribution = directory.attribute([*meeting.attendees, *meeting.declined])
     if attribution.outcome == "internal_only":
-        store.forget_item(session, source_id, meeting.event_id)
+        _forget(session, items, meeting)
         tally.skip("internal_only")
         return None
     tally.external += 1
     if attribution.customer_id is None:
-        _remember(session, source_id, meeting, attribution)
+        _remember(session, items, source_id, meeting, attribution)
         tally.no_match(attribution.unmatched)
         return None
     tally.attributed += 1
     participants = [p for p in attribution.participants if p not in meeting.declined]
     if not participants:
-        store.forget_item(session, source_id, meeting.event_id)
+        _forget(session, items, meeting)
         tally.skip("not_a_meeting")  # every customer-side guest declined: it did not take place with them
         return None
-    _remember(session, source_id, meeting, attribution)
+    _remember(session, items, source_id, meeting, attribution)
     organizer_ours = meeting.organizer_is_self or (meeting.organizer is not None and directory.is_internal(meeting.organizer))
     fields = {
         "type": "qbr" if meeting.is_qbr else "meeting",

@@ -160,14 +160,29 @@ def update_activity(session: Session, activity_id: int, changes: dict[str, Any])
 # -- what visibility counts ------------------------------------------------------------------------
 
 
+def seen_items(session: Session, source_id: int, item_ids: list[str]) -> dict[str, CaptureItem]:
+    """The capture_item rows this source already has for these ids (one query per 500), to update in place."""
+    found: dict[str, CaptureItem] = {}
+    wanted = list(dict.fromkeys(item_id[:1024] for item_id in item_ids))
+    for start in range(0, len(wanted), 500):
+        rows = session.exec(
+            select(CaptureItem).where(
+                CaptureItem.source_id == source_id, col(CaptureItem.item_id).in_(wanted[start : start + 500])
+            )
+        ).all()
+        found.update({row.item_id: row for row in rows})
+    return found
+
+
 def remember_item(
-    session: Session, source_id: int, item_id: str, kind: str, item_key: str, date: dt.datetime,
-    customer_id: str | None, unmatched: list[str],
+    session: Session, seen: dict[str, CaptureItem], source_id: int, item_id: str, kind: str, item_key: str,
+    date: dt.datetime, customer_id: str | None, unmatched: list[str],
 ) -> None:  # fmt: skip
-    """An external message or meeting this source saw (again: the row follows the latest read)."""
-    row = session.exec(
-        select(CaptureItem).where(CaptureItem.source_id == source_id, CaptureItem.item_id == item_id[:1024])
-    ).first() or CaptureItem(source_id=source_id, item_id=item_id[:1024], kind=kind, item_key="", date=date)
+    """An external message or meeting this source saw (again: the row follows the latest read). `seen`:
+    the source's rows from `seen_items`, kept up to date here."""
+    row = seen.get(item_id[:1024])
+    if row is None:
+        row = seen[item_id[:1024]] = CaptureItem(source_id=source_id, item_id=item_id[:1024], kind=kind, item_key="", date=date)
     row.item_key, row.date, row.customer_id = item_key[:512], date, customer_id
     row.unmatched = ",".join(sorted(set(unmatched)))[:2048] or None
     session.add(row)
