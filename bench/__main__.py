@@ -183,7 +183,6 @@ def main(
     machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(), "platform": platform.platform()}
     previous = json.loads(output.read_text()) if output.exists() else {"runs": []}
     previous["runs"] = [r for r in previous["runs"] if (r["backend"], r["customers"]) not in {(x["backend"], x["customers"]) for x in results}]
-    previous["capture"] = capture
     output.write_text(json.dumps({"machine": machine, "runs": previous["runs"] + results, "capture": capture},
                                  indent=2, default=str) + "\n")  # fmt: skip
     console.print(f"Results written to {output}")
