@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from engagement.capture.attribution import is_no_reply
 from engagement.models import MAX_ID_LENGTH
@@ -93,6 +94,37 @@ def is_automated(headers: dict[str, str], sender: str | None, subject: str | Non
         return True
     # An out-of-office sent without the headers still is no answer from the customer.
     return bool(subject and OUT_OF_OFFICE.match(subject))
+
+
+def header_map(headers: Any) -> dict[str, str]:
+    """[{name, value}, ...] (Gmail's payload headers, Graph's internetMessageHeaders) as lower-cased names;
+    the first of a repeated header wins, as mail readers show it."""
+    found: dict[str, str] = {}
+    for header in headers or []:
+        found.setdefault(str(header.get("name", "")).lower(), str(header.get("value", "")))
+    return found
+
+
+def mail_of(
+    item_id: str, thread_id: str, date: dt.datetime, sender: str | None, recipients: list[str], subject: str | None,
+    headers: dict[str, str], own_id: str | None,
+) -> Mail:  # fmt: skip
+    """A message as Mail, from what every provider gives: the Message-ID (`own_id`, or the header), the
+    thread across mailboxes from References (else In-Reply-To), and the automated-mail rules."""
+    own = message_ids(own_id) or message_ids(headers.get("message-id"))
+    message_id = own[0] if own else None
+    references = message_ids(headers.get("references")) or message_ids(headers.get("in-reply-to"))
+    return Mail(
+        item_id=item_id,
+        thread_id=thread_id,
+        date=date,
+        sender=sender,
+        recipients=[address for address in recipients if address != sender],
+        subject=subject,
+        message_id=message_id,
+        thread_root=references[0] if references else message_id,
+        automated=is_automated(headers, sender, subject),
+    )
 
 
 def instance_key(ical_uid: str, start: dt.datetime) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy import select as sa_select  # five columns: more than sqlmodel.select is typed for
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, or_, select
 
@@ -195,9 +196,10 @@ def forget_item(session: Session, source_id: int, item_id: str) -> None:
 
 def items_since(session: Session, since: dt.datetime, until: dt.datetime) -> list[tuple[str, str, str, str | None, str | None]]:
     """(csm id, kind, item key, customer id, unmatched domains) of every item seen between the two times."""
-    rows = session.exec(
-        select(SyncSource.csm_id, CaptureItem.kind, CaptureItem.item_key, CaptureItem.customer_id, CaptureItem.unmatched)
+    statement = (
+        sa_select(col(SyncSource.csm_id), col(CaptureItem.kind), col(CaptureItem.item_key), col(CaptureItem.customer_id),
+                  col(CaptureItem.unmatched))  # fmt: skip
         .join(SyncSource, col(SyncSource.id) == col(CaptureItem.source_id))
         .where(col(CaptureItem.date) >= since, col(CaptureItem.date) <= until)
-    ).all()
-    return [tuple(row) for row in rows]  # type: ignore[misc]
+    )
+    return [(row[0], row[1], row[2], row[3], row[4]) for row in session.execute(statement).all()]

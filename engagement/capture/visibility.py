@@ -37,25 +37,25 @@ def visibility(
     for csm_id, kind, key, customer_id, unmatched in store.items_since(session, now - WINDOW, now):
         if csm_id not in visible or csm_id not in connected:
             continue
-        attributed, domains, seen_by = team.get((kind, key), (False, set(), set()))
+        claimed, domains, seen_by = team.get((kind, key), (False, set(), set()))
         domains |= set((unmatched or "").split(",")) - {""}
-        team[(kind, key)] = (attributed or customer_id is not None, domains, seen_by | {csm_id})
+        team[(kind, key)] = (claimed or customer_id is not None, domains, seen_by | {csm_id})
     by_domain: dict[str, int] = {}
-    for attributed, domains, _ in team.values():
-        if not attributed:
+    for claimed, domains, _ in team.values():
+        if not claimed:
             for domain in domains:
                 by_domain[domain] = by_domain.get(domain, 0) + 1
     ranked = sorted(by_domain, key=lambda d: (-by_domain[d], d))[:MAX_DOMAINS]
     per_csm = []
     for csm_id, _ in csms:
-        mine = [attributed for attributed, _, seen_by in team.values() if csm_id in seen_by]
+        mine = [claimed for claimed, _, seen_by in team.values() if csm_id in seen_by]
         per_csm.append(
             CsmVisibility(
                 csm_id=csm_id, connected=sorted(connected.get(csm_id, [])), external=len(mine),
                 attributed=sum(mine), share=_share(sum(mine), len(mine)),
             )
         )  # fmt: skip
-    attributed = sum(1 for a, _, _ in team.values() if a)
+    attributed = sum(1 for claimed, _, _ in team.values() if claimed)
     watched = [r for r in rows if (r.csm_id, r.kind) in expected]
     return Visibility(
         days=WINDOW.days,

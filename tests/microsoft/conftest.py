@@ -15,10 +15,10 @@ from engagement.capture.microsoft.auth import Client, MicrosoftCredentials, sign
 from engagement.capture.microsoft.provider import MicrosoftProvider
 from engagement.capture.report import SyncReport
 from engagement.capture.sync import CaptureSync
-from engagement.models import Activity, SyncSource
+from engagement.models import SyncSource
 from engagement.settings import Settings
 from tests.factories import Factory
-from tests.google.conftest import credentials, google, portfolio  # noqa: F401 (the same two CSMs, Acme and Globex)
+from tests.google.conftest import activities, credentials, google, portfolio  # noqa: F401 (the same two CSMs, Acme and Globex)
 from tests.microsoft.graph_fake import APP_SECRET, CLIENT_ID, TENANT, FakeMicrosoft
 
 NOW = dt.datetime(2026, 11, 24, 12, 0)
@@ -79,11 +79,3 @@ def microsoft(engine: Engine, settings: Settings, fake: FakeMicrosoft, tmp_path:
     harness.sign_in("casey", CASEY)
     harness.sign_in("dana", DANA)
     return harness
-
-
-def activities(engine: Engine, source: str | None = None) -> list[Activity]:
-    with Session(engine) as session:
-        query = select(Activity).order_by(Activity.date, Activity.id)
-        if source is not None:
-            query = query.where(Activity.source == source)
-        return list(session.exec(query).all())

@@ -7,7 +7,7 @@ from typing import Any
 
 from engagement.capture.attribution import parse_addresses
 from engagement.capture.google.api import ApiCaller, http_status
-from engagement.capture.items import Mail, MailChanges, is_automated, message_ids
+from engagement.capture.items import Mail, MailChanges, header_map, mail_of
 
 # The headers a metadata read asks for: addressing, threading, and the marks of automated mail.
 HEADERS = (
@@ -20,28 +20,18 @@ PAGE_SIZE = 500
 
 def parse_message(resource: dict[str, Any]) -> Mail:
     """A users.messages.get(format=metadata) resource as Mail (the reader leaves out drafts, spam and trash by label)."""
-    headers: dict[str, str] = {}
-    for header in resource.get("payload", {}).get("headers", []):
-        # The first of a repeated header wins, as mail readers show it.
-        headers.setdefault(str(header.get("name", "")).lower(), str(header.get("value", "")))
+    headers = header_map(resource.get("payload", {}).get("headers", []))
     senders = parse_addresses(headers.get("from"))
-    sender = senders[0] if senders else None
-    recipients = [a for a in parse_addresses(headers.get("to"), headers.get("cc")) if a != sender]
-    own_ids = message_ids(headers.get("message-id"))
-    message_id = own_ids[0] if own_ids else None
-    references = message_ids(headers.get("references")) or message_ids(headers.get("in-reply-to"))
-    subject = headers.get("subject") or None
     millis = int(resource.get("internalDate", "0"))
-    return Mail(
+    return mail_of(
         item_id=resource["id"],
         thread_id=resource.get("threadId", resource["id"]),
         date=dt.datetime.fromtimestamp(millis / 1000, dt.UTC).replace(tzinfo=None),
-        sender=sender,
-        recipients=recipients,
-        subject=subject,
-        message_id=message_id,
-        thread_root=references[0] if references else message_id,
-        automated=is_automated(headers, sender, subject),
+        sender=senders[0] if senders else None,
+        recipients=parse_addresses(headers.get("to"), headers.get("cc")),
+        subject=headers.get("subject") or None,
+        headers=headers,
+        own_id=None,
     )
 
 

@@ -25,8 +25,8 @@ class GoogleProvider:
     """Reads Gmail (historyId cursor) and Calendar (syncToken cursor) one source after another."""
 
     name = "google"
-    kinds = ("gmail", "calendar")
-    mail_kinds = ("gmail",)
+    kinds: tuple[str, ...] = ("gmail", "calendar")
+    mail_kinds: tuple[str, ...] = ("gmail",)
     mail_source = "gmail"
     mail_label = "Gmail"
     connect_hint = "engagement auth google --csm EMAIL"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engagement.capture.attribution import parse_addresses
-from engagement.capture.items import Mail, MailChanges, is_automated, message_ids
+from engagement.capture.items import Mail, MailChanges, header_map, mail_of
 from engagement.capture.microsoft.graph import PAGE_SIZE, GraphClient, GraphError, delta_link
 
 FOLDERS = {"outlook_inbox": "inbox", "outlook_sent": "sentitems"}  # Graph's well-known folder names
@@ -45,30 +45,21 @@ def parse_message(resource: dict[str, Any]) -> Mail | None:
     date = graph_time(resource.get("receivedDateTime") or resource.get("sentDateTime"))
     if date is None:
         return None
-    headers: dict[str, str] = {}
-    for header in resource.get("internetMessageHeaders") or []:
-        headers.setdefault(str(header.get("name", "")).lower(), str(header.get("value", "")))  # the first wins
     senders = _address(resource.get("from")) or _address(resource.get("sender"))
-    sender = senders[0] if senders else None
     recipients: list[str] = []
     for field in ("toRecipients", "ccRecipients"):
         for recipient in resource.get(field) or []:
-            recipients += [a for a in _address(recipient) if a != sender and a not in recipients]
-    own = message_ids(resource.get("internetMessageId")) or message_ids(headers.get("message-id"))
-    message_id = own[0] if own else None
-    references = message_ids(headers.get("references")) or message_ids(headers.get("in-reply-to"))
-    subject = resource.get("subject") or None
+            recipients += [a for a in _address(recipient) if a not in recipients]
     item_id = str(resource["id"])
-    return Mail(
+    return mail_of(
         item_id=item_id,
         thread_id=str(resource.get("conversationId") or item_id),
         date=date,
-        sender=sender,
+        sender=senders[0] if senders else None,
         recipients=recipients,
-        subject=subject,
-        message_id=message_id,
-        thread_root=references[0] if references else message_id,
-        automated=is_automated(headers, sender, subject),
+        subject=resource.get("subject") or None,
+        headers=header_map(resource.get("internetMessageHeaders")),
+        own_id=resource.get("internetMessageId"),
     )
 
 

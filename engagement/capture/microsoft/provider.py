@@ -21,8 +21,8 @@ class MicrosoftProvider:
     """Reads Outlook mail folders and calendars (deltaLink cursors) of every connected CSM."""
 
     name = "microsoft"
-    kinds = ("outlook_inbox", "outlook_sent", "outlook_calendar")
-    mail_kinds = ("outlook_inbox", "outlook_sent")
+    kinds: tuple[str, ...] = ("outlook_inbox", "outlook_sent", "outlook_calendar")
+    mail_kinds: tuple[str, ...] = ("outlook_inbox", "outlook_sent")
     mail_source = "outlook"
     mail_label = "Outlook"
     connect_hint = "engagement auth microsoft --csm EMAIL"
