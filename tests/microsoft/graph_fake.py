@@ -18,10 +18,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.microsoft.fake_http import Json, Server, certificate
+from tests.microsoft.graph_resources import event, graph_id, message  # noqa: F401 (the tests build resources as m.message)
 
 TENANT = "c0ffee00-0000-4000-8000-00000000feed"
 CLIENT_ID = "8f2b7c4e-1d3a-4b5c-9e6f-0a1b2c3d4e5f"
@@ -36,84 +39,6 @@ def _b64(data: dict[str, Any]) -> str:
 def _unb64(text: str) -> dict[str, Any]:
     result: dict[str, Any] = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     return result
-
-
-def graph_id(n: int, kind: str = "AAMkAGI2") -> str:
-    """An id shaped like Graph's: ~150 characters of base64."""
-    return f"{kind}{'TG9uZ0lkUGFydE9mQU1haWxib3g' * 5}{n:010d}AAA="
-
-
-def message(
-    n: int, sender: str, to: str, when: str, subject: str = "Renewal plan", cc: str | None = None,
-    reply_to: int | None = None, headers: dict[str, str] | None = None, conversation: str | None = None,
-    message_id: str | None = None, draft: bool = False,
-) -> dict[str, Any]:  # fmt: skip
-    """A Graph message resource; `headers` become internetMessageHeaders (mail received from the internet)."""
-    def recipients(value: str | None) -> list[dict[str, Any]]:
-        return [{"emailAddress": {"name": a.split("@")[0].title(), "address": a}} for a in (value or "").split(",") if a]
-
-    internet = [{"name": "Message-ID", "value": f"<{message_id or f'm{n}'}@mail.test>"}]
-    if reply_to is not None:
-        internet += [{"name": "In-Reply-To", "value": f"<m{reply_to}@mail.test>"},
-                     {"name": "References", "value": f"<m{reply_to}@mail.test>"}]  # fmt: skip
-    internet += [{"name": k, "value": v} for k, v in (headers or {}).items()]
-    stamp = dt.datetime.fromisoformat(when).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "@odata.etag": f'W/"CQAAABYAAAD{n}"',
-        "id": graph_id(n),
-        "createdDateTime": stamp,
-        "lastModifiedDateTime": stamp,
-        "receivedDateTime": stamp,
-        "sentDateTime": stamp,
-        "hasAttachments": False,
-        "internetMessageId": f"<{message_id or f'm{n}'}@mail.test>",
-        "subject": subject,
-        "isDraft": draft,
-        "conversationId": conversation or f"AAQkAGI2conv{(reply_to or n):06d}",
-        "from": {"emailAddress": {"name": sender.split("@")[0].title(), "address": sender}},
-        "sender": {"emailAddress": {"name": sender.split("@")[0].title(), "address": sender}},
-        "toRecipients": recipients(to),
-        "ccRecipients": recipients(cc),
-        "internetMessageHeaders": internet,
-    }
-
-
-def event(
-    n: int, subject: str, start: str, end: str, attendees: list[tuple[str, str]], organizer: str = "casey@ourco.test",
-    owner: str = "casey@ourco.test", all_day: bool = False, show_as: str = "busy", sensitivity: str = "normal",
-    teams: bool = False, ical: str | None = None, body: str = "",
-) -> dict[str, Any]:  # fmt: skip
-    """A Graph event as calendarView returns it with `Prefer: outlook.timezone="UTC"`."""
-    def when(value: str) -> dict[str, str]:
-        return {"dateTime": dt.datetime.fromisoformat(value).strftime("%Y-%m-%dT%H:%M:%S.0000000"), "timeZone": "UTC"}
-
-    mine = next((status for email, status in attendees if email == owner), "organizer" if organizer == owner else "none")
-    return {
-        "@odata.etag": f'W/"DwAAABYAAAD{n}"',
-        "id": graph_id(n, "AAMkAGEv"),
-        "iCalUId": ical or f"040000008200E00074C5B7101A82E008000000{n:08d}",
-        "subject": subject,
-        "bodyPreview": body,
-        "isAllDay": all_day,
-        "isCancelled": False,
-        "isOrganizer": organizer == owner,
-        "showAs": show_as,
-        "sensitivity": sensitivity,
-        "type": "singleInstance",
-        "responseStatus": {"response": mine, "time": "2026-10-01T09:00:00Z"},
-        "start": when(start),
-        "end": when(end),
-        "isOnlineMeeting": teams,
-        "onlineMeetingProvider": "teamsForBusiness" if teams else "unknown",
-        "onlineMeeting": {"joinUrl": f"https://teams.microsoft.com/l/meetup-join/{n}"} if teams else None,
-        "organizer": {"emailAddress": {"name": organizer.split("@")[0].title(), "address": organizer}},
-        "attendees": [
-            {"type": "resource" if email.startswith("room") else "required",
-             "status": {"response": status, "time": "2026-10-01T09:00:00Z"},
-             "emailAddress": {"name": email.split("@")[0].title(), "address": email}}
-            for email, status in attendees if email != organizer
-        ],  # fmt: skip
-    }
 
 
 @dataclass
@@ -145,14 +70,14 @@ class FakeMicrosoft:
         self.token_grants: list[str] = []
         self.serial = 0
         self.lifetime = 3600  # seconds a user's access token lives (msal refreshes within 5 minutes of the end)
-        self.cert, self.key = _certificate(folder)
-        self.identity = _Server(("127.0.0.1", 0), self._identity_handler())
+        self.cert, self.key = certificate(folder)
+        self.identity = Server(("127.0.0.1", 0), self._identity_handler())
         import ssl
 
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert, self.key)
         self.identity.socket = context.wrap_socket(self.identity.socket, server_side=True)
-        self.graph = _Server(("127.0.0.1", 0), self._graph_handler())
+        self.graph = Server(("127.0.0.1", 0), self._graph_handler())
         for server in (self.identity, self.graph):
             threading.Thread(target=server.serve_forever, daemon=True).start()
 
@@ -267,7 +192,7 @@ class FakeMicrosoft:
     def _identity_handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(_Json):
+        class Handler(Json):
             def do_GET(self) -> None:
                 base = f"{fake.authority_host}/{TENANT}"
                 if self.path == f"/{TENANT}/v2.0/.well-known/openid-configuration":
@@ -307,7 +232,7 @@ class FakeMicrosoft:
     def _graph_handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(_Json):
+        class Handler(Json):
             def do_GET(self) -> None:
                 status, body, headers = fake._graph(self.path, {k.lower(): v for k, v in self.headers.items()})
                 self.send_json(status, body, headers)
@@ -440,56 +365,3 @@ def _selected(resource: dict[str, Any], select: str) -> dict[str, Any]:
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "innerError": {"date": "2026-11-24T12:00:00",
             "request-id": "9e1e6f5a-0000-4000-8000-000000000000", "client-request-id": "9e1e6f5a-0000-4000-8000-000000000001"}}}  # fmt: skip
-
-
-class _Json(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        return
-
-    def body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
-    def send_json(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; odata.metadata=minimal; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(payload)
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:  # a client that hung up: not our error
-        return
-
-
-def _certificate(folder: Path) -> tuple[str, str]:
-    """A self-signed certificate for 127.0.0.1 (its own CA), so msal's HTTPS is verified, not switched off."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    import ipaddress
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake identity platform")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )  # fmt: skip
-    cert_path, key_path = folder / "identity.pem", folder / "identity.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))  # fmt: skip
-    return str(cert_path), str(key_path)
