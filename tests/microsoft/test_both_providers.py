@@ -123,3 +123,18 @@ def test_the_team_view_shows_engagement_visibility(both: CaptureSync, microsoft:
     assert '<span class="strong">50.0%</span> of the 2 external messages and meetings' in page
     assert "<td>Dana Lee</td><td>microsoft</td>" in page
     assert "initech.test: 1 · <code>engagement domain add initech.test &#34;CUSTOMER&#34;</code>" in page
+
+
+async def test_a_message_gmail_stored_for_one_customer_is_not_linked_to_another_by_outlook(
+    client: Client, google: GoogleHarness, microsoft: Harness, engine: Engine
+) -> None:
+    # Casey's Gmail stored m1 for Acme (Ana on it); Dana's Outlook holds the same Message-ID with Globex only.
+    google.gmail("casey", g.profile("5000", CASEY), g.listing(("m1", "t1")),
+                 g.batch(g.message("m1", "t1", CASEY, ANA, "2026-11-20T09:00:00", labels=("SENT",))))  # fmt: skip
+    await call(client, "sync_email_and_calendar")
+    microsoft.fake.put(DANA, "inbox", m.message(1, "ops@globex.test", DANA, "2026-11-20T09:00:00"))
+
+    report = await call(client, "sync_email_and_calendar")
+
+    assert (report["new"], report["skipped"]["key_conflict"]) == (0, 1)
+    assert [(a.source, a.customer_id) for a in activities(engine)] == [("gmail", "acme")]
