@@ -121,7 +121,7 @@ def test_the_team_view_shows_engagement_visibility(both: CaptureSync, microsoft:
 
     assert "2 of 2 CSMs have mail and calendar connected." in page
     assert '<span class="strong">50.0%</span> of the 2 external messages and meetings' in page
-    assert "<td>Dana Lee</td><td>microsoft</td>" in page
+    assert '<td>Dana Lee</td><td class="wide">microsoft</td>' in page
     assert "initech.test: 1 · <code>engagement domain add initech.test &#34;CUSTOMER&#34;</code>" in page
 
 

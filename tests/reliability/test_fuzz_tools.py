@@ -190,6 +190,7 @@ PLAIN_CALLS = {
     "find_low_engagement_customers": {"threshold": 100},
     "search_customers": {"query": "a"},
     "log_activity": {"customer": "acme", "type": "email", "direction": "outbound", "date": "2026-11-20"},
+    "sync_email_and_calendar": {},
     "sync_google_workspace": {},
     "get_sync_status": {},
     "compare_segments": {},
