@@ -1,5 +1,5 @@
 """Microsoft 365 capture timings: a first sync of a 180-day window, a quiet incremental sync and one with a
-little new mail, through msal and httpx2 against the fake Graph and identity platform on loopback
+little new mail, through msal and httpx against the fake Graph and identity platform on loopback
 (tests/microsoft/graph_fake.py), into a fresh SQLite store."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A Microsoft 365 harness: the fake identity platform and Graph (graph_fake.py), real msal and httpx2 clients,
+"""A Microsoft 365 harness: the fake identity platform and Graph (graph_fake.py), real msal and httpx clients,
 CSMs signed in by device code or through the app, and the same small portfolio as the Google tests."""
 
 from __future__ import annotations

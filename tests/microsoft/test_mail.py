@@ -1,4 +1,4 @@
-"""Outlook mail end to end: msal sign-ins and httpx2 against the fake Graph, message delta per folder, into activities."""
+"""Outlook mail end to end: msal sign-ins and httpx against the fake Graph, message delta per folder, into activities."""
 
 from __future__ import annotations
 

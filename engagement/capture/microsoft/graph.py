@@ -1,4 +1,4 @@
-"""Calling Microsoft Graph with plain httpx2: delta pages, throttling honoured, at most 4 requests in flight
+"""Calling Microsoft Graph with plain httpx: delta pages, throttling honoured, at most 4 requests in flight
 per mailbox (Graph's limit), bounded retries.
 
 Not the Kiota-based Graph SDK: it is ~380 MB installed and slow to import, for the three GETs a sync needs.
@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx2
+import httpx
 
 Sleep = Callable[[float], None]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -44,11 +44,11 @@ class GraphClient:
     """GETs against one Graph root. `token()` gives a bearer token; `mailbox` names whose limit a call counts to."""
 
     def __init__(
-        self, base_url: str, http: httpx2.Client | None = None, sleep: Sleep = time.sleep, attempts: int = 5,
+        self, base_url: str, http: httpx.Client | None = None, sleep: Sleep = time.sleep, attempts: int = 5,
         jitter: Callable[[], float] = random.random,
     ) -> None:  # fmt: skip
         self.base_url = base_url.rstrip("/")
-        self.http = http or httpx2.Client(timeout=httpx2.Timeout(60.0, connect=15.0))
+        self.http = http or httpx.Client(timeout=httpx.Timeout(60.0, connect=15.0))
         self.sleep = sleep
         self.attempts = attempts
         self.jitter = jitter
@@ -82,7 +82,7 @@ class GraphClient:
                 with self._slot(mailbox):
                     self.requests += 1
                     response = self.http.get(url, headers=headers)
-            except httpx2.TransportError:
+            except httpx.TransportError:
                 if last:
                     raise GraphError(0, "Microsoft Graph could not be reached") from None
                 self._backoff(attempt, None)
@@ -120,7 +120,7 @@ def delta_link(page: dict[str, Any]) -> str:
     return str(page["@odata.deltaLink"])
 
 
-def _error_code(response: httpx2.Response) -> str:
+def _error_code(response: httpx.Response) -> str:
     try:
         error = response.json().get("error", {})
         code = error.get("code", "") if isinstance(error, dict) else ""
