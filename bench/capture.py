@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engagement.app import create_service
+from engagement.app import create_core
 from engagement.capture.microsoft.auth import Client, MicrosoftCredentials, sign_in_with_device_code
 from engagement.capture.microsoft.provider import MicrosoftProvider
 from engagement.capture.sync import CaptureSync
@@ -55,9 +55,9 @@ def capture_timings(folder: Path, mailboxes: int = 4, messages: int = 5_000, eve
     try:
         settings = Settings(database_url=f"sqlite:///{folder / 'capture.db'}", as_of=NOW.date(),
                             google_credentials_dir=folder / "google-none")  # fmt: skip
-        service = create_service(settings)
+        core = create_core(settings)
         addresses = [f"csm{i}@ourco.example" for i in range(mailboxes)]
-        with session_scope(service.engine) as session:
+        with session_scope(core.engine) as session:
             for i, address in enumerate(addresses):
                 session.add(Csm(id=f"csm{i}", name=f"CSM {i}", email=address))
             session.flush()
@@ -75,7 +75,7 @@ def capture_timings(folder: Path, mailboxes: int = 4, messages: int = 5_000, eve
             fake.approve(address)
             username, cache = sign_in_with_device_code(client, lambda _message: None)
             credentials.save_user(f"csm{i}", client, username, cache)
-        sync = CaptureSync(service.engine, settings, [MicrosoftProvider(credentials, fake.graph_url)], now=lambda: NOW)
+        sync = CaptureSync(core.engine, settings, [MicrosoftProvider(credentials, fake.graph_url)], now=lambda: NOW)
 
         def timed() -> tuple[float, Any]:
             start = time.perf_counter()

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from engagement.capture.microsoft.auth import MicrosoftCredentials
-from engagement.cli.capture import auth_app, sync
+from cli.capture import auth_app, sync
 from engagement.settings import Settings
 from tests.factories import Factory
 from tests.microsoft import graph_fake as m

@@ -14,7 +14,7 @@ import tools
 from engagement.caller import Caller
 from engagement.capture.google.provider import GoogleProvider
 from engagement.capture.sync import CaptureSync
-from engagement.service import EngagementService
+from engagement.core import Core
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness as GoogleHarness
 from tests.microsoft import graph_fake as m
@@ -31,20 +31,20 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def both(google: GoogleHarness, microsoft: Harness, engine: Engine, service: EngagementService) -> CaptureSync:
+def both(google: GoogleHarness, microsoft: Harness, engine: Engine, core: Core) -> CaptureSync:
     """Casey on Google Workspace, Dana on Microsoft 365."""
     google.sync.credentials.remove("dana")
     microsoft.credentials.remove("casey")
     provider = GoogleProvider(google.sync.credentials, google.service, sleep=google.sleeps.append)
-    return CaptureSync(engine, service.settings, [provider, microsoft.provider], now=lambda: NOW)
+    return CaptureSync(engine, core.settings, [provider, microsoft.provider], now=lambda: NOW)
 
 
 @pytest.fixture
-async def client(service: EngagementService, both: CaptureSync, google: GoogleHarness) -> AsyncIterator[Client]:
+async def client(core: Core, both: CaptureSync, google: GoogleHarness) -> AsyncIterator[Client]:
     server = MCPServer("test")
-    local = lambda: Caller.local(service.settings)  # noqa: E731
-    tools.customers.register(server, service, local)
-    capture_tools.register(server, service, local, sync_of=lambda: both, google_of=lambda: google.sync)
+    local = lambda: Caller.local(core.settings)  # noqa: E731
+    tools.customers.register(server, core, local)
+    capture_tools.register(server, core, local, sync_of=lambda: both, google_of=lambda: google.sync)
     async with Client(server) as connected:
         yield connected
 
@@ -104,7 +104,7 @@ async def test_get_sync_status_shows_engagement_visibility(client: Client, googl
     assert seen["stale"] == []  # every source succeeded within the hour at least once (NOW is fixed)
 
 
-def test_the_team_view_shows_engagement_visibility(both: CaptureSync, microsoft: Harness, service: EngagementService,
+def test_the_team_view_shows_engagement_visibility(both: CaptureSync, microsoft: Harness, core: Core,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     from starlette.testclient import TestClient
 
@@ -116,7 +116,7 @@ def test_the_team_view_shows_engagement_visibility(both: CaptureSync, microsoft:
     both.run()
     monkeypatch.setattr(web.pages, "capture_sync", lambda _service: both)
 
-    with TestClient(create_app(service.settings, service=service), base_url="http://127.0.0.1:8000") as client:
+    with TestClient(create_app(core.settings, core=core), base_url="http://127.0.0.1:8000") as client:
         page = client.get("/team").text
 
     assert "2 of 2 CSMs have mail and calendar connected." in page
