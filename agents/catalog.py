@@ -55,8 +55,8 @@ RESEARCHER = Agent(
 COMMUNICATOR = Agent(
     "communicator",
     "Communicator",
-    "logging touchpoints told in a sentence, and Gmail and Calendar capture",
-    ("search_customers", "get_customer_engagement", "log_activity", "sync_google_workspace", "get_sync_status"),
+    "logging touchpoints told in a sentence, and mail and calendar capture (Google, Microsoft 365)",
+    ("search_customers", "get_customer_engagement", "log_activity", "sync_email_and_calendar", "get_sync_status"),
 )
 
 AGENTS: dict[str, Agent] = {agent.name: agent for agent in (MONITOR, RESEARCHER, COMMUNICATOR)}

@@ -23,7 +23,7 @@ RULES: dict[Agent, tuple[str, ...]] = {
         r"(?<!n't )(?<!not )\b(i|we) (just |have |'ve )?(called|emailed|met|spoke|talked|messaged|phoned)\b",
         r"\b(call|meeting|email|qbr) with\b",
         r"\bcall notes\b",
-        r"\b(sync|capture)\b.*\b(gmail|calendar|google|mail)\b|\b(gmail|calendar|google)\b",
+        r"\b(sync|capture)\b.*\b(gmail|calendar|google|mail|outlook|microsoft|teams)\b|\b(gmail|calendar|google|outlook)\b",
         r"\btouchpoints? (with|to)\b",
     ),
     MONITOR: (

@@ -143,6 +143,19 @@ def show(results: list[dict[str, Any]]) -> None:
     console.print(targets)
 
 
+def show_capture(capture: dict[str, Any]) -> None:
+    table = Table(title=f"Microsoft 365 capture ({capture['capture_mailboxes']} mailboxes, fake Graph on loopback, SQLite)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("first sync, 180 days", f"{capture['capture_first_s']:.1f} s for {capture['capture_messages']:,} messages "
+                  f"and {capture['capture_events']:,} events")  # fmt: skip
+    table.add_row("first sync, messages per second", f"{capture['capture_first_messages_per_s']:,.0f}")
+    table.add_row("incremental sync, nothing new", f"{capture['capture_quiet_s'] * 1000:,.0f} ms")
+    table.add_row("incremental sync, 50 new messages a mailbox", f"{capture['capture_incremental_s'] * 1000:,.0f} ms "
+                  f"({capture['capture_incremental_messages_per_s']:,.0f} messages/s)")  # fmt: skip
+    console.print(table)
+
+
 @app.command()
 def main(
     customers: Annotated[int, typer.Option(help="Customers in the generated portfolio.")] = 10_000,
@@ -153,16 +166,25 @@ def main(
         "ENGAGEMENT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
     ),
     output: Annotated[Path, typer.Option(help="Where to write the JSON results.")] = Path("bench/results.json"),
+    only_capture: Annotated[bool, typer.Option("--only-capture", help="Only the Microsoft 365 capture timings.")] = False,
+    mailboxes: Annotated[int, typer.Option(help="Mailboxes of the capture timings.")] = 4,
+    messages: Annotated[int, typer.Option(help="Messages per mailbox over the 180-day window.")] = 5_000,
 ) -> None:
     """Generate, import and measure; prints the table and writes JSON (not a test: it asserts nothing)."""
-    backends = ["sqlite", "postgresql"] if database == "both" else [database]
+    from bench.capture import capture_timings
+
+    backends = [] if only_capture else ["sqlite", "postgresql"] if database == "both" else [database]
     with tempfile.TemporaryDirectory(prefix="engagement-bench-") as folder:
         results = [run_one(b, customers, activities, repeat, postgres_url, Path(folder)) for b in backends]
-    show(results)
+        capture = capture_timings(Path(folder), mailboxes=mailboxes, messages=messages)
+    if results:
+        show(results)
+    show_capture(capture)
     machine = {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(), "platform": platform.platform()}
     previous = json.loads(output.read_text()) if output.exists() else {"runs": []}
     previous["runs"] = [r for r in previous["runs"] if (r["backend"], r["customers"]) not in {(x["backend"], x["customers"]) for x in results}]
-    output.write_text(json.dumps({"machine": machine, "runs": previous["runs"] + results}, indent=2, default=str) + "\n")
+    output.write_text(json.dumps({"machine": machine, "runs": previous["runs"] + results, "capture": capture},
+                                 indent=2, default=str) + "\n")  # fmt: skip
     console.print(f"Results written to {output}")
 
 

@@ -1,6 +1,6 @@
 """The `engagement` command line, an edge like tools/: options in, the core's answers formatted out.
 
-`main` holds the app and the report commands; `google`, `install` their own groups; `views` the rich
+`main` holds the app and the report commands; `capture`, `install` their own groups; `views` the rich
 renderings; `common` the error handling every command shares.
 """
 

@@ -12,7 +12,7 @@ from cli.agents import ask, chat
 from cli.alerts import alerts_app, check
 from cli.calibrate import calibrate
 from cli.common import JsonOption, errors, load, local_caller, open_core, print_json, user_errors
-from cli.google import auth_app, domain_app, sync
+from cli.capture import auth_app, domain_app, sync
 from cli.install import install_app
 from cli.options import query_options
 from cli.text import plain, safe_console

@@ -259,7 +259,7 @@ class ActivityPersonMonth(SQLModel, table=True):
     days: int
 
 
-# -- Google Workspace capture (engagement/google) ---------------------------------------------------
+# -- Mail and calendar capture (engagement/capture) -------------------------------------------------
 
 
 class CustomerDomain(SQLModel, table=True):
@@ -272,16 +272,17 @@ class CustomerDomain(SQLModel, table=True):
 
 
 class SyncSource(SQLModel, table=True):
-    """One CSM's mailbox or calendar: its cursor (historyId / syncToken) and how its last run went."""
+    """One CSM's mailbox, mail folder or calendar: its cursor (Gmail historyId, Calendar syncToken, Graph
+    deltaLink) and how its last run went."""
 
     __tablename__ = "sync_source"  # type: ignore[assignment]
     __table_args__ = (UniqueConstraint("csm_id", "kind", name="uq_sync_source_csm_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
     csm_id: str = Field(foreign_key="csm.id", max_length=64)
-    kind: str = Field(max_length=16)  # gmail | calendar
+    kind: str = Field(max_length=16)  # gmail | calendar | outlook_inbox | outlook_sent | outlook_calendar
     account: str = Field(max_length=320)
-    cursor: str | None = Field(default=None, max_length=1024)
+    cursor: str | None = Field(default=None, max_length=4096)  # a Graph deltaLink is a long URL
     cursor_at: NaiveDatetime | None = None
     last_run_at: NaiveDatetime | None = None
     last_success_at: NaiveDatetime | None = None
@@ -291,7 +292,7 @@ class SyncSource(SQLModel, table=True):
 
 
 class SyncedMessage(SQLModel, table=True):
-    """A Gmail message already read from one mailbox: so a resync skips it and replies find their thread."""
+    """A message already read from one mailbox (or mail folder): so a resync skips it and replies find their thread."""
 
     __tablename__ = "synced_message"  # type: ignore[assignment]
     __table_args__ = (
@@ -302,8 +303,8 @@ class SyncedMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: int = Field(foreign_key="sync_source.id")
-    message_id: str = Field(max_length=64)
-    thread_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=512)  # the provider's id in that mailbox (Graph's are ~150 characters)
+    thread_id: str = Field(max_length=512)
     thread_root: str | None = Field(default=None, max_length=512)
     external_id: str | None = Field(default=None, max_length=512)  # the activity's, when it became one
     customer_id: str | None = Field(default=None, foreign_key="customer.id", max_length=64)
@@ -324,6 +325,26 @@ class SyncedEvent(SQLModel, table=True):
     source_id: int = Field(foreign_key="sync_source.id")
     event_id: str = Field(max_length=1024)
     external_id: str | None = Field(default=None, max_length=512)
+
+
+class CaptureItem(SQLModel, table=True):
+    """An external message or meeting one source saw in the last sync window, attributed or not: what the
+    engagement-visibility share counts (engagement/capture/visibility.py)."""
+
+    __tablename__ = "capture_item"  # type: ignore[assignment]
+    __table_args__ = (
+        UniqueConstraint("source_id", "item_id", name="uq_capture_item_source_item"),
+        Index("ix_capture_item_date", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="sync_source.id")
+    item_id: str = Field(max_length=1024)  # the provider's id in that source (a message or event id)
+    kind: str = Field(max_length=16)  # email | meeting
+    item_key: str = Field(max_length=512)  # Message-ID or meeting instance key: the same in every mailbox
+    date: NaiveDatetime
+    customer_id: str | None = Field(default=None, foreign_key="customer.id", max_length=64)
+    unmatched: str | None = Field(default=None, max_length=2048)  # external domains no customer claims, comma-separated
 
 
 # -- The team server's users and their API tokens (engagement/users.py) ---------------------------

@@ -43,9 +43,20 @@ class Settings(BaseSettings):
     google_credentials_dir: Path | None = None
     """Where Google tokens and service-account keys are kept (owner-only); unset: the user config dir."""
     google_internal_domains: str = ""
-    """Extra email domains of our own people, comma-separated (the CSMs' own domains always count)."""
+    """Extra email domains of our own people, comma-separated (the CSMs' own domains always count); every
+    provider's capture uses it (the name is older than Microsoft 365 capture)."""
     google_sync_window_days: int = Field(default=180, ge=1, le=3650)
-    """How far back the first Gmail/Calendar sync (and a full resync) reads."""
+    """How far back the first mail and calendar sync (and a full resync) reads, for every provider."""
+    microsoft_credentials_dir: Path | None = None
+    """Where Microsoft 365 token caches and the app's secret are kept (owner-only); unset: the user config dir."""
+    microsoft_tenant: str | None = None
+    """The Microsoft Entra tenant (id or domain, e.g. ourco.onmicrosoft.com) `engagement auth microsoft` signs in to."""
+    microsoft_client_id: str | None = None
+    """The application (client) id of the app registration `engagement auth microsoft` uses."""
+    microsoft_authority_host: str = "https://login.microsoftonline.com"
+    """The Microsoft identity platform (another for a national cloud, e.g. https://login.microsoftonline.us)."""
+    microsoft_graph_url: str = "https://graph.microsoft.com/v1.0"
+    """Microsoft Graph's root (another for a national cloud, e.g. https://graph.microsoft.us/v1.0)."""
     public_url: str | None = None
     """Where people reach the team server, e.g. https://engagement.ourco.com behind a TLS proxy: its
     Host and Origin are accepted and /mcp's metadata names it. Unset: http://HOST:PORT as served."""
@@ -77,7 +88,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "as_of", "user", "weights_file", "google_credentials_dir", "database_url", "public_url", "secret_key",
-        "alert_webhook", "oidc_issuer", "oidc_client_id", "oidc_client_secret", mode="before"
+        "alert_webhook", "oidc_issuer", "oidc_client_id", "oidc_client_secret", "microsoft_credentials_dir",
+        "microsoft_tenant", "microsoft_client_id", mode="before"
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
@@ -138,6 +150,13 @@ class Settings(BaseSettings):
     def today(self) -> dt.date:
         """The as-of date: the fixed one if set, else today in UTC."""
         return self.as_of or dt.datetime.now(dt.UTC).date()
+
+    def resolved_microsoft_credentials_dir(self) -> Path:
+        import platformdirs
+
+        return self.microsoft_credentials_dir or Path(
+            platformdirs.user_config_dir("engagement-metrics", appauthor=False)
+        ) / "microsoft"
 
     def resolved_google_credentials_dir(self) -> Path:
         import platformdirs

@@ -18,7 +18,7 @@ from tests.servers import server_env
 ROOT = Path(__file__).resolve().parents[1]
 NOT_AT_START = (
     "alembic", "mako", "pygments", "psycopg", "pandas", "sqlalchemy.dialects.postgresql",
-    "engagement.google.sync", "googleapiclient", "anthropic",
+    "engagement.capture.sync", "googleapiclient", "anthropic",
 )
 
 

@@ -8,7 +8,7 @@ from mcp.server.mcpserver import MCPServer
 from engagement.caller import Caller
 from engagement.core import Core
 from engagement.access.grants import READ
-from tools import activities, alerts, analysis, customers, google, mcp_prompts, portfolio
+from tools import activities, alerts, analysis, capture, customers, mcp_prompts, portfolio
 from tools._common import CallerOf, requiring
 
 
@@ -19,7 +19,7 @@ def register_all(server: MCPServer, core: Core, caller_of: CallerOf | None = Non
     portfolio.register(server, core, who)
     customers.register(server, core, who)
     activities.register(server, core, who)
-    google.register(server, core, who)
+    capture.register(server, core, who)
     analysis.register(server, core, who)
     alerts.register(server, core, who)
     mcp_prompts.register(server)

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from engagement.analysis.calls import compare_csms
+from engagement.app import capture_sync
 from engagement.core import Core
 from engagement.customer import customer as customer_detail
 from engagement.customer import trends as customer_trends
@@ -109,6 +110,10 @@ def routes(core: Core) -> list[BaseRoute]:
         whole = portfolio_answer(core, caller, PortfolioQuery(period=query.period, limit=1))
         comparison = compare_csms(core, caller, query)
         f["period"] = comparison.period.label
+        try:  # what the capture holds (docs/rules.md, "Engagement visibility"), as get_sync_status answers it
+            visibility, visibility_note = capture_sync(core).status(caller).visibility, None
+        except EngagementError as error:  # an unsafe credentials folder, say: the rest of the page still shows
+            visibility, visibility_note = None, str(error)
         return _page(
             request,
             "team.html",
@@ -116,6 +121,9 @@ def routes(core: Core) -> list[BaseRoute]:
             view="team",
             whole=whole,
             comparison=comparison,
+            visibility=visibility,
+            visibility_note=visibility_note,
+            names={row.csm_id: row.name for row in comparison.csms},
             f=f,
             controls=filters.controls(CsmsQuery, f, {"period": (_periods(f["period"]), None)}, fixed=tuple(fixed)),
         )

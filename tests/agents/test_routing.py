@@ -57,7 +57,7 @@ def test_a_question_that_matches_nothing_goes_to_the_monitor() -> None:
 
 
 def test_only_the_communicator_may_write() -> None:
-    writers = {name for name, agent in AGENTS.items() if {"log_activity", "sync_google_workspace"} & set(agent.tools)}
+    writers = {name for name, agent in AGENTS.items() if {"log_activity", "sync_email_and_calendar", "sync_google_workspace"} & set(agent.tools)}
 
     assert writers == {"communicator"}
 

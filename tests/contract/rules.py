@@ -22,7 +22,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 READ_VERBS = ("get_", "find_", "search_", "list_", "compare_", "benchmark_")
 WRITE_VERBS = ("log_", "sync_", "run_", "acknowledge_", "create_", "update_", "delete_", "set_", "add_", "remove_", "import_")
 LIST_VERBS = ("find_", "search_", "list_")
-OPEN_WORLD_MARK = "google"  # only the Google sync tools leave this machine
+OPEN_WORLD_PREFIX = "sync_"  # only the sync tools leave this machine (to Google or Microsoft 365)
 EXAMPLE = re.compile(r"Examples?:\s*`(\{.*?\})`", re.DOTALL)
 WHEN_TO_USE = re.compile(r"\bUse (it|this|when)\b")
 MIN_DESCRIPTION = 120
@@ -101,10 +101,10 @@ def check_annotations(tool: Tool) -> list[str]:
         problems.append(f"{tool.name}: verb {verb} is unknown; add it to READ_VERBS or WRITE_VERBS in tests/contract/rules.py")
     if hints.read_only_hint is False and (hints.destructive_hint is None or hints.idempotent_hint is None):
         problems.append(f"{tool.name}: a write must set destructiveHint and idempotentHint explicitly")
-    reaches_google = OPEN_WORLD_MARK in tool.name
-    if hints.open_world_hint is not reaches_google:
-        why = "it reaches Google" if reaches_google else "it only touches the local store"
-        problems.append(f"{tool.name}: openWorldHint must be {str(reaches_google).lower()} ({why})")
+    reaches_out = tool.name.startswith(OPEN_WORLD_PREFIX)
+    if hints.open_world_hint is not reaches_out:
+        why = "it reaches Google or Microsoft 365" if reaches_out else "it only touches the local store"
+        problems.append(f"{tool.name}: openWorldHint must be {str(reaches_out).lower()} ({why})")
     return problems
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from engagement.db import session_scope
-from engagement.google.auth import Account, CredentialStore
-from engagement.google.report import SyncReport
-from engagement.google.sync import GoogleSync
+from engagement.capture.google.auth import Account, CredentialStore
+from engagement.capture.report import SyncReport
+from engagement.capture.google.provider import GoogleSync
 from engagement.models import Activity, CustomerDomain, SyncSource
 from engagement.settings import Settings
 from tests.factories import Factory

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from engagement.google.attribution import Directory
-from engagement.google.gmail import is_automated
+from engagement.capture.attribution import Directory
+from engagement.capture.items import is_automated
 from tests.factories import Factory
 
 

@@ -12,9 +12,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli.google import auth_app, domain_app, parse_interval, sync
+from cli.capture import auth_app, domain_app, parse_interval, sync
 from engagement.errors import EngagementError
-from engagement.google.auth import CredentialStore
+from engagement.capture.google.auth import CredentialStore
 from engagement.settings import Settings
 from tests.factories import Factory
 from tests.google.conftest import TOKEN
@@ -31,7 +31,8 @@ def cli() -> typer.Typer:
 
 
 def env(settings: Settings, folder: Path) -> dict[str, str]:
-    return {"ENGAGEMENT_DATABASE_URL": settings.resolved_database_url(), "ENGAGEMENT_GOOGLE_CREDENTIALS_DIR": str(folder)}
+    return {"ENGAGEMENT_DATABASE_URL": settings.resolved_database_url(), "ENGAGEMENT_GOOGLE_CREDENTIALS_DIR": str(folder),
+            "ENGAGEMENT_MICROSOFT_CREDENTIALS_DIR": str(folder.parent / "microsoft-none")}  # fmt: skip
 
 
 def test_auth_from_file_stores_the_token_owner_only_and_never_prints_it(

@@ -36,7 +36,7 @@ def test_a_mail_the_rules_refuse_is_left_out_and_logged_and_the_rest_is_stored(
         g.message("m2", "t2", CASEY, "ana@acme.test", "2026-11-10T09:00:00", labels=("SENT",)),
     )
 
-    with caplog.at_level(logging.WARNING, logger="engagement.google.records"):
+    with caplog.at_level(logging.WARNING, logger="engagement.capture.records"):
         report = google.run("casey")
 
     assert [a.external_id for a in activities(engine)] == ["m2@mail.test"]

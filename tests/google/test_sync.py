@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Engine
 
-from engagement.google.sync import GoogleSync
+from engagement.capture.google.provider import GoogleSync
 from tests.google import google_fakes as g
 from tests.google.conftest import Harness, activities
 from tests.google.test_gmail import ANA, CASEY, first_sync
@@ -32,7 +36,7 @@ def test_a_failing_mailbox_is_reported_and_the_others_still_sync(google: Harness
 
 
 def test_a_crash_before_commit_keeps_the_cursor_and_the_next_run_stores_each_message_once(
-    google: Harness, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    google: Harness, engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     first_sync(google, g.message("m1", "t1", CASEY, ANA, "2026-11-20T09:00:00", labels=("SENT",)))
     google.run("casey")
@@ -42,11 +46,16 @@ def test_a_crash_before_commit_keeps_the_cursor_and_the_next_run_stores_each_mes
     def crash(*_args: object) -> None:
         raise RuntimeError("power cut")
 
-    with monkeypatch.context() as patch:  # activities written, cursor set, then the process dies before COMMIT
+    with monkeypatch.context() as patch, caplog.at_level(logging.ERROR):  # rows written, then a crash before COMMIT
         patch.setattr(GoogleSync, "_record_success", crash)
         crashed = google.run("casey")
 
-    assert crashed.sources[0].error == "RuntimeError: power cut"
+    # Our bug, told as one: a reference to the logged details and what happens next, never the exception's text.
+    error = crashed.sources[0].error or ""
+    reference = re.fullmatch(r"Internal error \(ref ([0-9a-f]{8})\); .* the next sync reads it again from its last cursor\.", error)
+    assert reference is not None and "power cut" not in error
+    assert f"ref={reference.group(1)}" in caplog.text and "power cut" in caplog.text
+    assert next(s for s in google.sync.status().sources if s.kind == "gmail").last_error == error
     assert google.cursor("casey", "gmail") == "5000"
     assert len(activities(engine)) == 1 and activities(engine)[0].response_received is False
 
@@ -67,3 +76,18 @@ def test_csms_without_credentials_are_listed_not_synced(google: Harness, credent
     assert report.not_connected == ["dana"]
     assert {r.csm_id for r in report.sources} == {"casey"}
     assert google.sync.status().not_connected == ["dana"]
+
+
+def test_a_database_error_of_a_source_is_reported_without_its_sql(google: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    first_sync(google, g.message("m1", "t1", CASEY, ANA, "2026-11-20T09:00:00"))
+
+    def refuse(*_args: object) -> None:
+        raise IntegrityError("INSERT INTO activity (customer_id) VALUES (%(customer_id)s)", {"customer_id": "acme"},
+                             Exception("duplicate key value violates unique constraint"))  # fmt: skip
+
+    monkeypatch.setattr(GoogleSync, "_record_success", refuse)
+    report = google.run("casey")
+
+    for run in report.sources:
+        assert run.error is not None and "(ref " in run.error and "next sync" in run.error
+        assert "INSERT" not in run.error and "acme" not in run.error and "duplicate" not in run.error

@@ -15,7 +15,7 @@ from tests.google import google_fakes as g
 from tests.google.conftest import Harness
 from tests.google.test_gmail import ANA, CASEY, first_sync
 from tests.tools.conftest import call, call_error
-from tools import google as google_tools
+from tools import capture as capture_tools
 
 pytestmark = pytest.mark.anyio
 
@@ -31,7 +31,7 @@ async def client(core: Core, google: Harness) -> AsyncIterator[Client]:
     local = lambda: Caller.local(core.settings)  # noqa: E731
     for module in (tools.portfolio, tools.customers, tools.activities):
         module.register(server, core, local)
-    google_tools.register(server, core, local, sync_of=lambda: google.sync)
+    capture_tools.register(server, core, local, sync_of=lambda: google.sync)
     async with Client(server) as connected:
         yield connected
 

@@ -15,7 +15,7 @@ from tests.tools.conftest import call, call_error
 from tools.server import create_server
 
 pytestmark = pytest.mark.anyio
-WRITE_TOOLS = {"log_activity", "acknowledge_alert", "run_engagement_check", "sync_google_workspace"}
+WRITE_TOOLS = {"log_activity", "acknowledge_alert", "run_engagement_check", "sync_google_workspace", "sync_email_and_calendar"}
 
 
 async def test_the_tools_that_need_write_are_exactly_those_that_are_not_read_only(settings: Settings, engine: Engine) -> None:
@@ -27,6 +27,7 @@ async def test_the_tools_that_need_write_are_exactly_those_that_are_not_read_onl
             "acknowledge_alert": await call_error(client, "acknowledge_alert", alert_id=1),
             "run_engagement_check": await call_error(client, "run_engagement_check"),
             "sync_google_workspace": await call_error(client, "sync_google_workspace"),
+            "sync_email_and_calendar": await call_error(client, "sync_email_and_calendar"),
         }
         answered = await call(client, "search_customers", query="a")
 

@@ -96,6 +96,7 @@ async def test_an_app_allowed_to_read_only_is_refused_every_write_with_the_scope
                 await call_error(client, "acknowledge_alert", alert_id=1),
                 await call_error(client, "run_engagement_check"),
                 await call_error(client, "sync_google_workspace"),
+                await call_error(client, "sync_email_and_calendar"),
             ]
 
     assert tokens["scope"] == "engagement:read"

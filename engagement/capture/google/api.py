@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from engagement.google.auth import Account
+from engagement.capture.google.auth import Account
 
 Api = Literal["gmail", "calendar"]
 ServiceFactory = Callable[[Account, Api], Any]

@@ -3,42 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import re
-from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engagement.google.api import ApiCaller, http_status
-from engagement.models import MAX_ID_LENGTH
-
-QBR = re.compile(r"\bqbrs?\b|quarterly business review", re.IGNORECASE)
+from engagement.capture.google.api import ApiCaller, http_status
+from engagement.capture.items import QBR, Meeting, MeetingChanges, instance_key
 NOT_MEETINGS = frozenset({"outOfOffice", "focusTime", "workingLocation", "birthday"})
 PAGE_SIZE = 250
-
-
-@dataclass(frozen=True)
-class CalendarChanges:
-    mode: str  # "full" | "incremental" | "resync"
-    cursor: str
-    events: list[dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class Meeting:
-    """An event as the sync sees it. `kind` is "meeting", or why it is not one."""
-
-    event_id: str
-    kind: str  # meeting | cancelled | all_day | not_a_meeting | declined
-    external_id: str | None = None
-    start: dt.datetime | None = None
-    minutes: float | None = None
-    attendees: list[str] = field(default_factory=list)  # people (ours and theirs) who did not decline
-    declined: list[str] = field(default_factory=list)
-    organizer: str | None = None
-    organizer_is_self: bool = False
-    title: str | None = None
-    is_qbr: bool = False
 
 
 def to_utc(when: dict[str, Any]) -> dt.datetime | None:
@@ -53,12 +24,6 @@ def to_utc(when: dict[str, Any]) -> dt.datetime | None:
         except (ZoneInfoNotFoundError, ValueError):
             parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.astimezone(dt.UTC).replace(tzinfo=None)
-
-
-def instance_key(ical_uid: str, start: dt.datetime) -> str:
-    """iCalUID plus the instance's start: recurring instances differ, a shared invite is the same everywhere."""
-    key = f"{ical_uid}/{start:%Y%m%dT%H%M%SZ}"
-    return key if len(key) <= MAX_ID_LENGTH else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def parse_event(event: dict[str, Any]) -> Meeting:
@@ -116,17 +81,17 @@ class CalendarReader:
         self.caller = caller
         self.calendar_id = calendar_id
 
-    def read(self, cursor: str | None, since: dt.datetime) -> CalendarChanges:
+    def read(self, cursor: str | None, since: dt.datetime) -> MeetingChanges:
         if cursor is not None:
             try:
-                return self._list("incremental", {"syncToken": cursor})
+                return self._list("incremental", {"syncToken": cursor}, since)
             except Exception as error:
                 if http_status(error) != 410:
                     raise
-                return self._list("resync", {"timeMin": _rfc3339(since)})  # 410 GONE: the token expired
-        return self._list("full", {"timeMin": _rfc3339(since)})
+                return self._list("resync", {"timeMin": _rfc3339(since)}, since)  # 410 GONE: the token expired
+        return self._list("full", {"timeMin": _rfc3339(since)}, since)
 
-    def _list(self, mode: str, window: dict[str, str]) -> CalendarChanges:
+    def _list(self, mode: str, window: dict[str, str], since: dt.datetime) -> MeetingChanges:
         events: list[dict[str, Any]] = []
         page_token: str | None = None
         while True:
@@ -138,7 +103,8 @@ class CalendarReader:
             events += response.get("items", [])
             page_token = response.get("nextPageToken")
             if not page_token:
-                return CalendarChanges(mode, str(response["nextSyncToken"]), events)
+                meetings = [parse_event(event) for event in events]
+                return MeetingChanges(mode, str(response["nextSyncToken"]), meetings, since)
 
 
 def _rfc3339(moment: dt.datetime) -> str:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
-
 from engagement.caller import Caller
 from engagement.db import session_scope
 from engagement.errors import EngagementError
-from engagement.google.attribution import FREE_MAIL, Directory
+from engagement.capture import store
+from engagement.capture.attribution import FREE_MAIL, Directory
 from engagement.lookup import find_customer
 from engagement.models import CustomerDomain
 
@@ -54,4 +53,4 @@ def unmap_domain(engine: Engine, domain: str) -> bool:
 
 def mapped_domains(engine: Engine) -> list[CustomerDomain]:
     with session_scope(engine) as session:
-        return list(session.exec(select(CustomerDomain).order_by(CustomerDomain.customer_id, CustomerDomain.domain)).all())
+        return store.mapped_domains(session)

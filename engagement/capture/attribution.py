@@ -1,6 +1,6 @@
 """Who is on which side: our people versus customers, by stakeholder address, then by mapped domain.
 
-Rules (docs/google-workspace.md): a stakeholder's address wins; else the address's domain (or a parent
+Rules (docs/rules.md, "Captured mail and meetings"): a stakeholder's address wins; else the address's domain (or a parent
 domain) mapped to a customer, explicitly or through a stakeholder of that customer at that domain.
 Free-mail and our own domains never map by domain.
 """
@@ -12,9 +12,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from engagement.models import Csm, CustomerDomain, Stakeholder
+from engagement.capture import store
 
 FREE_MAIL = frozenset(
     {
@@ -73,13 +73,12 @@ class Directory:
 
     @classmethod
     def load(cls, session: Session, extra_internal_domains: str = "") -> Directory:
-        csm_emails = {email.strip().lower() for email in session.exec(select(Csm.email)).all()}
+        csm_emails = {email.strip().lower() for email in store.csm_emails(session)}
         internal_domains = {domain_of(email) for email in csm_emails}
         internal_domains |= {d.strip().lower().lstrip("@") for d in extra_internal_domains.split(",") if d.strip()}
         stakeholders: dict[str, str] = {}
         by_domain: dict[str, set[str]] = {}
-        rows = session.exec(select(Stakeholder.email, Stakeholder.customer_id).order_by(Stakeholder.customer_id)).all()
-        for email, customer_id in rows:
+        for email, customer_id in store.stakeholder_addresses(session):
             if not email:
                 continue
             address = email.strip().lower()
@@ -91,7 +90,7 @@ class Directory:
             for domain, owners in by_domain.items()
             if len(owners) == 1 and domain not in FREE_MAIL and not _is_internal_domain(domain, internal_domains)
         }
-        for row in session.exec(select(CustomerDomain)).all():
+        for row in store.mapped_domains(session):
             domains[row.domain.lower()] = row.customer_id  # set by a person: wins over the automatic guess
         return cls(csm_emails, internal_domains, stakeholders, domains)
 

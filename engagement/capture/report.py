@@ -35,7 +35,7 @@ class SourceRun(BaseModel):
 
     csm_id: str
     account: str
-    kind: str = Field(description="gmail or calendar.")
+    kind: str = Field(description="gmail, calendar, outlook_inbox, outlook_sent or outlook_calendar.")
     mode: str | None = Field(description="full (first sync), incremental, or resync (cursor expired).")
     ok: bool
     error: str | None = None
@@ -64,7 +64,36 @@ class SyncReport(BaseModel):
     unmatched: list[UnmatchedDomain] = Field(
         description="External domains no customer claims, most frequent first: map them with `engagement domain add`."
     )
-    not_connected: list[str] = Field(description="CSMs without Google credentials (ids); they were not synced.")
+    not_connected: list[str] = Field(description="CSMs connected to no provider (ids); they were not synced.")
+
+
+class UnattributedDomain(BaseModel):
+    domain: str
+    items: int = Field(description="External messages and meetings of the last 30 days with people there, no customer's.")
+    command: str = Field(description="The command that maps the domain to a customer (put the customer's name or id).")
+
+
+class CsmVisibility(BaseModel):
+    csm_id: str
+    connected: list[str] = Field(description="Providers whose mail and calendar are connected: google, microsoft.")
+    external: int = Field(description="External messages and meetings seen in their mailboxes over the last 30 days.")
+    attributed: int = Field(description="Of those, attributed to a customer.")
+    share: float | None = Field(description="attributed / external (0-1); null when nothing was seen.")
+
+
+class Visibility(BaseModel):
+    """How much of the team's engagement the store holds (docs/rules.md, "Engagement visibility")."""
+
+    days: int = Field(description="The window: the last 30 days.")
+    csms_connected: int = Field(description="CSMs with mail and calendar connected (any provider).")
+    csms_total: int
+    external: int = Field(description="External messages and meetings seen in connected mailboxes, each counted once.")
+    attributed: int = Field(description="Of those, attributed to a customer.")
+    share: float | None = Field(description="attributed / external (0-1); null when nothing was seen.")
+    unattributed: list[UnattributedDomain] = Field(description="The rest by domain, biggest first.")
+    failing: list[str] = Field(description="Sources (csm/kind) whose last run failed.")
+    stale: list[str] = Field(description="Sources (csm/kind) whose last success is more than an hour old, or never.")
+    csms: list[CsmVisibility]
 
 
 class SourceStatus(BaseModel):
@@ -82,8 +111,9 @@ class SourceStatus(BaseModel):
 class SyncStatus(BaseModel):
     now: UtcDateTime
     sources: list[SourceStatus]
-    not_connected: list[str] = Field(description="CSMs without Google credentials (ids).")
+    not_connected: list[str] = Field(description="CSMs connected to no provider (ids).")
     stale: list[str] = Field(description="Sources (csm/kind) whose last success is more than an hour old, or never.")
+    visibility: Visibility
 
 
 @dataclass
