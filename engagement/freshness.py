@@ -7,7 +7,9 @@ a sync, raw SQL) makes the next answer fresh.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+import datetime as dt
+
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, LargeBinary, text
 from sqlmodel import Field, Session, SQLModel
 
 WATCHED_TABLES = ("activity", "customer", "csm", "stakeholder")
@@ -18,6 +20,32 @@ class StoreVersion(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     version: int = 0
+    # The change log (score_change) holds every change after this version; older rows were pruned.
+    changes_from: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+
+
+class ScoreChange(SQLModel, table=True):
+    """One customer changed at `version` (migration 0010's triggers write it with the version's bump): from
+    `day` on (NULL: everything of theirs, their own row changed). A NULL customer: everyone (TRUNCATE)."""
+
+    __tablename__ = "score_change"  # type: ignore[assignment]
+    __table_args__ = (Index("ix_score_change_version", "version"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True))
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    customer_id: str | None = Field(default=None, max_length=64)
+    day: dt.date | None = None
+
+
+class ScoreSnapshot(SQLModel, table=True):
+    """A period's scores' inputs as computed at `version` (engagement.snapshots), shared by every process."""
+
+    __tablename__ = "score_snapshot"  # type: ignore[assignment]
+
+    key: str = Field(primary_key=True, max_length=200)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    written_at: dt.datetime = Field(sa_column=Column(DateTime, nullable=False))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 def current_version(session: Session) -> int:

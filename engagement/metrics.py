@@ -18,24 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from engagement import rollup
 from engagement.periods import Period
 from engagement.scoring import COMPONENTS, Weights, category_array, round1_array
 
-COUNT_COLUMNS = [
-    "emails_sent",
-    "emails_received",
-    "meetings_held",
-    "qbrs_completed",
-    "calls_made",
-    "calls_received",
-    "messages_sent",
-    "messages_received",
-    "executive_touchpoints",
-    "responses_known",
-    "responses_answered",
-    "response_times",
-]
-SUM_COLUMNS = ["meeting_minutes", "response_hours"]
+COUNT_COLUMNS = rollup.COUNT_NAMES  # what a period's rollup rows sum (engagement/rollup.py)
+SUM_COLUMNS = rollup.TOTAL_NAMES
 AGGREGATE_COLUMNS = ["customer_id", *COUNT_COLUMNS, *SUM_COLUMNS]
 
 
@@ -202,7 +190,9 @@ def score_table(ids: np.ndarray, inputs: PeriodInputs, period: Period, weights: 
     for i, name in enumerate(COUNT_COLUMNS):
         out[name] = sums[:, i].astype(np.int64)
     for i, name in enumerate(SUM_COLUMNS, start=len(COUNT_COLUMNS)):
-        out[name] = sums[:, i].astype(float)
+        # Float sums depend on the order the database added them in (a trigger adds one activity at a time,
+        # an import or a month sums a group): noise below 1e-9 is dropped, so every path gives one number.
+        out[name] = np.round(sums[:, i].astype(float), 9)
     known, answered, timed = out["responses_known"], out["responses_answered"], out["response_times"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["response_rate"] = np.where(known > 0, answered / np.maximum(known, 1), 0.0)

@@ -243,6 +243,32 @@ class ActivityDay(SQLModel, table=True):
     response_hours: float | None = None
 
 
+class ActivityMonth(SQLModel, table=True):
+    """Per customer and month (its first day), the sum of its activity_day rows and its latest day with
+    activity, kept by triggers (migration 0010): a period's whole months read one row per customer."""
+
+    __tablename__ = "activity_month"  # type: ignore[assignment]
+    __table_args__ = (Index("ix_activity_month_month", "month").ddl_if(dialect="postgresql"), {"sqlite_with_rowid": False})
+
+    customer_id: str = Field(primary_key=True, max_length=64)
+    month: dt.date = Field(primary_key=True)
+    emails_sent: int
+    emails_received: int
+    meetings_held: int
+    qbrs_completed: int
+    calls_made: int
+    calls_received: int
+    messages_sent: int
+    messages_received: int
+    executive_touchpoints: int
+    responses_known: int
+    responses_answered: int
+    response_times: int
+    meeting_minutes: float
+    response_hours: float | None = None
+    last_day: dt.date
+
+
 class ActivityPersonMonth(SQLModel, table=True):
     """Per customer, month (its first day) and participant (trimmed, lower-cased): bit d-1 of `days` is
     set when they took part in an activity on day d. Kept by triggers on activity (migration 0004)."""
