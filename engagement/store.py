@@ -61,7 +61,8 @@ def _customers_statement(shape: Shape, dialect: str) -> Select[Any]:
     return (
         select(c.id, c.name, c.segment, c.csm_id, c.status, c.health_score, c.renewal_date)
         .where(*_scope_conditions(shape, c.id, dialect))
-        .order_by(c.id)
+        # Code point order (SQLite's own), as numpy sorts: a table caught up by merging rows stays in it.
+        .order_by(c.id.collate("C") if dialect == "postgresql" else c.id)
     )
 
 
@@ -70,7 +71,7 @@ CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "csm_id", "status", "healt
 
 
 def customer_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
-    """The scope's customers ordered by id, as object arrays (CUSTOMER_COLUMNS)."""
+    """The scope's customers ordered by id (code point order), as object arrays (CUSTOMER_COLUMNS)."""
     statement = _customers_statement(scope.shape, session.get_bind().dialect.name)
     rows = session.connection().execute(statement, scope.params).all()
     columns = list(zip(*rows)) if rows else [()] * len(CUSTOMER_COLUMNS)

@@ -23,7 +23,9 @@ def scores(core: Core, period: str | None = None) -> dict[str, tuple[float, str,
 
 
 def fresh(engine: Engine, settings: Settings) -> Core:
-    """A core with an empty cache: what a full recompute answers."""
+    """A core with an empty cache and no saved snapshot to start from: what a full recompute answers."""
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM score_snapshot"))
     return Core(engine, settings, load_scoring_config())
 
 
