@@ -12,6 +12,7 @@ its customers in place (`rescore_written` then `keep`).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from sqlmodel import Session
 from engagement import snapshots, store
 from engagement.cache import Entry, ScoreCache
 from engagement.freshness import changed_since, current_version, version_before_write
-from engagement.metrics import ScoredTable, score_table
+from engagement.metrics import PeriodInputs, ScoredTable, score_table
 from engagement.models import Customer
 from engagement.periods import Period, previous_period
 from engagement.scope import EVERYONE, Scope, one_customer, some_customers
@@ -34,6 +35,7 @@ CATCH_UP_SHARE, CATCH_UP_MIN = 0.25, 500
 # A table that rescored this many customers since it was saved is saved again, so a new process
 # catches up little (a share of the portfolio, at least this number).
 SAVE_SHARE, SAVE_MIN = 0.01, 200
+READ_KEPT = 8  # periods' inputs kept for reuse (see Scorer._read)
 
 
 @dataclass(frozen=True)
@@ -50,12 +52,36 @@ class Scorer:
         self.engine = engine
         self.scoring = scoring
         self.cache = ScoreCache()
+        # The whole store's inputs of the periods read lately, by (version, first day, last day): a quarter
+        # read as one period's previous is not read again as a period of its own (the renewal correlation
+        # scores consecutive quarters), nor the other way round.
+        self._read: dict[tuple[int, dt.date, dt.date], tuple[np.ndarray, PeriodInputs, bool]] = {}
+        self._customers: tuple[int, dict[str, np.ndarray]] | None = None
+        self._lock = threading.Lock()
 
     def _period(self, session: Session, scope: Scope, ids: np.ndarray, period: Period, exact_last_contact: bool) -> ScoredTable:
         """Scores for `period`; without `exact_last_contact` the last contact is only its day (enough for
         the score: see store.period_inputs), for a previous period whose scores alone are kept."""
         positions = {cid: i for i, cid in enumerate(ids.tolist())}
-        inputs = store.period_inputs(session, scope, positions, period, exact_last_contact)
+        if scope is not EVERYONE:
+            inputs = store.period_inputs(session, scope, positions, period, exact_last_contact)
+            return score_table(ids, inputs, period, self.scoring.weights)
+        key = (current_version(session), period.start, period.end)
+        with self._lock:
+            found = self._read.get(key)
+        if found is not None and not np.array_equal(found[0], ids):
+            found = None
+        if found is not None and (found[2] or not exact_last_contact):
+            inputs = found[1]
+        elif found is not None:  # its sums and people; its last contacts exact now
+            inputs = PeriodInputs(found[1].sums, found[1].people, *store.last_contacts(session, scope, positions, period.end_exclusive_dt()))
+        else:
+            inputs = store.period_inputs(session, scope, positions, period, exact_last_contact)
+        with self._lock:
+            self._read.pop(key, None)
+            while len(self._read) >= READ_KEPT:
+                del self._read[next(iter(self._read))]
+            self._read[key] = (ids, inputs, exact_last_contact or (found is not None and found[2]))
         return score_table(ids, inputs, period, self.scoring.weights)
 
     def score(
@@ -71,12 +97,21 @@ class Scorer:
         `customers` (store.customer_columns) and `previous` (the previous period's rows of the same
         customers) are read from the store when not given.
         """
-        customers = dict(customers or store.customer_columns(session, scope))
+        if customers is None:
+            customers = self._everyone(session) if scope is EVERYONE else store.customer_columns(session, scope)
+        customers = dict(customers)
         ids = customers.pop("customer_id")
         table = self._period(session, scope, ids, period, exact_last_contact=True)
         if previous is None:
             previous = self._period(session, scope, ids, previous_period(period), exact_last_contact=False)
         return assembled(table, previous, customers)
+
+    def _everyone(self, session: Session) -> dict[str, np.ndarray]:
+        """Every customer's columns at the session's version, read once per version."""
+        version = current_version(session)
+        if self._customers is None or self._customers[0] != version:
+            self._customers = (version, store.customer_columns(session, EVERYONE))
+        return self._customers[1]
 
     def customer(self, session: Session, customer: Customer, period: Period) -> dict[str, object]:
         """One customer's scored row for `period` (the same computation as the portfolio's)."""
@@ -96,7 +131,8 @@ class Scorer:
             table, unsaved = found[0], entry.unsaved + found[1]  # type: ignore[union-attr]
         else:
             table, unsaved = self._loaded(session, period, version)
-        if unsaved >= max(SAVE_MIN, SAVE_SHARE * len(table)) and snapshots.save(self.engine, period, version, table):
+        if unsaved >= max(SAVE_MIN, SAVE_SHARE * len(table)):
+            snapshots.save_later(self.engine, period, version, table)  # beside the answer, not before it
             unsaved = 0
         self.cache.put(Entry(period, version, table, unsaved))
         return table

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +179,34 @@ def save(engine: Engine, period: Period, version: int, table: ScoredTable) -> bo
         return False
     _without_waiting(engine, lambda c: _prune(c, now))
     return True
+
+
+_saving: list[threading.Thread] = []
+_saving_lock = threading.Lock()
+
+
+def save_later(engine: Engine, period: Period, version: int, table: ScoredTable) -> None:
+    """`save` in a thread of its own, so the answer that scored the table need not wait for it (Python
+    waits for the thread before it exits)."""
+    thread = threading.Thread(target=_save_logged, args=(engine, period, version, table), name="save-scores")
+    with _saving_lock:
+        _saving[:] = [t for t in _saving if t.is_alive()] + [thread]
+    thread.start()
+
+
+def _save_logged(engine: Engine, period: Period, version: int, table: ScoredTable) -> None:
+    try:
+        save(engine, period, version, table)
+    except Exception:  # a cache: a failure to save is logged, and the next process scores the period itself
+        log.exception("score snapshot of %s not saved", period.label)
+
+
+def wait_saved() -> None:
+    """Until the snapshots being saved are saved (or given up)."""
+    with _saving_lock:
+        saving = list(_saving)
+    for thread in saving:
+        thread.join()
 
 
 def touch(engine: Engine, period: Period, old: int, version: int) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ARRAY, JSON, ColumnElement, Select, String, Table, bindparam, case, func, true
+from sqlalchemy import ARRAY, JSON, ColumnElement, Select, String, Table, bindparam, case, func, true, type_coerce
 from sqlmodel import Session, col, select
 
 from engagement import rollup
@@ -98,7 +98,8 @@ def _sums_statement(shape: Shape, dialect: str, monthly: bool) -> Select[Any]:
     table = (ActivityMonth if monthly else ActivityDay).__table__.c
     key, latest = (table.month, table.last_day) if monthly else (table.day, table.day)
     sums = [func.sum(table[name]).label(name) for name in rollup.NAMES]
-    query = select(*sums, func.max(latest).label("last_day"))
+    # Dates as the driver gives them (SQLite: ISO text): numpy parses a column of them at once.
+    query = select(*sums, type_coerce(func.max(latest), String()).label("last_day"))
     query, customer = _scoped(query.where(key >= bindparam("first"), key <= bindparam("last")), shape, table.customer_id, dialect)
     return query.add_columns(customer).group_by(customer)
 
@@ -167,9 +168,9 @@ def _last_contact_statement(shape: Shape, dialect: str) -> Select[Any]:
     )
     if dialect == "postgresql":
         row = latest.lateral("latest")
-        query = select(c.id, row.c.date, row.c.type).select_from(Customer.__table__.join(row, true()))
-    else:
-        query = select(c.id, a.date, a.type).select_from(
+        query = select(c.id, type_coerce(row.c.date, String()), row.c.type).select_from(Customer.__table__.join(row, true()))
+    else:  # the date as SQLite's text: numpy parses a column of them at once
+        query = select(c.id, type_coerce(a.date, String()), a.type).select_from(
             Customer.__table__.join(Activity.__table__, a.id == latest.with_only_columns(x.c.id).scalar_subquery())
         )
     return query.where(*_scope_conditions(shape, c.id, dialect))
@@ -230,15 +231,15 @@ def last_contacts(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each scope customer's latest activity before `end_exclusive`, aligned to `positions` (which may hold
     more customers than the scope; those stay NaT): dates (NaT if never) and types."""
-    connection = session.connection()
     count = len(positions)
     last_date = np.full(count, np.datetime64("NaT"), dtype="datetime64[us]")
     last_type = np.full(count, None, dtype=object)
-    params = {**scope.params, "end": end_exclusive}
     statement = _last_contact_statement(scope.shape, session.get_bind().dialect.name)
-    for cid, when, kind in connection.execute(statement, params):
-        if (row := positions.get(cid)) is not None:
-            last_date[row], last_type[row] = when, kind
+    rows = session.connection().execute(statement, {**scope.params, "end": end_exclusive}).all()
+    where = np.fromiter((positions.get(cid, -1) for cid, _, _ in rows), dtype=np.int64, count=len(rows))
+    keep = where >= 0
+    last_date[where[keep]] = np.array([when for _, when, _ in rows], dtype="datetime64[us]")[keep]
+    last_type[where[keep]] = np.array([kind for _, _, kind in rows], dtype=object)[keep]
     return last_date, last_type
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from engagement import scorer as scorer_module
+from engagement import snapshots
 from engagement.db import read_scope
 from engagement.freshness import current_version
 from engagement.importer import import_csv
@@ -64,7 +65,9 @@ def answers_of(settings: Settings) -> dict[str, Any]:
                 for period in PERIODS
             }
 
-    return anyio.run(ask)
+    answers = anyio.run(ask)
+    snapshots.wait_saved()  # what it scored is saved beside its answers
+    return answers
 
 
 def process_b(settings: Settings) -> dict[str, Any]:
@@ -75,6 +78,7 @@ def process_b(settings: Settings) -> dict[str, Any]:
 
 def recomputed(engine: Engine, settings: Settings) -> dict[str, Any]:
     """The same answers from nothing saved: every period scored whole."""
+    snapshots.wait_saved()
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM score_snapshot"))
     return answers_of(settings)
@@ -188,6 +192,7 @@ def test_saving_a_snapshot_never_waits_for_a_long_write(
         else:
             blocker.execute(text("LOCK TABLE score_snapshot IN EXCLUSIVE MODE"))
         answer = service.portfolio(local(service), csm="all", limit=500)
+        snapshots.wait_saved()  # it gave up (a save waiting for the lock would never end here)
         blocker.rollback()
         if engine.dialect.name == "sqlite":
             blocker.connection.driver_connection.rollback()
