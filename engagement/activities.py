@@ -45,7 +45,7 @@ def log_activities(core: Core, caller: Caller, rows: Sequence[LogActivityQuery])
             checked.append(ActivityCreate.checked(sent.model_dump(exclude={"customer"}), as_of=caller.as_of, strict=True))
     period = resolve_period(None, caller.as_of)
     with session_scope(core.engine) as session:
-        found: dict[str, Customer] = {}
+        found = lookup.customers_by_id(session, [sent.customer for sent in rows], caller)  # one query for a batch's ids
         for number, sent in enumerate(rows, 1):
             if sent.customer not in found:
                 with _row(number if numbered else None):
