@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from itertools import repeat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +98,7 @@ def _sums_statement(shape: Shape, dialect: str, monthly: bool) -> Select[Any]:
     activity_month: rollup.NAMES, both bounds inclusive), and each one's latest day with activity in them."""
     table = (ActivityMonth if monthly else ActivityDay).__table__.c
     key, latest = (table.month, table.last_day) if monthly else (table.day, table.day)
-    sums = [func.sum(table[name]).label(name) for name in rollup.NAMES]
+    sums = [func.coalesce(func.sum(table[name]), 0).label(name) for name in rollup.NAMES]
     # Dates as the driver gives them (SQLite: ISO text): numpy parses a column of them at once.
     query = select(*sums, type_coerce(func.max(latest), String()).label("last_day"))
     query, customer = _scoped(query.where(key >= bindparam("first"), key <= bindparam("last")), shape, table.customer_id, dialect)
@@ -168,21 +169,23 @@ def _last_contact_statement(shape: Shape, dialect: str) -> Select[Any]:
     )
     if dialect == "postgresql":
         row = latest.lateral("latest")
-        query = select(c.id, type_coerce(row.c.date, String()), row.c.type).select_from(Customer.__table__.join(row, true()))
+        query = select(type_coerce(row.c.date, String()), row.c.type, c.id).select_from(Customer.__table__.join(row, true()))
     else:  # the date as SQLite's text: numpy parses a column of them at once
-        query = select(c.id, type_coerce(a.date, String()), a.type).select_from(
+        query = select(type_coerce(a.date, String()), a.type, c.id).select_from(
             Customer.__table__.join(Activity.__table__, a.id == latest.with_only_columns(x.c.id).scalar_subquery())
         )
     return query.where(*_scope_conditions(shape, c.id, dialect))
 
 
-def _aligned(rows: Sequence[Any], positions: dict[str, int], width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of (value, ..., customer id): each one's position (`positions`) where the customer is there, and
-    their first `width` values as floats (NULL is NaN), of those rows only."""
-    where = np.fromiter((positions.get(row[-1], -1) for row in rows), dtype=np.int64, count=len(rows))
+def _aligned(rows: Sequence[Any], positions: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of (value, ..., customer id) as an object array of those whose customer is in `positions`, and
+    each one's position there."""
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=object)
+    table = np.array(list(map(tuple, rows)), dtype=object)  # plain tuples: numpy probes a Row for array protocols
+    where = np.fromiter(map(positions.get, table[:, -1].tolist(), repeat(-1)), dtype=np.int64, count=len(rows))
     keep = where >= 0
-    values = np.array([row[:width] for row in rows], dtype=float).reshape(len(rows), width)
-    return where[keep], values[keep]
+    return where[keep], table[keep]
 
 
 def period_inputs(
@@ -202,17 +205,16 @@ def period_inputs(
     last_day = np.full(count, np.datetime64("NaT"), dtype="datetime64[D]")
     for monthly, first, last in _parts(period):
         params = {**scope.params, "first": first, "last": last}
-        rows = connection.execute(_sums_statement(scope.shape, dialect, monthly), params).all()
-        where, values = _aligned(rows, positions, width)
-        # A customer's sums are NaN until a part has rows of theirs (NULL response hours add nothing).
-        before = sums[where]
-        sums[where] = np.where(np.isnan(before) & np.isnan(values), np.nan, np.nan_to_num(before) + np.nan_to_num(values))
-        kept = [row[width] for row in rows if row[-1] in positions]
-        last_day[where] = np.fmax(last_day[where], np.array(kept, dtype="datetime64[D]"))
+        where, rows = _aligned(connection.execute(_sums_statement(scope.shape, dialect, monthly), params).all(), positions)
+        if not len(rows):
+            continue
+        # A customer's sums are NaN until a part has rows of theirs (the sums are never NULL: coalesced).
+        sums[where] = np.nan_to_num(sums[where]) + rows[:, :width].astype(float)
+        last_day[where] = np.fmax(last_day[where], rows[:, width].astype("datetime64[D]"))
     people = np.zeros(count)
-    people_rows = connection.execute(_people_statement(scope.shape, dialect), {**scope.params, **_people_params(period)}).all()
-    where, values = _aligned(people_rows, positions, 1)
-    people[where] = values[:, 0]
+    where, rows = _aligned(connection.execute(_people_statement(scope.shape, dialect), {**scope.params, **_people_params(period)}).all(), positions)
+    if len(rows):
+        people[where] = rows[:, 0].astype(float)
     if exact_last_contact:
         last_date, last_type = last_contacts(session, scope, positions, period.end_exclusive_dt())
     else:
@@ -235,11 +237,10 @@ def last_contacts(
     last_date = np.full(count, np.datetime64("NaT"), dtype="datetime64[us]")
     last_type = np.full(count, None, dtype=object)
     statement = _last_contact_statement(scope.shape, session.get_bind().dialect.name)
-    rows = session.connection().execute(statement, {**scope.params, "end": end_exclusive}).all()
-    where = np.fromiter((positions.get(cid, -1) for cid, _, _ in rows), dtype=np.int64, count=len(rows))
-    keep = where >= 0
-    last_date[where[keep]] = np.array([when for _, when, _ in rows], dtype="datetime64[us]")[keep]
-    last_type[where[keep]] = np.array([kind for _, _, kind in rows], dtype=object)[keep]
+    where, rows = _aligned(session.connection().execute(statement, {**scope.params, "end": end_exclusive}).all(), positions)
+    if len(rows):
+        last_date[where] = rows[:, 0].astype("datetime64[us]")
+        last_type[where] = rows[:, 1]
     return last_date, last_type
 
 
