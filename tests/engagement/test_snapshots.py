@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from engagement import scorer as scorer_module
 from engagement import snapshots
 from engagement.db import read_scope
+from engagement.demo import load_demo
 from engagement.freshness import current_version
 from engagement.importer import import_csv
 from engagement.periods import resolve_period
@@ -201,3 +202,23 @@ def test_saving_a_snapshot_never_waits_for_a_long_write(
         version = current_version(session)
     assert {row.customer_id for row in answer.customers} == {"acme", "beta", "delta", "epsilon", "gamma"}
     assert service.scorer.cache.tables_at(version)  # answered, and kept in memory
+
+
+def test_a_demo_reset_by_another_process_leaves_no_stale_cached_answer(
+    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+) -> None:
+    # A reset deletes every row but the version and the change log, which the caches trust: a server that
+    # cached the portfolio before it catches up with the reset's deletes and the new demo's rows.
+    load_demo(engine, as_of=AS_OF, seed=7)
+    factory.customer("extra", "Extra Ltd")  # not the demo's: the reset deletes it for good
+    before = service.portfolio(local(service), csm="all", limit=500)
+    load_demo(engine, as_of=AS_OF, seed=8, reset=True)  # another process: this service's cache is not told
+
+    after = service.portfolio(local(service), csm="all", limit=500)
+
+    snapshots.wait_saved()
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM score_snapshot"))
+    whole = EngagementService(engine, settings, load_scoring_config())
+    assert after == whole.portfolio(local(whole), csm="all", limit=500)
+    assert "extra" in {row.customer_id for row in before.customers} - {row.customer_id for row in after.customers}
