@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -253,3 +254,68 @@ def page_timings(app: Any, paths: dict[str, str], repeat: int) -> dict[str, floa
             load()
             results[f"page_{name}_s"] = median_time(load, repeat)
     return results
+
+
+# The nine core tools, then the analysis tools: the first answer of each in a new process (bench.first).
+CORE_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "portfolio": ("get_portfolio_engagement", {"csm_id": "all"}),
+    "customer": ("get_customer_engagement", {"customer": "<customer>"}),
+    "trends": ("get_engagement_trends", {"customer": "<customer>"}),
+    "uncontacted": ("find_uncontacted_customers", {"csm_id": "all"}),
+    "low": ("find_low_engagement_customers", {"csm_id": "all"}),
+    "search": ("search_customers", {"query": "Customer 00001"}),
+    "log": ("log_activity", {"customer": "<customer>", "type": "call", "direction": "outbound"}),
+    "sync": ("sync_google_workspace", {}),
+    "sync_status": ("get_sync_status", {}),
+}
+
+
+def filled(arguments: dict[str, Any], customer: str, csm: str) -> dict[str, Any]:
+    return {k: customer if v == "<customer>" else csm if v == "<csm>" else v for k, v in arguments.items()}
+
+
+def first_answers(env: dict[str, str], customer: str, csm: str) -> dict[str, Any]:
+    """Each core and analysis tool's first answer in a new process, the store's snapshots saved before
+    (by the runs above): seconds, and whether it answered with a tool error (a sync without Google set up)."""
+    results: dict[str, Any] = {}
+    calls = {**CORE_CALLS, **{f"analysis_{key}": call for key, call in ANALYSIS_CALLS.items()}}
+    for key, (name, arguments) in calls.items():
+        out = subprocess.run([sys.executable, "-m", "bench.first", name, json.dumps(filled(arguments, customer, csm))],
+                             cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # fmt: skip
+        answer = json.loads(out.stdout.strip().splitlines()[-1])
+        results[f"first_{key}_s"] = answer["first_s"]
+        results[f"first_{key}_error"] = answer["error"]
+    return results
+
+
+def check_processes(env: dict[str, str], as_of: dt.date) -> dict[str, Any]:
+    """`engagement check` as cron runs it, a new process on a new day (the day after the as-of date: its
+    periods scored afresh, every customer recorded), then the same day again; wall time and the process's
+    peak memory (its own maximum resident set)."""
+    results: dict[str, Any] = {}
+    day = as_of + dt.timedelta(days=1)
+    for key in ("check_process", "check_process_again"):
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-m", "engagement.cli", "check", "--json"], cwd=ROOT,
+                                   env=env | {"ENGAGEMENT_AS_OF": day.isoformat()}, stdout=subprocess.DEVNULL)  # fmt: skip
+        _, status, usage = os.wait4(process.pid, 0)
+        results[f"{key}_s"] = time.perf_counter() - start
+        results[f"{key}_peak_mib"] = usage.ru_maxrss / 1024
+        assert os.waitstatus_to_exitcode(status) == 0, f"engagement check failed on {day}"
+    return results
+
+
+def batch_timings(app: Any, customers: list[str], as_of: dt.date, repeat: int) -> dict[str, float]:
+    """POST /api/activities with 500 rows for as many customers (the REST batch's largest), whole request."""
+    from starlette.testclient import TestClient
+
+    times = []
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        for n in range(repeat):
+            rows = [{"customer": customer, "type": "email", "direction": "outbound", "date": as_of.isoformat(),
+                     "external_id": f"bench-batch-{n}-{i}"} for i, customer in enumerate(customers[:500])]  # fmt: skip
+            start = time.perf_counter()
+            response = client.post("/api/activities", json=rows)
+            times.append(time.perf_counter() - start)
+            assert response.status_code in (200, 201), response.text[:500]
+    return {"batch_500_s": statistics.median(times)}
