@@ -119,7 +119,7 @@ def servers(env: dict[str, str], count: int) -> Iterator[list[int]]:
         ports = []
         for _ in range(count):
             port = free_port()
-            process = subprocess.Popen([sys.executable, "-m", "engagement.cli", "serve", "--port", str(port)], env=env,
+            process = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port)], env=env,
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
             stack.callback(process.wait)
             stack.callback(process.terminate)

@@ -296,7 +296,7 @@ def check_processes(env: dict[str, str], as_of: dt.date) -> dict[str, Any]:
     day = as_of + dt.timedelta(days=1)
     for key in ("check_process", "check_process_again"):
         start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "engagement.cli", "check", "--json"], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "cli", "check", "--json"], cwd=ROOT,
                                    env=env | {"ENGAGEMENT_AS_OF": day.isoformat()}, stdout=subprocess.DEVNULL)  # fmt: skip
         _, status, usage = os.wait4(process.pid, 0)
         results[f"{key}_s"] = time.perf_counter() - start

@@ -112,7 +112,7 @@ class CustomerIndex:
 def customers_by_id(session: Session, refs: Sequence[str], caller: Caller) -> dict[str, Customer]:
     """The references that are ids of customers the caller may see, each with its customer, found in one
     query: what `find_customer` answers first for them (a batch's rows name their customers by id)."""
-    ids = {ref: ref.strip() for ref in refs if ref and 0 < len(ref.strip()) <= MAX_NAME_LENGTH}
+    ids = {ref: ref.strip() for ref in refs if ref and 0 < len(ref.strip()) <= MAX_REF_LENGTH}
     if not ids:
         return {}
     chosen = sorted(set(ids.values()))

@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from engagement import rollup, store
 from engagement.db import read_scope
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.metrics import COUNT_COLUMNS, SUM_COLUMNS
 from engagement.models import ACTIVITY_TYPES, DIRECTIONS, STAKEHOLDER_LEVELS, Activity, ActivityDay, ActivityMonth
 from engagement.periods import Period, resolve_period

@@ -18,13 +18,16 @@ from sqlalchemy.engine import Engine
 
 from engagement import scorer as scorer_module
 from engagement import snapshots
+from engagement.activities import log_activity
+from engagement.core import Core
 from engagement.db import read_scope
 from engagement.demo import load_demo
 from engagement.freshness import current_version
-from engagement.importer import import_csv
+from engagement.imports import import_csv
 from engagement.periods import resolve_period
+from engagement.portfolio import portfolio
+from engagement.queries import LogActivityQuery, PortfolioQuery
 from engagement.scope import EVERYONE
-from engagement.service import EngagementService
 from engagement.scoring import load_scoring_config
 from engagement.settings import Settings
 from server import create_server
@@ -96,7 +99,7 @@ def seed(factory: Factory) -> None:
 
 
 def test_a_new_process_answers_exactly_after_any_kind_of_write_by_another(
-    service: EngagementService, factory: Factory, engine: Engine, settings: Settings, tmp_path: Path
+    core: Core, factory: Factory, engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
     seed(factory)
     answers_of(settings)  # process A scores every period: the snapshots are saved
@@ -106,8 +109,8 @@ def test_a_new_process_answers_exactly_after_any_kind_of_write_by_another(
 
     # Writes of every kind after the snapshots: a tool call, raw SQL moving, changing and deleting
     # activities, a rename, a churn, a new customer with a touchpoint, a CSV import.
-    service.log_activity(local(service), customer="acme", activity={"type": "meeting", "direction": "outbound",
-                                                                     "date": "2026-11-20", "duration_minutes": 60})  # fmt: skip
+    log_activity(core, local(core), LogActivityQuery(customer="acme", type="meeting", direction="outbound",
+                                                     date="2026-11-20", duration_minutes=60))  # fmt: skip
     with engine.begin() as connection:
         connection.execute(text("UPDATE activity SET date = '2026-11-10 08:00:00' WHERE id = "
                                 "(SELECT min(id) FROM activity WHERE customer_id = 'beta')"))  # fmt: skip
@@ -129,7 +132,7 @@ def test_a_new_process_answers_exactly_after_any_kind_of_write_by_another(
 
 
 def test_a_snapshot_is_caught_up_by_rescoring_only_the_changed_customers(
-    service: EngagementService, factory: Factory, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    core: Core, factory: Factory, engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed(factory)
     answers_of(settings)
@@ -144,8 +147,8 @@ def test_a_snapshot_is_caught_up_by_rescoring_only_the_changed_customers(
 
     monkeypatch.setattr(scorer_module.Scorer, "_rescored", spy)
 
-    fresh = EngagementService(engine, settings, load_scoring_config())
-    answer = fresh.portfolio(local(fresh), csm="all", limit=500)
+    fresh = Core(engine, settings, load_scoring_config())
+    answer = portfolio(fresh, local(fresh), PortfolioQuery(csm_id="all", limit=500))
 
     assert rescored == [("gamma",)]
     with read_scope(engine) as session:
@@ -154,12 +157,12 @@ def test_a_snapshot_is_caught_up_by_rescoring_only_the_changed_customers(
     assert gamma.engagement_score == whole["engagement_score"][whole.positions["gamma"]]
     # A change after a period's end leaves it as saved: last quarter needs no rescoring.
     rescored.clear()
-    fresh.portfolio(local(fresh), csm="all", period="last_quarter")
+    portfolio(fresh, local(fresh), PortfolioQuery(csm_id="all", period="last_quarter"))
     assert rescored == []
 
 
 def test_a_pruned_change_log_or_a_truncate_means_scoring_whole_not_a_stale_answer(
-    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+    core: Core, factory: Factory, engine: Engine, settings: Settings
 ) -> None:
     seed(factory)
     answers_of(settings)
@@ -183,7 +186,7 @@ def test_a_pruned_change_log_or_a_truncate_means_scoring_whole_not_a_stale_answe
 
 
 def test_saving_a_snapshot_never_waits_for_a_long_write(
-    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+    core: Core, factory: Factory, engine: Engine, settings: Settings
 ) -> None:
     # An import may hold the store's write lock for minutes; an answer must not wait for it to save.
     seed(factory)
@@ -192,7 +195,7 @@ def test_saving_a_snapshot_never_waits_for_a_long_write(
             blocker.connection.driver_connection.execute("BEGIN IMMEDIATE")
         else:
             blocker.execute(text("LOCK TABLE score_snapshot IN EXCLUSIVE MODE"))
-        answer = service.portfolio(local(service), csm="all", limit=500)
+        answer = portfolio(core, local(core), PortfolioQuery(csm_id="all", limit=500))
         snapshots.wait_saved()  # it gave up (a save waiting for the lock would never end here)
         blocker.rollback()
         if engine.dialect.name == "sqlite":
@@ -201,24 +204,24 @@ def test_saving_a_snapshot_never_waits_for_a_long_write(
         assert session.connection().execute(text("SELECT count(*) FROM score_snapshot")).scalar_one() == 0
         version = current_version(session)
     assert {row.customer_id for row in answer.customers} == {"acme", "beta", "delta", "epsilon", "gamma"}
-    assert service.scorer.cache.tables_at(version)  # answered, and kept in memory
+    assert core.scorer.cache.tables_at(version)  # answered, and kept in memory
 
 
 def test_a_demo_reset_by_another_process_leaves_no_stale_cached_answer(
-    service: EngagementService, factory: Factory, engine: Engine, settings: Settings
+    core: Core, factory: Factory, engine: Engine, settings: Settings
 ) -> None:
     # A reset deletes every row but the version and the change log, which the caches trust: a server that
     # cached the portfolio before it catches up with the reset's deletes and the new demo's rows.
     load_demo(engine, as_of=AS_OF, seed=7)
     factory.customer("extra", "Extra Ltd")  # not the demo's: the reset deletes it for good
-    before = service.portfolio(local(service), csm="all", limit=500)
-    load_demo(engine, as_of=AS_OF, seed=8, reset=True)  # another process: this service's cache is not told
+    before = portfolio(core, local(core), PortfolioQuery(csm_id="all", limit=500))
+    load_demo(engine, as_of=AS_OF, seed=8, reset=True)  # another process: this core's cache is not told
 
-    after = service.portfolio(local(service), csm="all", limit=500)
+    after = portfolio(core, local(core), PortfolioQuery(csm_id="all", limit=500))
 
     snapshots.wait_saved()
     with engine.begin() as connection:
         connection.execute(text("DELETE FROM score_snapshot"))
-    whole = EngagementService(engine, settings, load_scoring_config())
-    assert after == whole.portfolio(local(whole), csm="all", limit=500)
+    whole = Core(engine, settings, load_scoring_config())
+    assert after == portfolio(whole, local(whole), PortfolioQuery(csm_id="all", limit=500))
     assert "extra" in {row.customer_id for row in before.customers} - {row.customer_id for row in after.customers}
