@@ -58,14 +58,16 @@ class ScoreCache:
         with self._lock:
             return {e.period: e.table for entries in self._entries.values() for e in entries if e.version == version}
 
-    def patch(self, period: Period, expected: int, version: int, rows: ScoredTable | None) -> None:
+    def patch(self, period: Period, expected: int, version: int, rows: ScoredTable | None) -> Entry | None:
         """Write `rows` into the period's entry at `expected` and keep the result at `version` (`rows` None:
-        the write changed nothing of this period)."""
+        the write changed nothing of this period); the new entry, if there was one to patch."""
         with self._lock:
             entry = next((e for e in self._entries.get(self.key(period), []) if e.version == expected), None)
         if entry is None:
-            return
+            return None
         table, unsaved = entry.table, entry.unsaved
         if rows is not None:
             table, unsaved = table.merged(rows, ()), unsaved + len(rows)
-        self.put(Entry(period, version, table, unsaved))
+        patched = Entry(period, version, table, unsaved)
+        self.put(patched)
+        return patched

@@ -131,7 +131,7 @@ class Scorer:
             table, unsaved = found[0], entry.unsaved + found[1]  # type: ignore[union-attr]
         else:
             table, unsaved = self._loaded(session, period, version)
-        if unsaved >= max(SAVE_MIN, SAVE_SHARE * len(table)):
+        if unsaved >= self._save_after(len(table)):
             snapshots.save_later(self.engine, period, version, table)  # beside the answer, not before it
             unsaved = 0
         self.cache.put(Entry(period, version, table, unsaved))
@@ -232,9 +232,18 @@ class Scorer:
         return Rescored(version_before, version, tables)
 
     def keep(self, rescored: Rescored) -> None:
-        """After the write committed: patch its customers' rows into the cached portfolios."""
+        """After the write committed: patch its customers' rows into the cached portfolios, and save those
+        that rescored many customers since they were saved (beside the answer), so a new process has little
+        to catch up."""
         for period, rows in rescored.tables.items():
-            self.cache.patch(period, rescored.version_before, rescored.version, rows)
+            entry = self.cache.patch(period, rescored.version_before, rescored.version, rows)
+            if entry is not None and entry.unsaved >= self._save_after(len(entry.table)):
+                snapshots.save_later(self.engine, period, entry.version, entry.table)
+                self.cache.put(Entry(period, entry.version, entry.table, 0))
+
+    @staticmethod
+    def _save_after(customers: int) -> float:
+        return max(SAVE_MIN, SAVE_SHARE * customers)
 
 
 def assembled(table: ScoredTable, previous: ScoredTable, customers: dict[str, np.ndarray]) -> ScoredTable:
