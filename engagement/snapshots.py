@@ -183,6 +183,7 @@ def save(engine: Engine, period: Period, version: int, table: ScoredTable) -> bo
 
 _saving: list[threading.Thread] = []
 _saving_lock = threading.Lock()
+_one_at_a_time = threading.Lock()
 
 
 def save_later(engine: Engine, period: Period, version: int, table: ScoredTable) -> None:
@@ -196,7 +197,8 @@ def save_later(engine: Engine, period: Period, version: int, table: ScoredTable)
 
 def _save_logged(engine: Engine, period: Period, version: int, table: ScoredTable) -> None:
     try:
-        save(engine, period, version, table)
+        with _one_at_a_time:  # this process's saves queue; only another process's writes make one give up
+            save(engine, period, version, table)
     except Exception:  # a cache: a failure to save is logged, and the next process scores the period itself
         log.exception("score snapshot of %s not saved", period.label)
 
