@@ -15,19 +15,20 @@ SEGMENTS = np.array(["Enterprise", "Mid-Market", "SMB"])
 CUSTOMERS_PER_CSM = 250
 PEOPLE_PER_CUSTOMER = 6
 CHUNK = 1_000_000
+FILE_ROWS = 4_000_000  # activities per file: ~360 MB, under the import's 512 MiB limit per file
 
 
 @dataclass(frozen=True)
 class Files:
     csms: Path
     customers: Path
-    activities: Path
+    activities: list[Path]  # in order, each at most FILE_ROWS rows
     customers_count: int
     activities_count: int
 
 
 def generate(folder: Path, customers: int, activities: int, as_of: dt.date, seed: int = 1) -> Files:
-    """Write csms.csv, customers.csv and activities.csv (12 months ending on `as_of`) into `folder`."""
+    """Write csms.csv, customers.csv and activities-N.csv (12 months ending on `as_of`) into `folder`."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
     csm_count = max(1, customers // CUSTOMERS_PER_CSM)
@@ -51,17 +52,19 @@ def generate(folder: Path, customers: int, activities: int, as_of: dt.date, seed
             "status": "active",
         }
     )
-    paths = Files(folder / "csms.csv", folder / "customers.csv", folder / "activities.csv", customers, activities)
+    parts = [folder / f"activities-{n}.csv" for n in range(max(1, -(-activities // FILE_ROWS)))]
+    paths = Files(folder / "csms.csv", folder / "customers.csv", parts, customers, activities)
     csms.to_csv(paths.csms, index=False)
     # Skewed volume: some accounts get far more touchpoints than others.
     weights = rng.pareto(2.0, customers) + 0.2
     _outcomes(np.random.default_rng(seed + 1), table, weights, as_of)  # its own generator: the activities stay as they were
     table.to_csv(paths.customers, index=False)
-    with paths.activities.open("w", newline="") as out:
-        # In chunks, so 20 million rows (100,000 customers) fit in memory.
-        for first in range(0, activities, CHUNK):
-            chunk = _activities(rng, ids, weights / weights.sum(), first, min(CHUNK, activities - first), as_of)
-            chunk.to_csv(out, header=first == 0, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.0f")
+    # In chunks, so 20 million rows (100,000 customers) fit in memory; the same rows whatever FILE_ROWS is.
+    for first in range(0, activities, CHUNK):
+        part = paths.activities[first // FILE_ROWS]
+        chunk = _activities(rng, ids, weights / weights.sum(), first, min(CHUNK, activities - first), as_of)
+        with part.open("a" if first % FILE_ROWS else "w", newline="") as out:
+            chunk.to_csv(out, header=first % FILE_ROWS == 0, index=False, quoting=csv.QUOTE_MINIMAL, float_format="%.0f")
     return paths
 
 

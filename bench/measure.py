@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -18,10 +19,11 @@ import numpy as np
 from mcp import Client, StdioServerParameters
 from sqlalchemy import text
 
-from engagement import store
+from engagement import snapshots, store
 from engagement.db import read_scope
 from engagement.metrics import score_table
 from engagement.periods import Period
+from engagement.scorer import Scorer
 from engagement.scope import EVERYONE, one_customer
 from engagement.core import Core
 
@@ -54,11 +56,12 @@ def median_time(fn: Callable[[], Any], repeat: int) -> float:
 
 
 def full_recompute(core: Core, period: Period, repeat: int) -> tuple[float, float]:
-    """The daily recompute of every customer for the period (no cache): median seconds, peak MiB."""
+    """The daily recompute of every customer for the period (no cache): median seconds, peak MiB. A new
+    scorer each time: the core's keeps what it read at the store's version (its memory, not a recompute)."""
 
     def run() -> None:
         with read_scope(core.engine) as session:
-            core.scorer.score(session, EVERYONE, period)
+            Scorer(core.engine, core.scoring).score(session, EVERYONE, period)
 
     seconds = median_time(run, repeat)
     tracemalloc.start()
@@ -149,6 +152,9 @@ async def tool_timings(server: Any, csm: str, customer: str, repeat: int, as_of:
             results[f"{key}_first_s"] = time.perf_counter() - start
             results[f"{key}_s"], answer = await timed(name, filled)
             results[f"{key}_bytes"] = len(json.dumps(answer.structured_content))
+        # Scores the analysis calls computed are saved beside their answers; on SQLite a save holds the write
+        # lock for a moment. Rare in use (after a whole period is scored), it is not what a log costs.
+        snapshots.wait_saved()
         log_times, fresh_times, fresh_ok = [], [], True
         for n in range(repeat):
             arguments = {"customer": customer, "type": "call", "direction": "outbound",
@@ -253,3 +259,66 @@ def page_timings(app: Any, paths: dict[str, str], repeat: int) -> dict[str, floa
             load()
             results[f"page_{name}_s"] = median_time(load, repeat)
     return results
+
+
+# The nine core tools, then the analysis tools: the first answer of each in a new process (bench.first).
+CORE_CALLS: dict[str, tuple[str, dict[str, Any]]] = {
+    "portfolio": ("get_portfolio_engagement", {"csm_id": "all"}),
+    "customer": ("get_customer_engagement", {"customer": "<customer>"}),
+    "trends": ("get_engagement_trends", {"customer": "<customer>"}),
+    "uncontacted": ("find_uncontacted_customers", {"csm_id": "all"}),
+    "low": ("find_low_engagement_customers", {"csm_id": "all"}),
+    "search": ("search_customers", {"query": "Customer 00001"}),
+    "log": ("log_activity", {"customer": "<customer>", "type": "call", "direction": "outbound"}),
+    "sync": ("sync_google_workspace", {}),
+    "sync_status": ("get_sync_status", {}),
+}
+
+
+def filled(arguments: dict[str, Any], customer: str, csm: str) -> dict[str, Any]:
+    return {k: customer if v == "<customer>" else csm if v == "<csm>" else v for k, v in arguments.items()}
+
+
+def first_answers(env: dict[str, str], customer: str, csm: str) -> dict[str, Any]:
+    """Each core and analysis tool's first answer in a new process, the store's snapshots saved before
+    (by the runs above): seconds, and whether it answered with a tool error (a sync without Google set up)."""
+    results: dict[str, Any] = {}
+    calls = {**CORE_CALLS, **{f"analysis_{key}": call for key, call in ANALYSIS_CALLS.items()}}
+    for key, (name, arguments) in calls.items():
+        out = subprocess.run([sys.executable, "-m", "bench.first", name, json.dumps(filled(arguments, customer, csm))],
+                             cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # fmt: skip
+        answer = json.loads(out.stdout.strip().splitlines()[-1])
+        results[f"first_{key}_s"] = answer["first_s"]
+        results[f"first_{key}_error"] = answer["error"]
+    return results
+
+
+def check_processes(env: dict[str, str], as_of: dt.date) -> dict[str, Any]:
+    """`engagement check` as cron runs it, a new process on a new day (the day after the as-of date: its
+    periods scored afresh, every customer recorded), then the same day again; wall time and the process's
+    own peak memory (bench.check_process)."""
+    results: dict[str, Any] = {}
+    day = as_of + dt.timedelta(days=1)
+    for key in ("check_process", "check_process_again"):
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "bench.check_process"], cwd=ROOT, capture_output=True, text=True,
+                             env=env | {"ENGAGEMENT_AS_OF": day.isoformat()}, check=True)  # fmt: skip
+        results[f"{key}_s"] = time.perf_counter() - start
+        results[f"{key}_peak_mib"] = json.loads(out.stdout.strip().splitlines()[-1])["peak_mib"]
+    return results
+
+
+def batch_timings(app: Any, customers: list[str], as_of: dt.date, repeat: int) -> dict[str, float]:
+    """POST /api/activities with 500 rows for as many customers (the REST batch's largest), whole request."""
+    from starlette.testclient import TestClient
+
+    times = []
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        for n in range(repeat):
+            rows = [{"customer": customer, "type": "email", "direction": "outbound", "date": as_of.isoformat(),
+                     "external_id": f"bench-batch-{n}-{i}"} for i, customer in enumerate(customers[:500])]  # fmt: skip
+            start = time.perf_counter()
+            response = client.post("/api/activities", json=rows)
+            times.append(time.perf_counter() - start)
+            assert response.status_code in (200, 201), response.text[:500]
+    return {"batch_500_s": statistics.median(times)}

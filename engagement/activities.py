@@ -11,8 +11,10 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+import numpy as np
+
 from engagement import lookup
-from engagement.answers import period_info, score_of
+from engagement.answers import SCORE_COLUMNS, period_info, score_of
 from engagement.caller import Caller
 from engagement.core import Core
 from engagement.db import session_scope
@@ -45,7 +47,7 @@ def log_activities(core: Core, caller: Caller, rows: Sequence[LogActivityQuery])
             checked.append(ActivityCreate.checked(sent.model_dump(exclude={"customer"}), as_of=caller.as_of, strict=True))
     period = resolve_period(None, caller.as_of)
     with session_scope(core.engine) as session:
-        found: dict[str, Customer] = {}
+        found = lookup.customers_by_id(session, [sent.customer for sent in rows], caller)  # one query for a batch's ids
         for number, sent in enumerate(rows, 1):
             if sent.customer not in found:
                 with _row(number if numbered else None):
@@ -66,8 +68,10 @@ def log_activities(core: Core, caller: Caller, rows: Sequence[LogActivityQuery])
     core.scorer.keep(rescored)
     scores, info = rescored.tables[period], period_info(period)
     assert scores is not None  # the answer's own period is always rescored
+    # Each customer's score once, from the few columns a score shows (a batch may name 500 customers).
+    score = {cid: score_of(row) for cid, row in scores.rows(np.arange(len(scores)), SCORE_COLUMNS)}
     return [
-        LoggedActivity(created=was_created, activity=activity, score=score_of(scores.row(scores.positions[target.id])), period=info)
+        LoggedActivity(created=was_created, activity=activity, score=score[target.id], period=info)
         for target, (activity, was_created) in zip(targets, stored, strict=True)
     ]
 

@@ -25,6 +25,9 @@ def page(total: int, offset: int, limit: int) -> Page:
     return Page(total=total, offset=offset, limit=limit, has_more=offset + limit < total)
 
 
+SCORE_COLUMNS = ("engagement_score", "category", "trend", "change", "previous_score", *COMPONENTS)  # what score_of reads
+
+
 def score_of(row: dict[str, Any]) -> Score:
     """The score of a scored row, with its components to four decimals."""
     return Score(

@@ -280,9 +280,9 @@ def _prefix(seed: int, as_of: dt.date) -> str:
     return f"s{seed}-{as_of.isoformat()}-"
 
 
-# What a reset keeps: Alembic's record of the schema, and the store version, which only ever goes up (the
-# answers' cache trusts it; the deletes below bump it).
-KEPT_BY_RESET = frozenset({"alembic_version", "store_version"})
+# What a reset keeps: Alembic's record of the schema, the store version, which only ever goes up, and the
+# change log beside it (the answers' caches trust both: the deletes below bump the one and write the other).
+KEPT_BY_RESET = frozenset({"alembic_version", "store_version", "score_change"})
 
 
 def _reset(session: Session) -> None:

@@ -18,24 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from engagement import rollup
 from engagement.periods import Period
 from engagement.scoring import COMPONENTS, Weights, category_array, round1_array
 
-COUNT_COLUMNS = [
-    "emails_sent",
-    "emails_received",
-    "meetings_held",
-    "qbrs_completed",
-    "calls_made",
-    "calls_received",
-    "messages_sent",
-    "messages_received",
-    "executive_touchpoints",
-    "responses_known",
-    "responses_answered",
-    "response_times",
-]
-SUM_COLUMNS = ["meeting_minutes", "response_hours"]
+COUNT_COLUMNS = rollup.COUNT_NAMES  # what a period's rollup rows sum (engagement/rollup.py)
+SUM_COLUMNS = rollup.TOTAL_NAMES
 AGGREGATE_COLUMNS = ["customer_id", *COUNT_COLUMNS, *SUM_COLUMNS]
 
 
@@ -58,6 +46,9 @@ class ScoredTable:
     ids: np.ndarray
     columns: dict[str, np.ndarray]
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # The previous period scored for the same customers (its last contact to the day only), kept so a few
+    # customers can be rescored without reading it again for the others, and so it can be persisted.
+    previous: ScoredTable | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -116,13 +107,30 @@ class ScoredTable:
         if len(parts) == 1:
             return parts[0]
         names = parts[0].columns
-        return cls(np.concatenate([p.ids for p in parts]), {n: np.concatenate([p.columns[n] for p in parts]) for n in names})
+        previous = None if any(p.previous is None for p in parts) else cls.joined([p.previous for p in parts])  # type: ignore[misc]
+        return cls(np.concatenate([p.ids for p in parts]), {n: np.concatenate([p.columns[n] for p in parts]) for n in names},
+                   previous=previous)  # fmt: skip
+
+    def take(self, positions: np.ndarray) -> ScoredTable:
+        """The customers at `positions`, in that order (their previous period's rows too)."""
+        previous = None if self.previous is None else self.previous.take(positions)
+        return ScoredTable(self.ids[positions], {n: v[positions] for n, v in self.columns.items()}, previous=previous)
+
+    def merged(self, rows: ScoredTable, gone: Sequence[str]) -> ScoredTable:
+        """A copy with `rows` (customers scored the same way) written over theirs or added, and the customers
+        `gone` (deleted since) left out; in id order, as a table read whole."""
+        dropped = {*gone, *rows.ids.tolist()}
+        if not (dropped - set(rows.ids.tolist())) and all(cid in self.positions for cid in rows.ids.tolist()):
+            return self.patched(rows)
+        keep = np.fromiter((cid not in dropped for cid in self.ids.tolist()), dtype=bool, count=len(self))
+        both = ScoredTable.joined([self.take(np.flatnonzero(keep)), rows])
+        return both.take(np.argsort(both.ids.astype(str), kind="stable"))
 
     def patched(self, rows: ScoredTable) -> ScoredTable:
         """A copy with `rows` (a few customers scored the same way) written over theirs.
 
-        The copy keeps the name order (names do not change by logging), not the score order, and what
-        was `derived` from the columns the patch left as they were (a category moves with its score).
+        The copy keeps the name order while no name changed, not the score order, and what was `derived`
+        from the columns the patch left as they were (a category moves with its score).
         """
         where = np.fromiter((self.positions.get(cid, -1) for cid in rows.ids), dtype=np.int64, count=len(rows))
         if (where < 0).any():
@@ -136,8 +144,12 @@ class ScoredTable:
                 changed.add(name)
             columns[name] = values
         unchanged = self.columns.keys() - changed
-        kept = {key: value for key, value in self._cache.items() if key == "name_rank" or key.partition(":")[2] in unchanged}
-        patched = ScoredTable(self.ids, columns, kept)
+        kept = {key: value for key, value in self._cache.items()
+                if (key == "name_rank" and "name" in unchanged) or key.partition(":")[2] in unchanged}  # fmt: skip
+        previous = self.previous
+        if previous is not None and rows.previous is not None:
+            previous = previous.patched(rows.previous)
+        patched = ScoredTable(self.ids, columns, kept, previous)
         patched.__dict__["positions"] = self.positions
         return patched
 
@@ -202,7 +214,9 @@ def score_table(ids: np.ndarray, inputs: PeriodInputs, period: Period, weights: 
     for i, name in enumerate(COUNT_COLUMNS):
         out[name] = sums[:, i].astype(np.int64)
     for i, name in enumerate(SUM_COLUMNS, start=len(COUNT_COLUMNS)):
-        out[name] = sums[:, i].astype(float)
+        # Float sums depend on the order the database added them in (a trigger adds one activity at a time,
+        # an import or a month sums a group): noise below 1e-9 is dropped, so every path gives one number.
+        out[name] = np.round(sums[:, i].astype(float), 9)
     known, answered, timed = out["responses_known"], out["responses_answered"], out["response_times"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["response_rate"] = np.where(known > 0, answered / np.maximum(known, 1), 0.0)

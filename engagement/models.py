@@ -216,17 +216,9 @@ class ActivityCreate(ActivityBase):
             raise  # a value the rules passed but the model's types refuse: a bug in the rules
 
 
-class ActivityDay(SQLModel, table=True):
-    """Per customer and UTC day, the sums a period's metrics take (metrics.AGGREGATE_COLUMNS), kept by
-    triggers on activity (migration 0004): a period reads a row per customer-day, not every activity."""
+class RollupSums(SQLModel):
+    """The sums a period's metrics take (engagement/rollup.py's definition, in its order), of a rollup row."""
 
-    __tablename__ = "activity_day"  # type: ignore[assignment]
-    # PostgreSQL reads a period's days through the day index (rows are written in day order); SQLite
-    # scans its table, clustered by customer, faster than it would follow an index to each row.
-    __table_args__ = (Index("ix_activity_day_day", "day").ddl_if(dialect="postgresql"), {"sqlite_with_rowid": False})
-
-    customer_id: str = Field(primary_key=True, max_length=64)
-    day: dt.date = Field(primary_key=True)
     emails_sent: int
     emails_received: int
     meetings_held: int
@@ -241,6 +233,31 @@ class ActivityDay(SQLModel, table=True):
     response_times: int
     meeting_minutes: float
     response_hours: float | None = None
+
+
+class ActivityDay(RollupSums, table=True):
+    """Per customer and UTC day, the sums a period's metrics take, kept by triggers on activity (migration
+    0010, from engagement/rollup.py): a period reads a row per customer-day, not every activity."""
+
+    __tablename__ = "activity_day"  # type: ignore[assignment]
+    # PostgreSQL reads a period's days through the day index (rows are written in day order); SQLite
+    # seeks each customer's days in its table, clustered by customer.
+    __table_args__ = (Index("ix_activity_day_day", "day").ddl_if(dialect="postgresql"), {"sqlite_with_rowid": False})
+
+    customer_id: str = Field(primary_key=True, max_length=64)
+    day: dt.date = Field(primary_key=True)
+
+
+class ActivityMonth(RollupSums, table=True):
+    """Per customer and month (its first day), the sum of its activity_day rows and its latest day with
+    activity, kept by triggers (migration 0010): a period's whole months read one row per customer."""
+
+    __tablename__ = "activity_month"  # type: ignore[assignment]
+    __table_args__ = (Index("ix_activity_month_month", "month").ddl_if(dialect="postgresql"), {"sqlite_with_rowid": False})
+
+    customer_id: str = Field(primary_key=True, max_length=64)
+    month: dt.date = Field(primary_key=True)
+    last_day: dt.date
 
 
 class ActivityPersonMonth(SQLModel, table=True):

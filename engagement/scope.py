@@ -18,6 +18,7 @@ class Shape(NamedTuple):
     include_churned: bool
     by_csm: bool
     by_segment: bool
+    by_ids: bool = False  # customers named by id (bound as one parameter, whatever their number)
 
 
 @dataclass(frozen=True)
@@ -27,16 +28,20 @@ class Scope:
     segment: str | None = None
     customer_id: str | None = None
     include_churned: bool = False
+    customer_ids: tuple[str, ...] | None = None
 
     @property
     def shape(self) -> Shape:
         if self.customer_id is not None:
             return Shape(one_customer=True, include_churned=True, by_csm=False, by_segment=False)
+        if self.customer_ids is not None:
+            return Shape(False, True, False, False, by_ids=True)
         return Shape(False, self.include_churned, self.csm_ids is not None, self.segment is not None)
 
     @property
     def params(self) -> dict[str, Any]:
-        return {"scope_customer": self.customer_id, "scope_csms": list(self.csm_ids or ()), "scope_segment": self.segment}
+        return {"scope_customer": self.customer_id, "scope_csms": list(self.csm_ids or ()), "scope_segment": self.segment,
+                "scope_ids": list(self.customer_ids or ())}  # fmt: skip
 
 
 EVERYONE = Scope("everyone", include_churned=True)
@@ -44,6 +49,11 @@ EVERYONE = Scope("everyone", include_churned=True)
 
 def one_customer(customer_id: str, name: str) -> Scope:
     return Scope(name, customer_id=customer_id)
+
+
+def some_customers(customer_ids: list[str]) -> Scope:
+    """The customers with these ids (churned or not): what a write or a change rescores, in one pass."""
+    return Scope(f"{len(customer_ids)} customers", customer_ids=tuple(customer_ids), include_churned=True)
 
 
 def resolve_scope(session: Session, caller: Caller, csm_ref: str | None, segment: str | None) -> Scope:

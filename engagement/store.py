@@ -9,23 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from itertools import repeat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, func, true
+from sqlalchemy import ARRAY, JSON, ColumnElement, Select, String, Table, bindparam, case, func, true, type_coerce
 from sqlmodel import Session, col, select
 
-from engagement.metrics import AGGREGATE_COLUMNS, PeriodInputs
-from engagement.models import Activity, ActivityDay, ActivityPersonMonth, Customer, Stakeholder
+from engagement import rollup
+from engagement.metrics import PeriodInputs
+from engagement.models import Activity, ActivityDay, ActivityMonth, ActivityPersonMonth, Customer, Stakeholder
 from engagement.periods import Period, add_months, month_start
-from engagement.scope import Scope, Shape
+from engagement.scope import Scope, Shape, some_customers
 
-def _scope_conditions(shape: Shape, customer_column: Any) -> list[ColumnElement[bool]]:
+def _scope_conditions(shape: Shape, customer_column: Any, dialect: str) -> list[ColumnElement[bool]]:
     """The scope's test as bound parameters (Scope.params), over the customer table joined on `customer_column`."""
     if shape.one_customer:
         return [customer_column == bindparam("scope_customer")]
+    if shape.by_ids:  # one parameter however many: a JSON array on SQLite, an array on PostgreSQL
+        if dialect == "postgresql":
+            return [customer_column == func.any(bindparam("scope_ids", type_=ARRAY(String())))]
+        ids = func.json_each(bindparam("scope_ids", type_=JSON())).table_valued("value")
+        return [customer_column.in_(select(ids.c.value))]
     c = Customer.__table__.c
     parts = [] if shape.include_churned else [c.status != "churned"]
     if shape.by_csm:
@@ -35,25 +42,28 @@ def _scope_conditions(shape: Shape, customer_column: Any) -> list[ColumnElement[
     return parts
 
 
-def _scoped(query: Select[Any], shape: Shape, customer_column: Any) -> Select[Any]:
-    """`query` over rollup rows limited to the scope's customers. One customer needs no join; a whole
-    portfolio (churned or not) neither: every customer's rows are read anyway, and the caller keeps the
-    scope's (`positions`) - cheaper than joining the customer table to drop the few churned ones."""
-    if shape.one_customer:
-        return query.where(*_scope_conditions(shape, customer_column))
-    if not (shape.by_csm or shape.by_segment):
-        return query
-    query = query.join(Customer.__table__, Customer.__table__.c.id == customer_column)
-    return query.where(*_scope_conditions(shape, customer_column))
+def _scoped(query: Select[Any], shape: Shape, customer_column: Any, dialect: str) -> tuple[Select[Any], Any]:
+    """`query` over rollup rows limited to the scope's customers. On PostgreSQL one customer, some named by
+    id or a whole portfolio (churned or not) need no join: every customer's rows are read anyway, and the
+    caller keeps the scope's (`positions`) - cheaper than joining the customer table to drop the few
+    churned ones. SQLite joins the customer table first and seeks each customer's range of the rollup
+    (clustered by customer), instead of scanning every customer's whole history for the period's rows.
+    Returns the query and the customer id column to select and group by."""
+    if shape.one_customer or (dialect == "postgresql" and (shape.by_ids or not (shape.by_csm or shape.by_segment))):
+        return query.where(*_scope_conditions(shape, customer_column, dialect)), customer_column
+    c = Customer.__table__
+    query = query.select_from(c.join(customer_column.table, customer_column == c.c.id))
+    return query.where(*_scope_conditions(shape, c.c.id, dialect)), c.c.id
 
 
 @functools.cache
-def _customers_statement(shape: Shape) -> Select[Any]:
+def _customers_statement(shape: Shape, dialect: str) -> Select[Any]:
     c = Customer.__table__.c
     return (
         select(c.id, c.name, c.segment, c.csm_id, c.status, c.health_score, c.renewal_date)
-        .where(*_scope_conditions(shape, c.id))
-        .order_by(c.id)
+        .where(*_scope_conditions(shape, c.id, dialect))
+        # Code point order (SQLite's own), as numpy sorts: a table caught up by merging rows stays in it.
+        .order_by(c.id.collate("C") if dialect == "postgresql" else c.id)
     )
 
 
@@ -62,8 +72,9 @@ CUSTOMER_COLUMNS = ("customer_id", "name", "segment", "csm_id", "status", "healt
 
 
 def customer_columns(session: Session, scope: Scope) -> dict[str, np.ndarray]:
-    """The scope's customers ordered by id, as object arrays (CUSTOMER_COLUMNS)."""
-    rows = session.connection().execute(_customers_statement(scope.shape), scope.params).all()
+    """The scope's customers ordered by id (code point order), as object arrays (CUSTOMER_COLUMNS)."""
+    statement = _customers_statement(scope.shape, session.get_bind().dialect.name)
+    rows = session.connection().execute(statement, scope.params).all()
     columns = list(zip(*rows)) if rows else [()] * len(CUSTOMER_COLUMNS)
     return {name: _objects(values) for name, values in zip(CUSTOMER_COLUMNS, columns)}
 
@@ -81,69 +92,51 @@ def _objects(values: Sequence[Any]) -> np.ndarray:
     return array
 
 
-def _is(column: Any, *values: str) -> ColumnElement[bool]:
-    return column.in_(values) if len(values) > 1 else column == values[0]
-
-
 @functools.cache
-def activity_sums() -> tuple[Any, ...]:
-    """Per activity group, the labelled sums of metrics.AGGREGATE_COLUMNS over raw activities: what
-    activity_day holds per customer-day (migration 0004 keeps it; the SQLite bulk import adds to it)."""
-    a = Activity.__table__.c
-    email_out = and_(a.type == "email", a.direction == "outbound")
-    answered = and_(email_out, a.response_received.is_(True))
-
-    def count(*conditions: ColumnElement[bool]) -> Any:
-        return func.sum(case((and_(*conditions), 1), else_=0))
-
-    meetings = _is(a.type, "meeting", "qbr")
-    columns = {
-        "emails_sent": count(email_out),
-        "emails_received": count(a.type == "email", a.direction == "inbound"),
-        "meetings_held": count(meetings),
-        "qbrs_completed": count(a.type == "qbr"),
-        "calls_made": count(a.type == "call", a.direction == "outbound"),
-        "calls_received": count(a.type == "call", a.direction == "inbound"),
-        "messages_sent": count(a.type == "message", a.direction == "outbound"),
-        "messages_received": count(a.type == "message", a.direction == "inbound"),
-        "executive_touchpoints": count(a.stakeholder_level == "executive"),
-        "responses_known": count(email_out, a.response_received.is_not(None)),
-        "responses_answered": count(answered),
-        "response_times": count(answered, a.response_time_hours.is_not(None)),
-        "meeting_minutes": func.sum(case((meetings, func.coalesce(a.duration_minutes, 0.0)), else_=0.0)),
-        "response_hours": func.sum(case((answered, a.response_time_hours), else_=None)),
-    }
-    if list(columns) != AGGREGATE_COLUMNS[1:]:
-        raise AssertionError("sums out of step with metrics.AGGREGATE_COLUMNS")
-    return tuple(value.label(name) for name, value in columns.items())
+def _sums_statement(shape: Shape, dialect: str, monthly: bool) -> Select[Any]:
+    """Sums per customer of the rollup rows from :first to :last (days of activity_day, or whole months of
+    activity_month: rollup.NAMES, both bounds inclusive), and each one's latest day with activity in them."""
+    table = (ActivityMonth if monthly else ActivityDay).__table__.c
+    key, latest = (table.month, table.last_day) if monthly else (table.day, table.day)
+    sums = [func.coalesce(func.sum(table[name]), 0).label(name) for name in rollup.NAMES]
+    # Dates as the driver gives them (SQLite: ISO text): numpy parses a column of them at once.
+    query = select(*sums, type_coerce(func.max(latest), String()).label("last_day"))
+    query, customer = _scoped(query.where(key >= bindparam("first"), key <= bindparam("last")), shape, table.customer_id, dialect)
+    return query.add_columns(customer).group_by(customer)
 
 
-@functools.cache
-def _sums_statement(shape: Shape) -> Select[Any]:
-    """The period's sums per customer from the per-day rollup (whole days, both bounds inclusive), and
-    each one's latest day with activity in it."""
-    d = ActivityDay.__table__.c
-    sums = [func.sum(d[name]).label(name) for name in AGGREGATE_COLUMNS[1:]]
-    in_period = and_(d.day >= bindparam("first_day"), d.day <= bindparam("last_day"))
-    query = select(d.customer_id, *sums, func.max(d.day).label("last_day")).where(in_period)
-    return _scoped(query, shape, d.customer_id).group_by(d.customer_id)
+def _parts(period: Period) -> list[tuple[bool, dt.date, dt.date]]:
+    """The period as runs of rollup rows: (monthly, first, last) - the days before its first whole month,
+    its whole months, the days after them. A period inside one month is its days."""
+    first_whole = period.start if period.start.day == 1 else add_months(month_start(period.start), 1)
+    after = period.end + dt.timedelta(days=1)
+    end_whole = after if after.day == 1 else month_start(period.end)  # the first day after the whole months
+    if first_whole >= end_whole:
+        return [(False, period.start, period.end)]
+    parts = [(True, first_whole, add_months(end_whole, -1))]
+    if period.start < first_whole:
+        parts.insert(0, (False, period.start, first_whole - dt.timedelta(days=1)))
+    if end_whole <= period.end:
+        parts.append((False, end_whole, period.end))
+    return parts
 
 
 ALL_DAYS = 2**31 - 1  # bits 0-30: every day of a month
 
 
 @functools.cache
-def _people_statement(shape: Shape) -> Select[Any]:
+def _people_statement(shape: Shape, dialect: str) -> Select[Any]:
     """Distinct participants per customer: people whose day bits in the period's months meet the period's
     days (its first and last month may be partial; the months between are whole)."""
     m = ActivityPersonMonth.__table__.c
     first, last = bindparam("first_month"), bindparam("last_month")
     period_days = case((m.month == first, bindparam("first_mask")), (m.month == last, bindparam("last_mask")),
                        else_=ALL_DAYS)
-    query = select(m.customer_id, func.count(m.person.distinct())).where(
+    query = select(func.count(m.person.distinct())).where(
         m.month >= first, m.month <= last, m.days.op("&")(period_days) != 0
     )
-    return _scoped(query, shape, m.customer_id).group_by(m.customer_id)
+    query, customer = _scoped(query, shape, m.customer_id, dialect)
+    return query.add_columns(customer).group_by(customer)
 
 
 def _day_bits(first: int, last: int) -> int:
@@ -151,18 +144,18 @@ def _day_bits(first: int, last: int) -> int:
     return (1 << last) - (1 << (first - 1))
 
 
-def _period_params(period: Period) -> dict[str, Any]:
+def _people_params(period: Period) -> dict[str, Any]:
     first_month, last_month = month_start(period.start), month_start(period.end)
     month_end = add_months(first_month, 1) - dt.timedelta(days=1)
     return {
-        "first_day": period.start, "last_day": period.end, "first_month": first_month, "last_month": last_month,
+        "first_month": first_month, "last_month": last_month,
         "first_mask": _day_bits(period.start.day, min(period.end, month_end).day),
         "last_mask": _day_bits(1, period.end.day),
-    }
+    }  # fmt: skip
 
 
 @functools.cache
-def _last_contact_statement(shape: Shape, dialect: str, among: bool = False) -> Select[Any]:
+def _last_contact_statement(shape: Shape, dialect: str) -> Select[Any]:
     """Each scope customer's latest activity before :end (the one stored last among equal dates):
     one probe of the (customer_id, date) index per customer, instead of grouping all their history.
     PostgreSQL reads the row in the probe (LATERAL); SQLite, which has no LATERAL, looks it up by id."""
@@ -176,68 +169,78 @@ def _last_contact_statement(shape: Shape, dialect: str, among: bool = False) -> 
     )
     if dialect == "postgresql":
         row = latest.lateral("latest")
-        query = select(c.id, row.c.date, row.c.type).select_from(Customer.__table__.join(row, true()))
-    else:
-        query = select(c.id, a.date, a.type).select_from(
+        query = select(type_coerce(row.c.date, String()), row.c.type, c.id).select_from(Customer.__table__.join(row, true()))
+    else:  # the date as SQLite's text: numpy parses a column of them at once
+        query = select(type_coerce(a.date, String()), a.type, c.id).select_from(
             Customer.__table__.join(Activity.__table__, a.id == latest.with_only_columns(x.c.id).scalar_subquery())
         )
-    if among:  # customers named by id (bound as :among), all in the scope
-        return query.where(c.id.in_(bindparam("among", expanding=True)))
-    return query.where(*_scope_conditions(shape, c.id))
+    return query.where(*_scope_conditions(shape, c.id, dialect))
+
+
+def _aligned(rows: Sequence[Any], positions: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of (value, ..., customer id) as an object array of those whose customer is in `positions`, and
+    each one's position there."""
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=object)
+    table = np.array(list(map(tuple, rows)), dtype=object)  # plain tuples: numpy probes a Row for array protocols
+    where = np.fromiter(map(positions.get, table[:, -1].tolist(), repeat(-1)), dtype=np.int64, count=len(rows))
+    keep = where >= 0
+    return where[keep], table[keep]
 
 
 def period_inputs(
     session: Session, scope: Scope, positions: dict[str, int], period: Period, exact_last_contact: bool = True
 ) -> PeriodInputs:
     """The period's sums, distinct participants and last contacts of the scope's customers, aligned to
-    `positions` (customer id -> row): two GROUP BYs over the rollups and an index probe per customer.
+    `positions` (customer id -> row): a GROUP BY per run of rollup rows (`_parts`: days, whole months,
+    days), one over the people's months, and an index probe per customer.
 
     Without `exact_last_contact` the last contact is only its day (midnight, no type), which is all a
     score needs (recency counts whole days): the latest day in the period where there is one, so only
     customers without activity in the period are probed."""
     connection = session.connection()
-    params = {**scope.params, **_period_params(period)}
-    count = len(positions)
-    sums = np.full((count, len(AGGREGATE_COLUMNS) - 1), np.nan)
-    last_day = np.full(count, None, dtype=object)
-    for cid, *values, day in connection.execute(_sums_statement(scope.shape), params):
-        if (row := positions.get(cid)) is not None:
-            sums[row], last_day[row] = values, day
+    dialect = session.get_bind().dialect.name
+    count, width = len(positions), len(rollup.NAMES)
+    sums = np.full((count, width), np.nan)
+    last_day = np.full(count, np.datetime64("NaT"), dtype="datetime64[D]")
+    for monthly, first, last in _parts(period):
+        params = {**scope.params, "first": first, "last": last}
+        where, rows = _aligned(connection.execute(_sums_statement(scope.shape, dialect, monthly), params).all(), positions)
+        if not len(rows):
+            continue
+        # A customer's sums are NaN until a part has rows of theirs (the sums are never NULL: coalesced).
+        sums[where] = np.nan_to_num(sums[where]) + rows[:, :width].astype(float)
+        last_day[where] = np.fmax(last_day[where], rows[:, width].astype("datetime64[D]"))
     people = np.zeros(count)
-    for cid, number in connection.execute(_people_statement(scope.shape), params):
-        if (row := positions.get(cid)) is not None:
-            people[row] = number
+    where, rows = _aligned(connection.execute(_people_statement(scope.shape, dialect), {**scope.params, **_people_params(period)}).all(), positions)
+    if len(rows):
+        people[where] = rows[:, 0].astype(float)
     if exact_last_contact:
         last_date, last_type = last_contacts(session, scope, positions, period.end_exclusive_dt())
     else:
-        quiet = [cid for cid, row in positions.items() if last_day[row] is None]
-        last_date = last_day.astype("datetime64[D]").astype("datetime64[us]")
+        last_date = last_day.astype("datetime64[us]")
         last_type = np.full(count, None, dtype=object)
-        if quiet:
-            among = quiet if len(quiet) <= MAX_PROBED_BY_ID else None  # many: probing the whole scope is as cheap
-            before, _ = last_contacts(session, scope, positions, period.end_exclusive_dt(), among)
+        quiet = [cid for cid, row in positions.items() if np.isnat(last_day[row])]
+        if quiet:  # one probe each, the quiet ones named in one parameter
+            before, _ = last_contacts(session, some_customers(quiet), positions, period.end_exclusive_dt())
             rows = [positions[cid] for cid in quiet]
             last_date[rows] = before[rows].astype("datetime64[D]").astype("datetime64[us]")
     return PeriodInputs(sums, people, last_date, last_type)
 
 
-MAX_PROBED_BY_ID = 5000  # customers named in one IN list (SQLite allows 32,766 parameters)
-
-
 def last_contacts(
-    session: Session, scope: Scope, positions: dict[str, int], end_exclusive: dt.datetime,
-    among: list[str] | None = None,
+    session: Session, scope: Scope, positions: dict[str, int], end_exclusive: dt.datetime
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each scope customer's latest activity before `end_exclusive`: dates (NaT if never) and types.
-    With `among`, only those customers (of the scope) are probed; the others stay NaT."""
-    connection = session.connection()
+    """Each scope customer's latest activity before `end_exclusive`, aligned to `positions` (which may hold
+    more customers than the scope; those stay NaT): dates (NaT if never) and types."""
     count = len(positions)
     last_date = np.full(count, np.datetime64("NaT"), dtype="datetime64[us]")
     last_type = np.full(count, None, dtype=object)
-    params = {**scope.params, "end": end_exclusive, "among": among or []}
-    statement = _last_contact_statement(scope.shape, session.get_bind().dialect.name, among is not None)
-    for cid, when, kind in connection.execute(statement, params):
-        last_date[positions[cid]], last_type[positions[cid]] = when, kind
+    statement = _last_contact_statement(scope.shape, session.get_bind().dialect.name)
+    where, rows = _aligned(session.connection().execute(statement, {**scope.params, "end": end_exclusive}).all(), positions)
+    if len(rows):
+        last_date[where] = rows[:, 0].astype("datetime64[us]")
+        last_type[where] = rows[:, 1]
     return last_date, last_type
 
 

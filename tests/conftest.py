@@ -11,6 +11,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 
+from engagement import snapshots
 from engagement.db import create_tables, make_engine, temporary_schema
 from engagement.core import Core
 from engagement.scoring import load_scoring_config
@@ -32,10 +33,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """A fresh, empty database URL: an SQLite file, or a private schema in the test PostgreSQL."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'engagement.db'}"
+        snapshots.wait_saved()
         return
     assert POSTGRES_URL is not None
     with temporary_schema(POSTGRES_URL) as url:
         yield url
+        snapshots.wait_saved()  # scores saved beside an answer, before the schema goes
 
 
 @pytest.fixture
@@ -48,6 +51,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
     engine = make_engine(settings.resolved_database_url())
     create_tables(engine)
     yield engine
+    snapshots.wait_saved()
     engine.dispose()
 
 

@@ -6,8 +6,8 @@ own transaction.
 On SQLite an inserted row costs far more in the work it sets off than in itself: the store-version
 trigger runs an UPDATE for every row, the rollup trigger an upsert per row into each rollup, and each
 secondary index takes a random insert. So within the transaction both triggers are dropped, the
-version is bumped once by the rows inserted and the new rows are added to the rollups in one
-GROUP BY each (their exact effect), and when the import at least doubles the table its secondary indexes are dropped and built
+version is bumped once by the rows inserted, each customer logged once in the change log, and the new
+rows are added to the rollups in one GROUP BY each (their exact effect: engagement/rollup.py), and when the import at least doubles the table its secondary indexes are dropped and built
 again afterwards, which sorts once instead of searching per row. SQLite's DDL is transactional: the
 schema is whole again before the commit, a failure rolls it back with the rows, and no other
 connection sees the store without them (readers see the last commit; writers wait for the lock,
@@ -21,7 +21,6 @@ import to report. They are found only when the insert skipped rows, by one join 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import itertools
 import json
 import sqlite3
@@ -30,23 +29,20 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, func, literal_column, select
-from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from engagement import rollup
 from engagement.imports.activities import GROUP_A, GROUP_B, Checked, Column, storage_dates
-from engagement.metrics import AGGREGATE_COLUMNS
-from engagement.models import STAKEHOLDER_LEVELS, Activity, ActivityDay
-from engagement.store import StakeholderLevels, activity_sums
+from engagement.models import STAKEHOLDER_LEVELS, Activity
+from engagement.store import StakeholderLevels
 
 COLUMNS = (*GROUP_A, *GROUP_B, "date", "subject", "external_id", "created_at")
 SELECTED = ", ".join(
     [*(f"a.{c}" for c in GROUP_A), *(f"b.{c}" for c in GROUP_B), "s.date", "s.subject", "s.external_id"]
 )
-VERSION_TRIGGER = "activity_insert_bumps_version"  # migration 0003's per-row trigger on inserts
-ROLLUP_TRIGGER = "activity_insert_rolls_up"  # migration 0004's per-row trigger adding a row to the rollups
+VERSION_TRIGGER = "activity_insert_bumps_version"  # the per-row trigger bumping the version and logging the change
+ROLLUP_TRIGGER = "activity_insert_rolls_up"  # the per-row trigger adding a row to the rollups (engagement/rollup.py)
 SECONDARY_INDEXES = tuple(sorted(str(index.name) for index in Activity.__table__.indexes))  # type: ignore[attr-defined]
 SQLITE_IMPORT_CACHE_KIB = 1024 * 1024  # a big import's pages stay in memory (2M rows: 512 MiB halves the speed)
 ANALYZE_AFTER_ROWS = 10_000  # PostgreSQL: an import this big refreshes the tables' statistics itself
@@ -217,13 +213,15 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> tuple[i
         )
         inserted = int(cursor.rowcount)
         names = {name for _, name, _ in schema}
+        *rollups, log = rollup.sqlite_bulk_statements()
         if inserted and ROLLUP_TRIGGER in names:
-            for sql in _sqlite_rollup_statements():
+            for sql in rollups:
                 cursor.execute(sql, (last_id,))  # the new rows
         for _, _, sql in schema:
             cursor.execute(sql)
-        if inserted and VERSION_TRIGGER in names:
+        if inserted and VERSION_TRIGGER in names:  # the version moved as the row triggers would, each customer logged once
             cursor.execute("UPDATE store_version SET version = version + ? WHERE id = 1", (inserted,))
+            cursor.execute(log, (last_id,))
         held: list[int] = []
         if inserted < len(staged):  # skipped rows: whose key does another customer's activity hold?
             cursor.execute(
@@ -240,34 +238,6 @@ def _sqlite(driver: sqlite3.Connection, staged: Staged, created: str) -> tuple[i
         cursor.execute(f"PRAGMA cache_size = {old_cache}")
         cursor.execute(f"PRAGMA temp.cache_size = {old_temp_cache}")
         cursor.close()
-
-
-@functools.cache
-def _sqlite_rollup_statements() -> tuple[str, str]:
-    """What the per-row rollup trigger does, for every activity with an id above `?` in one pass: their
-    sums added to their customer-days, their participants' day bits to their customer-months."""
-    a, d = Activity.__table__.c, ActivityDay.__table__
-    day = func.substr(a.date, 1, 10)
-    new_days = select(a.customer_id, day, *activity_sums()).where(a.id > literal_column("?")).group_by(
-        a.customer_id, day
-    )
-    insert = sqlite_insert(d).from_select([c.name for c in d.c], new_days)
-    added = {name: d.c[name] + insert.excluded[name] for name in AGGREGATE_COLUMNS[1:-1]}
-    added["response_hours"] = case(
-        (insert.excluded.response_hours.is_(None), d.c.response_hours),
-        else_=func.coalesce(d.c.response_hours, 0.0) + insert.excluded.response_hours,
-    )
-    days = insert.on_conflict_do_update(index_elements=[d.c.customer_id, d.c.day], set_=added)
-    person = "lower(trim(p.value))"
-    people = (
-        "INSERT INTO activity_person_month (customer_id, month, person, days) "
-        f"SELECT a.customer_id, substr(a.date, 1, 7) || '-01', {person}, "
-        "sum(DISTINCT 1 << (CAST(substr(a.date, 9, 2) AS INTEGER) - 1)) "
-        f"FROM activity a, json_each(a.participants) p WHERE a.id > ? AND {person} != '' GROUP BY 1, 2, 3 "
-        "ON CONFLICT (customer_id, month, person) DO UPDATE SET days = activity_person_month.days | excluded.days"
-    )
-    # The only parameter is the `?` (the id after which rows are new); the sums' constants are literals.
-    return str(days.compile(dialect=sqlite_dialect(), compile_kwargs={"literal_binds": True})), people
 
 
 def _stage_sqlite(driver: sqlite3.Connection, cursor: sqlite3.Cursor, staged: Staged) -> None:

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from engagement import snapshots
 from engagement.db import read_scope
 from engagement.core import Core
 from engagement.freshness import current_version
@@ -23,7 +24,10 @@ def scores(core: Core, period: str | None = None) -> dict[str, tuple[float, str,
 
 
 def fresh(engine: Engine, settings: Settings) -> Core:
-    """A core with an empty cache: what a full recompute answers."""
+    """A core with an empty cache and no saved snapshot to start from: what a full recompute answers."""
+    snapshots.wait_saved()
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM score_snapshot"))
     return Core(engine, settings, load_scoring_config())
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from engagement import store
 from engagement.db import read_scope
 from engagement.periods import previous_period, resolve_period
 from engagement.scope import EVERYONE
@@ -93,14 +92,9 @@ def test_last_contact_at_one_instant_is_the_activity_stored_last(core: Core, fac
     assert (silent["acme"].last_contact_type, silent["beta"].last_contact_type) == ("meeting", "call")
 
 
-@pytest.mark.parametrize("probe", ["quiet customers by id", "whole scope"])
-def test_the_previous_score_equals_the_previous_period_scored_on_its_own(
-    core: Core, factory: Factory, monkeypatch: pytest.MonkeyPatch, probe: str
-) -> None:
+def test_the_previous_score_equals_the_previous_period_scored_on_its_own(core: Core, factory: Factory) -> None:
     # The previous period is read for its scores only, its last contact to the day (recency counts whole
-    # days); customers quiet in it are probed for their last contact before it, by id or all at once.
-    if probe == "whole scope":
-        monkeypatch.setattr(store, "MAX_PROBED_BY_ID", 0)
+    # days); customers quiet in it are probed for their last contact before it, named by id.
     factory.customer("acme", "Acme Corp")
     factory.spec_example_one("acme")
     factory.activity("acme", "2026-10-24T23:59:59", type="call")  # the previous period's last instant

@@ -584,7 +584,8 @@ def activity_schema(engine: Engine) -> tuple[list[Any], list[str]]:
     if engine.dialect.name == "sqlite":
         query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'activity'"
     else:
-        query = "SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE event_object_table = 'activity'"
+        query = ("SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE event_object_table = 'activity' "
+                 "AND event_object_schema = current_schema()")  # other schemas (other test runs) hold their own
     with engine.connect() as connection:
         triggers = sorted(connection.exec_driver_sql(query).scalars())
     return indexes, triggers

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
+from engagement import snapshots
 from engagement.caller import Caller
 from engagement.errors import EngagementError, NotFoundError
 from engagement.core import Core
@@ -130,3 +131,31 @@ def test_one_row_is_refused_in_log_activitys_own_words(core: Core) -> None:
         log_activity(core, local(core), LogActivityQuery(customer="nobody", **call()))
     with pytest.raises(EngagementError, match=r"^No activities to log"):
         log_activities(core, local(core), touchpoints([]))
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(
+    core: Core, factory: Factory, engine: Engine, settings: Settings
+) -> None:
+    # A batch (a REST request, a Gmail page) rescores all its customers in one pass per cached period,
+    # instead of one pass per customer: its statements do not grow with its rows or customers.
+    for n in range(40):
+        factory.customer(f"k{n:02d}", f"Customer {n:02d}")
+    scores(core)
+    scores(core, "last_quarter")
+    snapshots.wait_saved()  # their snapshots' writes are not the batch's
+
+    def statements(count: int, first: int) -> int:
+        seen: list[str] = []
+        listen = lambda *args: seen.append(args[2])  # noqa: E731  (before_cursor_execute's statement)
+        event.listen(engine, "before_cursor_execute", listen)
+        try:
+            rows = [(f"k{n:02d}", call("2026-09-20", external_id=f"x{first + n}")) for n in range(count)]
+            logged = log_activities(core, local(core), touchpoints(rows))
+        finally:
+            event.remove(engine, "before_cursor_execute", listen)
+        assert [row.created for row in logged] == [True] * count
+        return len(seen)
+
+    assert statements(4, 0) == statements(40, 100)
+    whole = fresh(engine, settings)
+    assert scores(core) == scores(whole) and scores(core, "last_quarter") == scores(whole, "last_quarter")

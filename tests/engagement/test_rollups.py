@@ -73,9 +73,14 @@ def stored_rollups(engine: Engine) -> tuple[dict[Any, dict[str, Any]], dict[Any,
 def assert_rollups_match(engine: Engine) -> None:
     (expected_days, expected_people), (days, people) = expected_rollups(engine), stored_rollups(engine)
     assert people == expected_people
-    assert days.keys() == expected_days.keys()
-    for key, row in days.items():
-        want = expected_days[key]
+    assert_same_rows(days, expected_days)
+
+
+def assert_same_rows(stored: dict[Any, dict[str, Any]], expected: dict[Any, dict[str, Any]]) -> None:
+    """Rollup rows equal to the expected ones, by key; sums of floats to float precision."""
+    assert stored.keys() == expected.keys()
+    for key, row in stored.items():
+        want = expected[key]
         assert {k: v for k, v in row.items() if k not in FLOATS} == {k: v for k, v in want.items() if k not in FLOATS}
         for name in FLOATS:  # sums of floats: the database may add them in another order
             assert row[name] == (None if want[name] is None else pytest.approx(want[name])), (key, name)
